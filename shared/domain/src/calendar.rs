@@ -14,7 +14,9 @@ mod period;
 
 pub use period::{FISCAL_YEARS, PeriodId, PeriodKind};
 
-use chrono::{DateTime, Datelike, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{
+    DateTime, Datelike, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
+};
 use chrono_tz::Tz;
 
 /// Why a calendar or period could not be built or placed in time.
@@ -54,7 +56,10 @@ pub struct FiscalCalendar {
 impl Default for FiscalCalendar {
     /// Calendar years in UTC.
     fn default() -> Self {
-        FiscalCalendar { start_month: 1, time_zone: Tz::UTC }
+        FiscalCalendar {
+            start_month: 1,
+            time_zone: Tz::UTC,
+        }
     }
 }
 
@@ -67,11 +72,17 @@ impl FiscalCalendar {
         let time_zone = tz_name
             .parse::<Tz>()
             .map_err(|_| CalendarError::UnknownTimeZone(tz_name.to_owned()))?;
-        Ok(FiscalCalendar { start_month, time_zone })
+        Ok(FiscalCalendar {
+            start_month,
+            time_zone,
+        })
     }
 
     /// The UTC instants a period spans: start inclusive, end exclusive.
-    pub fn bounds(&self, period: &PeriodId) -> Result<(DateTime<Utc>, DateTime<Utc>), CalendarError> {
+    pub fn bounds(
+        &self,
+        period: &PeriodId,
+    ) -> Result<(DateTime<Utc>, DateTime<Utc>), CalendarError> {
         if !period.is_valid() {
             return Err(CalendarError::InvalidPeriod(*period));
         }
@@ -87,13 +98,14 @@ impl FiscalCalendar {
     pub fn period_containing(&self, instant: DateTime<Utc>, kind: PeriodKind) -> PeriodId {
         let local = instant.with_timezone(&self.time_zone).date_naive();
         let start = self.start();
-        let first_year = if local.month() >= start { local.year() } else { local.year() - 1 };
+        let first_year = if local.month() >= start {
+            local.year()
+        } else {
+            local.year() - 1
+        };
         let fiscal_month = (local.month() + 12 - start) % 12 + 1;
-        PeriodId {
-            fiscal_year: self.fiscal_year_starting_in(first_year),
-            kind,
-            index: (fiscal_month - 1) / kind.months() + 1,
-        }
+        let index = (fiscal_month - 1) / kind.months() + 1;
+        PeriodId::unchecked(self.fiscal_year_starting_in(first_year), kind, index)
     }
 
     /// The calendar `(year, month)` of a fiscal month; `None` for quarters, years and invalid ids.
@@ -108,12 +120,20 @@ impl FiscalCalendar {
 
     /// A fiscal year that starts in January is named by that same year; any other by the next.
     fn fiscal_year_starting_in(&self, calendar_year: i32) -> i32 {
-        if self.start() == 1 { calendar_year } else { calendar_year + 1 }
+        if self.start() == 1 {
+            calendar_year
+        } else {
+            calendar_year + 1
+        }
     }
 
     /// The calendar month `offset` months into `fiscal_year`; an offset of 12 is the next year's start.
     fn calendar_month_at(&self, fiscal_year: i32, offset: u32) -> (i32, u32) {
-        let first_year = if self.start() == 1 { fiscal_year } else { fiscal_year - 1 };
+        let first_year = if self.start() == 1 {
+            fiscal_year
+        } else {
+            fiscal_year - 1
+        };
         let months = self.start() - 1 + offset;
         (first_year + (months / 12) as i32, months % 12 + 1)
     }
@@ -138,11 +158,17 @@ fn first_instant_at(tz: Tz, local: NaiveDateTime) -> Result<DateTime<Utc>, Calen
 
 /// The instant a clock change jumped over `local`: the first second whose local reading is past it.
 fn end_of_gap(tz: Tz, local: NaiveDateTime) -> Result<DateTime<Utc>, CalendarError> {
-    let unrepresentable = CalendarError::Unrepresentable { year: local.year(), month: local.month() };
+    let unrepresentable = CalendarError::Unrepresentable {
+        year: local.year(),
+        month: local.month(),
+    };
     let target = local.and_utc().timestamp();
     let reads_past = |t: i64| {
         DateTime::from_timestamp(t, 0).map(|u| {
-            let offset = tz.offset_from_utc_datetime(&u.naive_utc()).fix().local_minus_utc();
+            let offset = tz
+                .offset_from_utc_datetime(&u.naive_utc())
+                .fix()
+                .local_minus_utc();
             t + i64::from(offset) >= target
         })
     };
@@ -162,10 +188,10 @@ fn end_of_gap(tz: Tz, local: NaiveDateTime) -> Result<DateTime<Utc>, CalendarErr
 
 #[cfg(test)]
 mod tests {
-    use super::period::tests::any_period;
+    use super::period::tests::{any_period, raw};
     use super::*;
-    use proptest::prelude::*;
     use PeriodKind::{Month, Quarter, Year};
+    use proptest::prelude::*;
 
     fn id(s: &str) -> PeriodId {
         s.parse().unwrap()
@@ -181,15 +207,18 @@ mod tests {
 
     #[test]
     fn calendars_check_their_inputs() {
-        assert_eq!(FiscalCalendar::new(0, "UTC"), Err(CalendarError::InvalidStartMonth(0)));
-        assert_eq!(FiscalCalendar::new(13, "UTC"), Err(CalendarError::InvalidStartMonth(13)));
+        for month in [0, 13] {
+            let err = CalendarError::InvalidStartMonth(month);
+            assert_eq!(FiscalCalendar::new(month, "UTC"), Err(err));
+        }
         assert_eq!(
             FiscalCalendar::new(1, "Mars/Olympus"),
             Err(CalendarError::UnknownTimeZone("Mars/Olympus".into()))
         );
         assert_eq!(FiscalCalendar::default(), calendar(1, "UTC"));
-        let invalid = PeriodId { fiscal_year: 2026, kind: Month, index: 13 };
-        assert_eq!(calendar(1, "UTC").bounds(&invalid), Err(CalendarError::InvalidPeriod(invalid)));
+        let invalid = raw(2026, Month, 13);
+        let err = CalendarError::InvalidPeriod(invalid);
+        assert_eq!(calendar(1, "UTC").bounds(&invalid), Err(err));
     }
 
     #[test]
@@ -254,7 +283,12 @@ mod tests {
         assert_eq!(jakarta.period_containing(before, Month), id("FY2025-M12"));
     }
 
-    const ZONES: [&str; 4] = ["UTC", "America/New_York", "Asia/Jakarta", "Pacific/Auckland"];
+    const ZONES: [&str; 4] = [
+        "UTC",
+        "America/New_York",
+        "Asia/Jakarta",
+        "Pacific/Auckland",
+    ];
 
     fn any_calendar() -> impl Strategy<Value = FiscalCalendar> {
         (1..=12_u32, proptest::sample::select(&ZONES[..])).prop_map(|(m, tz)| calendar(m, tz))

@@ -46,13 +46,18 @@ impl SeasonalProfile {
             return Err(DistributionError::Empty);
         }
         if weights.len() != months {
-            return Err(DistributionError::WrongLength { expected: months, got: weights.len() });
+            return Err(DistributionError::WrongLength {
+                expected: months,
+                got: weights.len(),
+            });
         }
         if let Some(index) = weights.iter().position(|w| *w < Decimal::ZERO) {
             return Err(DistributionError::Negative { index });
         }
         // Saturating: a sum too large to represent is just as wrong as any other sum but 100.
-        let sum = weights.iter().fold(Decimal::ZERO, |sum, w| sum.saturating_add(*w));
+        let sum = weights
+            .iter()
+            .fold(Decimal::ZERO, |sum, w| sum.saturating_add(*w));
         if sum != Decimal::ONE_HUNDRED {
             return Err(DistributionError::BadSum { sum });
         }
@@ -96,8 +101,11 @@ pub fn distribute(total: Decimal, profile: &SeasonalProfile, scale: u32) -> Vec<
     let unit = Decimal::new(1, scale);
     let total = total.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
     // Each weight is at most 100, so no share exceeds the total and nothing overflows.
-    let ideals: Vec<Decimal> =
-        profile.weights.iter().map(|w| total * (w / Decimal::ONE_HUNDRED)).collect();
+    let ideals: Vec<Decimal> = profile
+        .weights
+        .iter()
+        .map(|w| total * (w / Decimal::ONE_HUNDRED))
+        .collect();
     let mut targets: Vec<Decimal> = ideals
         .iter()
         .map(|ideal| ideal.round_dp_with_strategy(scale, RoundingStrategy::ToNegativeInfinity))
@@ -136,28 +144,28 @@ mod tests {
         values.iter().map(|s| dec(s)).collect()
     }
 
+    fn profile(weights: &[&str]) -> Result<SeasonalProfile, DistributionError> {
+        SeasonalProfile::new(decs(weights), weights.len())
+    }
+
     #[test]
     fn profiles_are_checked() {
+        let wrong_length = DistributionError::WrongLength {
+            expected: 3,
+            got: 2,
+        };
         assert_eq!(
             SeasonalProfile::new(decs(&["50", "50"]), 3),
-            Err(DistributionError::WrongLength { expected: 3, got: 2 })
+            Err(wrong_length)
         );
-        assert_eq!(
-            SeasonalProfile::new(decs(&["110", "-10"]), 2),
-            Err(DistributionError::Negative { index: 1 })
-        );
-        assert_eq!(
-            SeasonalProfile::new(decs(&["33.33", "33.33", "33.33"]), 3),
-            Err(DistributionError::BadSum { sum: dec("99.99") })
-        );
-        assert_eq!(SeasonalProfile::new(vec![], 0), Err(DistributionError::Empty));
+        let negative = profile(&["110", "-10"]).unwrap_err();
+        assert_eq!(negative.to_string(), "weight for month 2 is negative");
+        let bad_sum = DistributionError::BadSum { sum: dec("99.99") };
+        assert_eq!(profile(&["33.33", "33.33", "33.33"]), Err(bad_sum));
+        assert_eq!(profile(&[]), Err(DistributionError::Empty));
         assert_eq!(SeasonalProfile::even(0), Err(DistributionError::Empty));
-        let profile = SeasonalProfile::new(decs(&["20", "30.5", "49.5"]), 3).unwrap();
-        assert_eq!(profile.weights(), decs(&["20", "30.5", "49.5"]));
-        assert_eq!(
-            DistributionError::Negative { index: 1 }.to_string(),
-            "weight for month 2 is negative"
-        );
+        let weights = profile(&["20", "30.5", "49.5"]).unwrap();
+        assert_eq!(weights.weights(), decs(&["20", "30.5", "49.5"]));
     }
 
     #[test]
@@ -165,36 +173,34 @@ mod tests {
         let twelve = SeasonalProfile::even(12).unwrap();
         assert_eq!(&twelve.weights()[..11], vec![dec("8.3333"); 11]);
         assert_eq!(twelve.weights()[11], dec("8.3337"));
-        assert_eq!(SeasonalProfile::even(4).unwrap().weights(), vec![dec("25"); 4]);
-        assert_eq!(SeasonalProfile::even(1).unwrap().weights(), [dec("100")]);
+        assert_eq!(SeasonalProfile::even(4), profile(&["25", "25", "25", "25"]));
+        assert_eq!(SeasonalProfile::even(1), profile(&["100"]));
     }
 
     #[test]
     fn an_even_quarter_of_300_is_100_a_month() {
         let quarter = SeasonalProfile::even(3).unwrap();
-        assert_eq!(distribute(dec("300"), &quarter, 0), decs(&["100", "100", "100"]));
-        assert_eq!(distribute(dec("300"), &quarter, 2), decs(&["100", "100", "100"]));
+        let hundreds = decs(&["100", "100", "100"]);
+        assert_eq!(distribute(dec("300"), &quarter, 0), hundreds);
+        assert_eq!(distribute(dec("300"), &quarter, 2), hundreds);
     }
 
     #[test]
     fn leftover_units_go_to_the_largest_remainders() {
-        let quarter = SeasonalProfile::new(decs(&["20", "30", "50"]), 3).unwrap();
+        let quarter = profile(&["20", "30", "50"]).unwrap();
         // Ideal shares 0.2, 0.3, 0.5 of a single unit: the last has the largest remainder.
-        assert_eq!(distribute(Decimal::ONE, &quarter, 0), decs(&["0", "0", "1"]));
+        assert_eq!(distribute(dec("1"), &quarter, 0), decs(&["0", "0", "1"]));
         // Ideal 2.2, 3.3, 5.5 rounds down to 2, 3, 5; one unit is left for the 0.5 remainder.
         assert_eq!(distribute(dec("11"), &quarter, 0), decs(&["2", "3", "6"]));
-        // Equal remainders: the earliest month wins.
+        // Equal remainders: the earliest months win.
         let even = SeasonalProfile::even(4).unwrap();
         assert_eq!(distribute(dec("10"), &even, 0), decs(&["3", "3", "2", "2"]));
         // The total itself is rounded first: 10.005 becomes 10.01.
-        assert_eq!(distribute(dec("10.005"), &even, 2), decs(&["2.51", "2.50", "2.50", "2.50"]));
-    }
-
-    #[test]
-    fn negative_totals_split_the_same_way() {
-        let even = SeasonalProfile::even(4).unwrap();
-        // Ideal -2.5 each rounds down to -3, leaving +2 units for the earliest months.
-        assert_eq!(distribute(dec("-10"), &even, 0), decs(&["-2", "-2", "-3", "-3"]));
+        let cents = decs(&["2.51", "2.50", "2.50", "2.50"]);
+        assert_eq!(distribute(dec("10.005"), &even, 2), cents);
+        // Ideal -2.5 each rounds down to -3, leaving two units for the earliest months.
+        let negative = decs(&["-2", "-2", "-3", "-3"]);
+        assert_eq!(distribute(dec("-10"), &even, 0), negative);
     }
 
     fn any_profile() -> impl Strategy<Value = SeasonalProfile> {

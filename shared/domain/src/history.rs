@@ -45,9 +45,14 @@ pub struct AllocationGap {
 /// A positive gap means the team is under-allocated, a negative one over-allocated. Sums beyond
 /// a decimal's range saturate rather than panic.
 pub fn allocation_gap(team_target: Decimal, member_targets: &[Decimal]) -> AllocationGap {
-    let members_total =
-        member_targets.iter().fold(Decimal::ZERO, |sum, target| sum.saturating_add(*target));
-    AllocationGap { team_target, members_total, gap: team_target.saturating_sub(members_total) }
+    let members_total = member_targets
+        .iter()
+        .fold(Decimal::ZERO, |sum, target| sum.saturating_add(*target));
+    AllocationGap {
+        team_target,
+        members_total,
+        gap: team_target.saturating_sub(members_total),
+    }
 }
 
 #[cfg(test)]
@@ -60,7 +65,10 @@ mod tests {
     }
 
     fn change(secs: i64, value: i64) -> TargetChange {
-        TargetChange { effective_at: at(secs), value: Decimal::from(value) }
+        TargetChange {
+            effective_at: at(secs),
+            value: Decimal::from(value),
+        }
     }
 
     #[test]
@@ -89,26 +97,32 @@ mod tests {
         let over = allocation_gap(Decimal::new(70_000, 0), &members);
         assert_eq!(over.gap, Decimal::new(-5_500, 0));
         let none = allocation_gap(Decimal::new(1_234, 1), &[]);
-        assert_eq!((none.members_total, none.gap), (Decimal::ZERO, Decimal::new(1_234, 1)));
+        assert_eq!(
+            (none.members_total, none.gap),
+            (Decimal::ZERO, Decimal::new(1_234, 1))
+        );
     }
 
     /// Few distinct instants, so changes often coincide.
-    fn any_changes() -> impl Strategy<Value = Vec<TargetChange>> {
-        proptest::collection::vec((0..20_i64, -1_000..1_000_i64), 0..12)
-            .prop_map(|pairs| pairs.into_iter().map(|(secs, value)| change(secs, value)).collect())
+    fn any_changes(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<TargetChange>> {
+        proptest::collection::vec((0..20_i64, -1_000..1_000_i64), len).prop_map(|pairs| {
+            pairs
+                .into_iter()
+                .map(|(secs, value)| change(secs, value))
+                .collect()
+        })
     }
 
     proptest! {
         #[test]
-        fn at_a_change_the_last_change_at_that_instant_applies(changes in any_changes(), pick in any::<prop::sample::Index>()) {
-            prop_assume!(!changes.is_empty());
+        fn at_a_change_the_last_change_at_that_instant_applies(changes in any_changes(1..12), pick in any::<prop::sample::Index>()) {
             let instant = changes[pick.index(changes.len())].effective_at;
             let last_there = changes.iter().rev().find(|c| c.effective_at == instant).map(|c| c.value);
             prop_assert_eq!(target_as_of(&changes, instant), last_there);
         }
 
         #[test]
-        fn once_a_target_applies_one_always_does(changes in any_changes(), a in -5..25_i64, b in -5..25_i64) {
+        fn once_a_target_applies_one_always_does(changes in any_changes(0..12), a in -5..25_i64, b in -5..25_i64) {
             let (early, late) = (at(a.min(b)), at(a.max(b)));
             if target_as_of(&changes, early).is_some() {
                 prop_assert!(target_as_of(&changes, late).is_some());

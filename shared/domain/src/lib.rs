@@ -1,5 +1,7 @@
 //! Lacak's domain rules as plain functions and types: no gRPC, no database.
 
+#![warn(missing_docs)]
+
 pub mod calendar;
 pub mod distribution;
 pub mod history;

@@ -17,6 +17,7 @@ pub enum Role {
 }
 
 impl Role {
+    /// The lowercase name used in tokens and logs.
     pub const fn as_str(self) -> &'static str {
         match self {
             Role::Admin => "admin",
@@ -33,6 +34,7 @@ impl fmt::Display for Role {
     }
 }
 
+/// A role name that is none of Lacak's roles.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown role {0:?}; expected admin, manager, rep or service")]
 pub struct UnknownRole(pub String);
@@ -53,15 +55,18 @@ impl FromStr for Role {
 /// The authenticated caller of one request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
+    /// The tenant every read and write of the request is confined to.
     pub tenant: String,
     /// A member id for people; a service name for services.
     pub subject: String,
+    /// What the caller may do.
     pub role: Role,
     /// For a manager: the ids of the teams they lead (their sub-teams are included by the services).
     pub teams: Vec<String>,
 }
 
 impl Principal {
+    /// Whether the caller administers the tenant.
     pub fn is_admin(&self) -> bool {
         self.role == Role::Admin
     }

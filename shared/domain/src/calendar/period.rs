@@ -53,8 +53,21 @@ pub struct PeriodId {
 impl PeriodId {
     /// A period id, checked against [`FISCAL_YEARS`] and the index range of `kind`.
     pub fn new(fiscal_year: i32, kind: PeriodKind, index: u32) -> Result<Self, CalendarError> {
-        let id = PeriodId { fiscal_year, kind, index };
-        if id.is_valid() { Ok(id) } else { Err(CalendarError::InvalidPeriod(id)) }
+        let id = PeriodId::unchecked(fiscal_year, kind, index);
+        if id.is_valid() {
+            Ok(id)
+        } else {
+            Err(CalendarError::InvalidPeriod(id))
+        }
+    }
+
+    /// For ids whose range the caller has already established, or tests that want invalid ones.
+    pub(crate) const fn unchecked(fiscal_year: i32, kind: PeriodKind, index: u32) -> Self {
+        PeriodId {
+            fiscal_year,
+            kind,
+            index,
+        }
     }
 
     /// Whether the year and index are in range.
@@ -64,34 +77,36 @@ impl PeriodId {
 
     /// The fiscal months covered, as 1-based numbers within the fiscal year; empty when invalid.
     pub(crate) fn month_numbers(&self) -> RangeInclusive<u32> {
-        if !self.is_valid() {
-            return 1..=0;
-        }
-        let span = self.kind.months();
-        let first = (self.index - 1) * span + 1;
+        // A span of zero makes `first..=first - 1`, the empty range an invalid id covers.
+        let span = if self.is_valid() {
+            self.kind.months()
+        } else {
+            0
+        };
+        let first = self.index.saturating_sub(1) * span + 1;
         first..=first + span - 1
     }
 
     /// The fiscal months this period covers, in order; a month gives itself.
     pub fn months(&self) -> Vec<PeriodId> {
-        let fiscal_year = self.fiscal_year;
+        let year = self.fiscal_year;
         self.month_numbers()
-            .map(|index| PeriodId { fiscal_year, kind: PeriodKind::Month, index })
+            .map(|m| PeriodId::unchecked(year, PeriodKind::Month, m))
             .collect()
     }
 
     /// The fiscal quarters this period covers in full, in order; a month covers none.
     pub fn quarters(&self) -> Vec<PeriodId> {
-        let fiscal_year = self.fiscal_year;
+        let year = self.fiscal_year;
         self.month_numbers()
             .filter(|m| self.kind != PeriodKind::Month && m % 3 == 1)
-            .map(|m| PeriodId { fiscal_year, kind: PeriodKind::Quarter, index: m.div_ceil(3) })
+            .map(|m| PeriodId::unchecked(year, PeriodKind::Quarter, m.div_ceil(3)))
             .collect()
     }
 
     /// The fiscal year this period belongs to.
     pub fn parent_year(&self) -> PeriodId {
-        PeriodId { fiscal_year: self.fiscal_year, kind: PeriodKind::Year, index: 1 }
+        PeriodId::unchecked(self.fiscal_year, PeriodKind::Year, 1)
     }
 
     /// The quarter holding this period: a month's quarter, or a quarter itself; `None` for a year.
@@ -100,7 +115,11 @@ impl PeriodId {
             return None;
         }
         let index = self.month_numbers().start().div_ceil(3);
-        Some(PeriodId { fiscal_year: self.fiscal_year, kind: PeriodKind::Quarter, index })
+        Some(PeriodId::unchecked(
+            self.fiscal_year,
+            PeriodKind::Quarter,
+            index,
+        ))
     }
 
     /// The following period of the same kind, crossing into the next fiscal year when needed.
@@ -121,11 +140,8 @@ impl PeriodId {
         // Both are tiny once valid: years are four digits, indexes at most 12.
         let per_year = self.kind.per_year() as i32;
         let ordinal = self.fiscal_year * per_year + (self.index as i32 - 1) + by;
-        let id = PeriodId {
-            fiscal_year: ordinal.div_euclid(per_year),
-            kind: self.kind,
-            index: ordinal.rem_euclid(per_year) as u32 + 1,
-        };
+        let index = ordinal.rem_euclid(per_year) as u32 + 1;
+        let id = PeriodId::unchecked(ordinal.div_euclid(per_year), self.kind, index);
         id.is_valid().then_some(id)
     }
 
@@ -175,24 +191,30 @@ fn parse(s: &str) -> Option<PeriodId> {
 
 /// Only ASCII digits: `u32::from_str` alone would also take a leading `+`.
 fn digits(s: &str) -> Option<u32> {
-    s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok())?
+    s.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| s.parse().ok())?
 }
 
 #[cfg(test)]
 pub(super) mod tests {
     use super::*;
-    use proptest::prelude::*;
     use PeriodKind::{Month, Quarter, Year};
+    use proptest::prelude::*;
 
     fn id(s: &str) -> PeriodId {
         s.parse().unwrap()
     }
 
+    pub(crate) fn raw(fiscal_year: i32, kind: PeriodKind, index: u32) -> PeriodId {
+        PeriodId::unchecked(fiscal_year, kind, index)
+    }
+
     #[test]
     fn canonical_forms_parse_and_print() {
-        assert_eq!(id("FY2026"), PeriodId { fiscal_year: 2026, kind: Year, index: 1 });
-        assert_eq!(id("FY2026-Q3"), PeriodId { fiscal_year: 2026, kind: Quarter, index: 3 });
-        assert_eq!(id("FY2026-M07"), PeriodId { fiscal_year: 2026, kind: Month, index: 7 });
+        assert_eq!(id("FY2026"), raw(2026, Year, 1));
+        assert_eq!(id("FY2026-Q3"), raw(2026, Quarter, 3));
+        assert_eq!(id("FY2026-M07"), raw(2026, Month, 7));
         for s in ["FY1000", "FY9999-Q4", "FY2026-M12", "FY2026-M01"] {
             assert_eq!(id(s).to_string(), s);
         }
@@ -200,25 +222,36 @@ pub(super) mod tests {
 
     #[test]
     fn anything_but_the_canonical_forms_is_rejected() {
-        let bad = [
-            "", "FY", "fy2026", "FY26", "FY02026", "FY0999", "FY+202", "FY2026-", "FY2026-Q0",
-            "FY2026-Q5", "FY2026-Q03", "FY2026-M7", "FY2026-M00", "FY2026-M13", "FY2026-M+7",
-            "FY2026-m07", "FY2026-H1", " FY2026", "FY2026 ", "FY2026-Q1-M01", "FY２０２６",
-        ];
-        for s in bad {
-            assert_eq!(s.parse::<PeriodId>(), Err(CalendarError::UnparsablePeriod(s.into())), "{s:?}");
+        let bad = "FY fy2026 FY26 FY02026 FY0999 FY+202 FY2026- FY2026-Q0 FY2026-Q5 FY2026-Q03 \
+                   FY2026-M7 FY2026-M00 FY2026-M13 FY2026-M+7 FY2026-m07 FY2026-H1 FY2026-Q1-M01 FY２０２６";
+        for s in bad.split(' ').chain(["", " FY2026", "FY2026 "]) {
+            assert_eq!(
+                s.parse::<PeriodId>(),
+                Err(CalendarError::UnparsablePeriod(s.into())),
+                "{s:?}"
+            );
         }
         let message = "FY26".parse::<PeriodId>().unwrap_err().to_string();
-        assert!(message.contains("FY2026, FY2026-Q3 or FY2026-M07"), "{message}");
+        assert!(
+            message.contains("FY2026, FY2026-Q3 or FY2026-M07"),
+            "{message}"
+        );
     }
 
     #[test]
     fn periods_break_down_into_months_and_quarters() {
-        let months: Vec<String> = id("FY2026-Q3").months().iter().map(|m| m.to_string()).collect();
+        let months: Vec<String> = id("FY2026-Q3")
+            .months()
+            .iter()
+            .map(|m| m.to_string())
+            .collect();
         assert_eq!(months, ["FY2026-M07", "FY2026-M08", "FY2026-M09"]);
         assert_eq!(id("FY2026").months().len(), 12);
         assert_eq!(id("FY2026-M05").months(), vec![id("FY2026-M05")]);
-        assert_eq!(id("FY2026").quarters(), ["Q1", "Q2", "Q3", "Q4"].map(|q| id(&format!("FY2026-{q}"))));
+        assert_eq!(
+            id("FY2026").quarters(),
+            ["Q1", "Q2", "Q3", "Q4"].map(|q| id(&format!("FY2026-{q}")))
+        );
         assert_eq!(id("FY2026-Q2").quarters(), vec![id("FY2026-Q2")]);
         assert!(id("FY2026-M05").quarters().is_empty());
         assert_eq!(id("FY2026-M05").quarter_of(), Some(id("FY2026-Q2")));
@@ -237,7 +270,7 @@ pub(super) mod tests {
         assert_eq!(id("FY2026").next(), Some(id("FY2027")));
         assert_eq!(id("FY9999-M12").next(), None);
         assert_eq!(id("FY1000").previous(), None);
-        let invalid = PeriodId { fiscal_year: 2026, kind: Quarter, index: 9 };
+        let invalid = raw(2026, Quarter, 9);
         assert_eq!(invalid.next(), None);
         assert!(invalid.months().is_empty());
     }
@@ -250,16 +283,13 @@ pub(super) mod tests {
         assert!(!id("FY2026-Q3").contains(&id("FY2026-M10")));
         assert!(!id("FY2026-M09").contains(&id("FY2026-Q3")));
         assert!(!id("FY2027").contains(&id("FY2026-M01")));
-        assert!(!id("FY2026").contains(&PeriodId { fiscal_year: 2026, kind: Month, index: 13 }));
+        assert!(!id("FY2026").contains(&raw(2026, Month, 13)));
     }
 
     pub(crate) fn any_period() -> impl Strategy<Value = PeriodId> {
         let kind = prop_oneof![Just(Month), Just(Quarter), Just(Year)];
-        (FISCAL_YEARS, kind, 1..=12_u32).prop_map(|(fiscal_year, kind, i)| PeriodId {
-            fiscal_year,
-            kind,
-            index: (i - 1) % kind.per_year() + 1,
-        })
+        (FISCAL_YEARS, kind, 0..12_u32)
+            .prop_map(|(y, kind, i)| raw(y, kind, i % kind.per_year() + 1))
     }
 
     proptest! {
@@ -279,7 +309,7 @@ pub(super) mod tests {
 
         #[test]
         fn a_period_contains_exactly_its_months(p in any_period(), m in 1..=12_u32) {
-            let month = PeriodId { fiscal_year: p.fiscal_year, kind: Month, index: m };
+            let month = raw(p.fiscal_year, Month, m);
             prop_assert_eq!(p.contains(&month), p.months().contains(&month));
             prop_assert!(p.parent_year().contains(&p));
         }

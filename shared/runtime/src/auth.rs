@@ -1,0 +1,465 @@
+//! Identity: bearer JWTs checked once, in one layer, for every RPC but health and reflection.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use lacak_domain::{Principal, Role};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{AuthArgs, JwtAlgorithm};
+
+/// The claims of a Lacak token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Claims {
+    pub iss: String,
+    pub aud: String,
+    pub sub: String,
+    pub exp: u64,
+    pub iat: u64,
+    pub tenant: String,
+    pub role: String,
+    /// For a manager: the ids of the teams they lead.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub teams: Vec<String>,
+    /// On a service's call made for someone else: that someone's subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub act: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    #[error("missing authorization metadata; send `authorization: Bearer <token>`")]
+    Missing,
+    #[error("authorization metadata is not `Bearer <token>`")]
+    NotBearer,
+    #[error("invalid token: {0}")]
+    Invalid(String),
+    #[error("key material: {0}")]
+    Keys(String),
+}
+
+/// One request's caller, as the handlers and the outgoing-call helper see it.
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    pub principal: Principal,
+    /// For a service's call made for a person: that person's subject.
+    pub on_behalf_of: Option<String>,
+    /// When the caller stops waiting, from `grpc-timeout`.
+    pub deadline: Option<Instant>,
+}
+
+impl CallContext {
+    /// The time left before the caller's deadline, if it set one.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline
+            .map(|deadline| deadline.saturating_duration_since(Instant::now()))
+    }
+}
+
+/// Checks tokens: signature, algorithm, issuer, audience, expiry with bounded skew.
+pub struct Authenticator {
+    key: DecodingKey,
+    validation: Validation,
+}
+
+impl Authenticator {
+    pub fn new(algorithm: JwtAlgorithm, key: DecodingKey, issuer: &str, audience: &str, leeway: Duration) -> Self {
+        let mut validation = Validation::new(jwt_algorithm(algorithm));
+        validation.set_issuer(&[issuer]);
+        validation.set_audience(&[audience]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.leeway = leeway.as_secs();
+        validation.validate_nbf = true;
+        Self { key, validation }
+    }
+
+    /// The principal behind an `authorization` header value.
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<(Principal, Option<String>), AuthError> {
+        let header = authorization.ok_or(AuthError::Missing)?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+            .ok_or(AuthError::NotBearer)?
+            .trim();
+        let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+            .map_err(|e| AuthError::Invalid(e.to_string()))?;
+        let claims = data.claims;
+        principal_from_claims(&claims).map(|p| (p, claims.act))
+    }
+}
+
+fn principal_from_claims(claims: &Claims) -> Result<Principal, AuthError> {
+    let role: Role = claims
+        .role
+        .parse()
+        .map_err(|e: lacak_domain::principal::UnknownRole| AuthError::Invalid(e.to_string()))?;
+    if claims.tenant.is_empty() || claims.tenant.len() > 128 {
+        return Err(AuthError::Invalid("the tenant claim must hold 1 to 128 characters".into()));
+    }
+    if claims.sub.is_empty() {
+        return Err(AuthError::Invalid("the sub claim is empty".into()));
+    }
+    let teams = claims
+        .teams
+        .iter()
+        .map(|t| t.strip_prefix("teams/").unwrap_or(t).to_owned())
+        .collect();
+    Ok(Principal {
+        tenant: claims.tenant.clone(),
+        subject: claims.sub.strip_prefix("members/").unwrap_or(&claims.sub).to_owned(),
+        role,
+        teams,
+    })
+}
+
+/// Signs tokens: for `lacak token`, and for this process's calls to other services.
+#[derive(Clone)]
+pub struct TokenIssuer {
+    key: EncodingKey,
+    algorithm: JwtAlgorithm,
+    issuer: String,
+    audience: String,
+}
+
+impl TokenIssuer {
+    pub fn new(algorithm: JwtAlgorithm, key: EncodingKey, issuer: &str, audience: &str) -> Self {
+        Self {
+            key,
+            algorithm,
+            issuer: issuer.to_owned(),
+            audience: audience.to_owned(),
+        }
+    }
+
+    /// A token for `principal`, valid for `ttl`.
+    pub fn issue(&self, principal: &Principal, ttl: Duration, act: Option<&str>) -> Result<String, AuthError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|e| AuthError::Keys(e.to_string()))?
+            .as_secs();
+        let claims = Claims {
+            iss: self.issuer.clone(),
+            aud: self.audience.clone(),
+            sub: principal.subject.clone(),
+            exp: now + ttl.as_secs(),
+            iat: now,
+            tenant: principal.tenant.clone(),
+            role: principal.role.as_str().to_owned(),
+            teams: principal.teams.clone(),
+            act: act.map(str::to_owned),
+        };
+        jsonwebtoken::encode(&Header::new(jwt_algorithm(self.algorithm)), &claims, &self.key)
+            .map_err(|e| AuthError::Keys(e.to_string()))
+    }
+}
+
+fn jwt_algorithm(algorithm: JwtAlgorithm) -> Algorithm {
+    match algorithm {
+        JwtAlgorithm::Hs256 => Algorithm::HS256,
+        JwtAlgorithm::Rs256 => Algorithm::RS256,
+        JwtAlgorithm::EdDsa => Algorithm::EdDSA,
+    }
+}
+
+/// Where the HS256 secret lives when no file is configured.
+pub fn default_secret_path(data_dir: &Path) -> PathBuf {
+    data_dir.join("signing-key")
+}
+
+/// Loads the keys the configuration names. With HS256 and `create_secret`, a missing secret file
+/// is created with 32 random bytes (base64url), readable by its owner only.
+pub fn load_keys(
+    args: &AuthArgs,
+    data_dir: &Path,
+    create_secret: bool,
+) -> Result<(Authenticator, Option<TokenIssuer>), AuthError> {
+    match args.jwt_algorithm {
+        JwtAlgorithm::Hs256 => {
+            let path = args
+                .jwt_secret_file
+                .clone()
+                .unwrap_or_else(|| default_secret_path(data_dir));
+            let secret = read_or_create_secret(&path, create_secret)?;
+            let authenticator = Authenticator::new(
+                args.jwt_algorithm,
+                DecodingKey::from_secret(&secret),
+                &args.jwt_issuer,
+                &args.jwt_audience,
+                args.jwt_leeway,
+            );
+            let issuer = TokenIssuer::new(
+                args.jwt_algorithm,
+                EncodingKey::from_secret(&secret),
+                &args.jwt_issuer,
+                &args.jwt_audience,
+            );
+            Ok((authenticator, Some(issuer)))
+        }
+        JwtAlgorithm::Rs256 | JwtAlgorithm::EdDsa => {
+            let public_path = args.jwt_public_key_file.as_ref().ok_or_else(|| {
+                AuthError::Keys("RS256 and EdDSA need --jwt-public-key-file".into())
+            })?;
+            let public = read(public_path)?;
+            let decoding = match args.jwt_algorithm {
+                JwtAlgorithm::Rs256 => DecodingKey::from_rsa_pem(&public),
+                _ => DecodingKey::from_ed_pem(&public),
+            }
+            .map_err(|e| AuthError::Keys(format!("{}: {e}", public_path.display())))?;
+            let authenticator = Authenticator::new(
+                args.jwt_algorithm,
+                decoding,
+                &args.jwt_issuer,
+                &args.jwt_audience,
+                args.jwt_leeway,
+            );
+            let issuer = match &args.jwt_private_key_file {
+                None => None,
+                Some(path) => {
+                    let private = read(path)?;
+                    let encoding = match args.jwt_algorithm {
+                        JwtAlgorithm::Rs256 => EncodingKey::from_rsa_pem(&private),
+                        _ => EncodingKey::from_ed_pem(&private),
+                    }
+                    .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))?;
+                    Some(TokenIssuer::new(
+                        args.jwt_algorithm,
+                        encoding,
+                        &args.jwt_issuer,
+                        &args.jwt_audience,
+                    ))
+                }
+            };
+            Ok((authenticator, issuer))
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, AuthError> {
+    std::fs::read(path).map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))
+}
+
+fn read_or_create_secret(path: &Path, create: bool) -> Result<Vec<u8>, AuthError> {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let secret = String::from_utf8_lossy(&bytes).trim().as_bytes().to_vec();
+            if secret.len() < 32 {
+                return Err(AuthError::Keys(format!(
+                    "{}: an HS256 secret needs at least 32 bytes",
+                    path.display()
+                )));
+            }
+            Ok(secret)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
+            let mut raw = [0u8; 32];
+            getrandom::fill(&mut raw).map_err(|e| AuthError::Keys(e.to_string()))?;
+            let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| AuthError::Keys(format!("{}: {e}", dir.display())))?;
+            }
+            write_private(path, text.as_bytes())?;
+            tracing::info!(path = %path.display(), "created a new token signing key");
+            Ok(text.into_bytes())
+        }
+        Err(e) => Err(AuthError::Keys(format!(
+            "{}: {e}; run `lacak up` once to create it, or pass --jwt-secret-file",
+            path.display()
+        ))),
+    }
+}
+
+#[cfg(unix)]
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AuthError> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))?;
+    file.write_all(bytes)
+        .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))
+}
+
+#[cfg(not(unix))]
+fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AuthError> {
+    std::fs::write(path, bytes).map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))
+}
+
+/// Paths that answer without a token: health checks and reflection.
+fn is_public(path: &str) -> bool {
+    path.starts_with("/grpc.health.v1.Health/")
+        || path.starts_with("/grpc.reflection.v1.ServerReflection/")
+        || path.starts_with("/grpc.reflection.v1alpha.ServerReflection/")
+}
+
+/// Reads `grpc-timeout` ("<digits><H|M|S|m|u|n>") into a duration.
+pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
+    if value.len() < 2 || value.len() > 9 {
+        return None;
+    }
+    let (digits, unit) = value.split_at(value.len() - 1);
+    let amount: u64 = digits.parse().ok()?;
+    Some(match unit {
+        "H" => Duration::from_secs(amount.saturating_mul(3600)),
+        "M" => Duration::from_secs(amount.saturating_mul(60)),
+        "S" => Duration::from_secs(amount),
+        "m" => Duration::from_millis(amount),
+        "u" => Duration::from_micros(amount),
+        "n" => Duration::from_nanos(amount),
+        _ => return None,
+    })
+}
+
+/// The layer that authenticates every request and hands the handlers a [`CallContext`].
+#[derive(Clone)]
+pub struct AuthLayer {
+    authenticator: Arc<Authenticator>,
+}
+
+impl AuthLayer {
+    pub fn new(authenticator: Arc<Authenticator>) -> Self {
+        Self { authenticator }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for AuthLayer {
+    type Service = AuthService<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        AuthService {
+            inner,
+            authenticator: self.authenticator.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AuthService<S> {
+    inner: S,
+    authenticator: Arc<Authenticator>,
+}
+
+impl<S, B, RB> tower_service::Service<http::Request<B>> for AuthService<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<RB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+    RB: Default + Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
+        if !is_public(request.uri().path()) {
+            let header = request
+                .headers()
+                .get(http::header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok());
+            match self.authenticator.authenticate(header) {
+                Ok((principal, on_behalf_of)) => {
+                    let deadline = request
+                        .headers()
+                        .get("grpc-timeout")
+                        .and_then(|v| v.to_str().ok())
+                        .and_then(parse_grpc_timeout)
+                        .map(|timeout| Instant::now() + timeout);
+                    request.extensions_mut().insert(CallContext {
+                        principal,
+                        on_behalf_of,
+                        deadline,
+                    });
+                }
+                Err(error) => {
+                    let status = crate::error::with_info(
+                        tonic::Code::Unauthenticated,
+                        error.to_string(),
+                        "UNAUTHENTICATED",
+                        "auth.lacak.dev",
+                    );
+                    return Box::pin(async move { Ok(status.into_http()) });
+                }
+            }
+        }
+        // The clone is ready as tower's contract requires; keep the polled one for the next call.
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move { inner.call(request).await })
+    }
+}
+
+/// The caller of a request, or UNAUTHENTICATED when the auth layer did not run.
+pub fn caller<T>(request: &tonic::Request<T>) -> Result<&CallContext, tonic::Status> {
+    request
+        .extensions()
+        .get::<CallContext>()
+        .ok_or_else(|| tonic::Status::unauthenticated("no authenticated caller"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> (Authenticator, TokenIssuer) {
+        let secret = b"0123456789abcdef0123456789abcdef";
+        (
+            Authenticator::new(
+                JwtAlgorithm::Hs256,
+                DecodingKey::from_secret(secret),
+                "lacak",
+                "lacak",
+                Duration::from_secs(5),
+            ),
+            TokenIssuer::new(JwtAlgorithm::Hs256, EncodingKey::from_secret(secret), "lacak", "lacak"),
+        )
+    }
+
+    fn manager() -> Principal {
+        Principal {
+            tenant: "acme".into(),
+            subject: "m-1".into(),
+            role: Role::Manager,
+            teams: vec!["emea".into()],
+        }
+    }
+
+    #[test]
+    fn an_issued_token_authenticates_as_its_principal() {
+        let (auth, issuer) = keys();
+        let token = issuer.issue(&manager(), Duration::from_secs(60), None).unwrap();
+        let (principal, act) = auth.authenticate(Some(&format!("Bearer {token}"))).unwrap();
+        assert_eq!(principal, manager());
+        assert_eq!(act, None);
+    }
+
+    #[test]
+    fn missing_garbage_and_unsigned_tokens_are_refused() {
+        let (auth, _) = keys();
+        assert!(matches!(auth.authenticate(None), Err(AuthError::Missing)));
+        assert!(matches!(auth.authenticate(Some("Basic abc")), Err(AuthError::NotBearer)));
+        assert!(matches!(auth.authenticate(Some("Bearer garbage")), Err(AuthError::Invalid(_))));
+        // {"alg":"none"} with valid-looking claims and no signature.
+        let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJpc3MiOiJsYWNhayIsImF1ZCI6ImxhY2FrIiwic3ViIjoieCIsImV4cCI6OTk5OTk5OTk5OSwiaWF0IjoxLCJ0ZW5hbnQiOiJhIiwicm9sZSI6ImFkbWluIn0.";
+        assert!(matches!(auth.authenticate(Some(&format!("Bearer {none}"))), Err(AuthError::Invalid(_))));
+    }
+
+    #[test]
+    fn grpc_timeouts_parse() {
+        assert_eq!(parse_grpc_timeout("100m"), Some(Duration::from_millis(100)));
+        assert_eq!(parse_grpc_timeout("2S"), Some(Duration::from_secs(2)));
+        assert_eq!(parse_grpc_timeout("1H"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_grpc_timeout("5x"), None);
+        assert_eq!(parse_grpc_timeout("m"), None);
+    }
+}

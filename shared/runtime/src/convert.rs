@@ -1,0 +1,119 @@
+//! Conversions between the common proto types (money, decimals, measures, timestamps) and Rust.
+
+use chrono::{DateTime, Utc};
+use lacak_domain::money::Money;
+use lacak_proto::common as pb;
+use rust_decimal::Decimal;
+
+use crate::error::FieldViolation;
+
+/// An exact decimal from `Decimal { value }`; `field` names it in the violation.
+pub fn decimal_from_proto(value: &pb::Decimal, field: &str) -> Result<Decimal, FieldViolation> {
+    let text = value.value.trim();
+    if text.is_empty() {
+        return Err(FieldViolation::new(field, "is required: a decimal such as \"1250.50\""));
+    }
+    if text.contains(['e', 'E']) {
+        return Err(FieldViolation::new(field, "must be plain decimal notation, not scientific"));
+    }
+    text.parse::<Decimal>()
+        .map_err(|_| FieldViolation::new(field, format!("{text:?} is not a decimal number")))
+}
+
+pub fn decimal_to_proto(value: Decimal) -> pb::Decimal {
+    pb::Decimal {
+        value: value.normalize().to_string(),
+    }
+}
+
+pub fn money_from_proto(value: &pb::Money, field: &str) -> Result<Money, FieldViolation> {
+    Money::from_units_nanos(&value.currency_code, value.units, value.nanos)
+        .map_err(|e| FieldViolation::new(field, e.to_string()))
+}
+
+/// Money as proto; amounts beyond the proto's range or precision are a bug upstream, reported as such.
+pub fn money_to_proto(value: &Money) -> pb::Money {
+    let (units, nanos) = value.to_units_nanos().unwrap_or_else(|_| {
+        tracing::error!(amount = %value.amount, "money out of proto range; rounding");
+        let rounded = Money {
+            currency: value.currency.clone(),
+            amount: value.amount.round_dp(9),
+        };
+        rounded.to_units_nanos().unwrap_or((0, 0))
+    });
+    pb::Money {
+        currency_code: value.currency.clone(),
+        units,
+        nanos,
+    }
+}
+
+/// A measure as Rust: an amount and, for money, its currency.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Measure {
+    Money(Money),
+    Quantity(Decimal),
+}
+
+impl Measure {
+    pub fn amount(&self) -> Decimal {
+        match self {
+            Measure::Money(m) => m.amount,
+            Measure::Quantity(q) => *q,
+        }
+    }
+
+    pub fn currency(&self) -> Option<&str> {
+        match self {
+            Measure::Money(m) => Some(&m.currency),
+            Measure::Quantity(_) => None,
+        }
+    }
+
+    /// The same kind of measure with another amount.
+    pub fn with_amount(&self, amount: Decimal) -> Measure {
+        match self {
+            Measure::Money(m) => Measure::Money(Money {
+                currency: m.currency.clone(),
+                amount,
+            }),
+            Measure::Quantity(_) => Measure::Quantity(amount),
+        }
+    }
+}
+
+pub fn measure_from_proto(value: Option<&pb::Measure>, field: &str) -> Result<Measure, FieldViolation> {
+    match value.and_then(|m| m.kind.as_ref()) {
+        None => Err(FieldViolation::new(field, "is required: set `money` or `quantity`")),
+        Some(pb::measure::Kind::Money(money)) => {
+            money_from_proto(money, &format!("{field}.money")).map(Measure::Money)
+        }
+        Some(pb::measure::Kind::Quantity(quantity)) => {
+            decimal_from_proto(quantity, &format!("{field}.quantity.value")).map(Measure::Quantity)
+        }
+    }
+}
+
+pub fn measure_to_proto(value: &Measure) -> pb::Measure {
+    pb::Measure {
+        kind: Some(match value {
+            Measure::Money(m) => pb::measure::Kind::Money(money_to_proto(m)),
+            Measure::Quantity(q) => pb::measure::Kind::Quantity(decimal_to_proto(*q)),
+        }),
+    }
+}
+
+pub fn timestamp_to_proto(value: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: value.timestamp(),
+        nanos: value.timestamp_subsec_nanos() as i32,
+    }
+}
+
+pub fn timestamp_from_proto(value: &prost_types::Timestamp, field: &str) -> Result<DateTime<Utc>, FieldViolation> {
+    if !(0..1_000_000_000).contains(&value.nanos) {
+        return Err(FieldViolation::new(field, "nanos must be within 0..=999,999,999"));
+    }
+    DateTime::from_timestamp(value.seconds, value.nanos as u32)
+        .ok_or_else(|| FieldViolation::new(field, "is outside the supported range of instants"))
+}

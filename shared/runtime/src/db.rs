@@ -1,0 +1,177 @@
+//! Databases: an embedded SQLite file per service by default, PostgreSQL by URL; migrations at start.
+
+use std::path::Path;
+use std::time::Duration;
+
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
+use sea_orm_migration::MigratorTrait;
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbSetupError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir { path: String, source: std::io::Error },
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://...")]
+    Scheme(String),
+    #[error("database {url}: {source}")]
+    Connect { url: String, source: DbErr },
+    #[error("migrating {url}: {source}")]
+    Migrate { url: String, source: DbErr },
+}
+
+/// The URL of a service's database: the configured one, or `<data-dir>/<service>.db`.
+pub fn database_url(configured: Option<&str>, data_dir: &Path, service: &str) -> Result<String, DbSetupError> {
+    match configured.filter(|url| !url.is_empty()) {
+        Some(url) => Ok(url.to_owned()),
+        None => {
+            std::fs::create_dir_all(data_dir).map_err(|source| DbSetupError::DataDir {
+                path: data_dir.display().to_string(),
+                source,
+            })?;
+            Ok(format!("sqlite://{}?mode=rwc", data_dir.join(format!("{service}.db")).display()))
+        }
+    }
+}
+
+/// A URL safe to log: the password replaced.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.find('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme_end + 3], &credentials[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Local PostgreSQL links gain nothing from TLS, and sqlx's `prefer` default stalls large writes on
+/// them (see PITFALLS): default such URLs to `sslmode=disable` unless one is given.
+fn tune_postgres_url(url: &str) -> String {
+    let local = ["@127.0.0.1", "@localhost", "@[::1]", "://127.0.0.1", "://localhost"]
+        .iter()
+        .any(|host| url.contains(host));
+    if local && !url.contains("sslmode=") {
+        let separator = if url.contains('?') { '&' } else { '?' };
+        format!("{url}{separator}sslmode=disable")
+    } else {
+        url.to_owned()
+    }
+}
+
+/// Opens a pool. SQLite: WAL with `synchronous=FULL` (an acknowledged commit survives power loss),
+/// one connection so writers never race for the lock. PostgreSQL: a small pool.
+pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    let (url, max_connections) = if url.starts_with("sqlite:") {
+        (url.to_owned(), 1)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        (tune_postgres_url(url), 16)
+    } else {
+        return Err(DbSetupError::Scheme(redact(url)));
+    };
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    Database::connect(options)
+        .await
+        .map_err(|source| DbSetupError::Connect {
+            url: redact(&url),
+            source,
+        })
+}
+
+/// Key of the PostgreSQL advisory lock that serialises migrations across replicas.
+const MIGRATION_LOCK_KEY: i64 = 0x6c61_6361_6b00; // "lacak\0"
+
+/// Runs a service's pending migrations. On PostgreSQL, replicas starting together take turns
+/// under an advisory lock held on one dedicated connection.
+pub async fn migrate<M: MigratorTrait>(url: &str) -> Result<(), DbSetupError> {
+    let err = |source| DbSetupError::Migrate {
+        url: redact(url),
+        source,
+    };
+    let db = connect(url).await?;
+    let postgres = db.get_database_backend() == DbBackend::Postgres;
+    if postgres {
+        // One connection: the lock belongs to the session that takes it.
+        let db = single_connection(url).await?;
+        db.execute_raw(Statement::from_string(
+            DbBackend::Postgres,
+            format!("SELECT pg_advisory_lock({MIGRATION_LOCK_KEY})"),
+        ))
+        .await
+        .map_err(err)?;
+        let outcome = M::up(&db, None).await;
+        let unlock = db
+            .execute_raw(Statement::from_string(
+                DbBackend::Postgres,
+                format!("SELECT pg_advisory_unlock({MIGRATION_LOCK_KEY})"),
+            ))
+            .await;
+        outcome.map_err(err)?;
+        unlock.map_err(err)?;
+        let _ = db.close().await;
+    } else {
+        M::up(&db, None).await.map_err(err)?;
+    }
+    let _ = db.close().await;
+    Ok(())
+}
+
+async fn single_connection(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    let url = tune_postgres_url(url);
+    let mut options = ConnectOptions::new(url.clone());
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .sqlx_logging(false);
+    Database::connect(options)
+        .await
+        .map_err(|source| DbSetupError::Connect {
+            url: redact(&url),
+            source,
+        })
+}
+
+/// Connects and migrates: what a service does before it reports ready.
+pub async fn connect_and_migrate<M: MigratorTrait>(url: &str) -> Result<DatabaseConnection, DbSetupError> {
+    migrate::<M>(url).await?;
+    connect(url).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(redact("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(redact("postgres://u@h/db"), "postgres://u@h/db");
+        assert_eq!(redact("sqlite://x.db"), "sqlite://x.db");
+    }
+
+    #[test]
+    fn local_postgres_urls_default_to_no_tls() {
+        assert_eq!(
+            tune_postgres_url("postgres://postgres@127.0.0.1:5432/x"),
+            "postgres://postgres@127.0.0.1:5432/x?sslmode=disable"
+        );
+        assert_eq!(
+            tune_postgres_url("postgres://p@127.0.0.1/x?sslmode=require"),
+            "postgres://p@127.0.0.1/x?sslmode=require"
+        );
+        assert_eq!(tune_postgres_url("postgres://p@db.internal/x"), "postgres://p@db.internal/x");
+    }
+}

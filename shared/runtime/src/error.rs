@@ -1,0 +1,141 @@
+//! Building blocks of rich gRPC errors: every status carries `ErrorInfo`, bad input `BadRequest`.
+
+use std::collections::HashMap;
+
+use tonic::{Code, Status};
+use tonic_types::{ErrorDetails, FieldViolation as ProtoFieldViolation, StatusExt};
+
+/// One invalid field of a request, named by its path (e.g. `quota.target.money.currency_code`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldViolation {
+    pub field: String,
+    pub description: String,
+}
+
+impl FieldViolation {
+    pub fn new(field: impl Into<String>, description: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            description: description.into(),
+        }
+    }
+}
+
+/// Collects every invalid field of a request, so the caller learns all of them at once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Violations(Vec<FieldViolation>);
+
+impl Violations {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn add(&mut self, field: impl Into<String>, description: impl Into<String>) {
+        self.0.push(FieldViolation::new(field, description));
+    }
+
+    pub fn push(&mut self, violation: FieldViolation) {
+        self.0.push(violation);
+    }
+
+    /// Records the violation of a failed result and gives back its value, if any.
+    pub fn take<T>(&mut self, result: Result<T, FieldViolation>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(violation) => {
+                self.0.push(violation);
+                None
+            }
+        }
+    }
+
+    pub fn check(&mut self, ok: bool, field: &str, description: &str) {
+        if !ok {
+            self.add(field, description);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &FieldViolation> {
+        self.0.iter()
+    }
+
+    /// `Ok(())` when nothing was invalid.
+    pub fn finish(self) -> Result<(), Violations> {
+        if self.0.is_empty() { Ok(()) } else { Err(self) }
+    }
+
+    /// INVALID_ARGUMENT with one `BadRequest` field violation per invalid field.
+    pub fn into_status(self, domain: &str) -> Status {
+        let message = self
+            .0
+            .iter()
+            .map(|v| format!("{}: {}", v.field, v.description))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let mut details = ErrorDetails::with_bad_request(
+            self.0
+                .into_iter()
+                .map(|v| ProtoFieldViolation::new(v.field, v.description))
+                .collect::<Vec<_>>(),
+        );
+        details.set_error_info("INVALID_ARGUMENT", domain, HashMap::new());
+        Status::with_error_details(Code::InvalidArgument, message, details)
+    }
+}
+
+impl From<FieldViolation> for Violations {
+    fn from(violation: FieldViolation) -> Self {
+        Self(vec![violation])
+    }
+}
+
+/// A status with `ErrorInfo { reason, domain }` so clients can branch on a stable reason.
+pub fn with_info(code: Code, message: impl Into<String>, reason: &str, domain: &str) -> Status {
+    let mut details = ErrorDetails::new();
+    details.set_error_info(reason, domain, HashMap::new());
+    Status::with_error_details(code, message.into(), details)
+}
+
+/// The status for a database failure: UNAVAILABLE when the database cannot be reached (a retry
+/// may succeed), else INTERNAL with the cause logged here once and not shown to the caller.
+pub fn database_status(error: &sea_orm::DbErr, domain: &str) -> Status {
+    use sea_orm::DbErr;
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+            tracing::warn!(%error, "database unavailable");
+            with_info(Code::Unavailable, "the database is unavailable; retry later", "DATABASE_UNAVAILABLE", domain)
+        }
+        _ => {
+            tracing::error!(%error, "database error");
+            with_info(Code::Internal, "an internal error occurred", "INTERNAL", domain)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn violations_become_bad_request_details_naming_each_field() {
+        let mut v = Violations::new();
+        v.add("quota.period", "must look like FY2026-Q3");
+        v.add("quota.owner", "is required");
+        let status = v.into_status("goals.lacak.dev");
+        assert_eq!(status.code(), Code::InvalidArgument);
+        let details = status.get_error_details();
+        let fields: Vec<_> = details
+            .bad_request()
+            .unwrap()
+            .field_violations
+            .iter()
+            .map(|f| f.field.clone())
+            .collect();
+        assert_eq!(fields, ["quota.period", "quota.owner"]);
+        assert_eq!(details.error_info().unwrap().domain, "goals.lacak.dev");
+    }
+}

@@ -1,0 +1,266 @@
+//! The server every service runs on: one stack assembled here, layer by layer, with the reasons.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use tokio::net::TcpListener;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tonic::service::RoutesBuilder;
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
+
+use crate::auth::{AuthLayer, Authenticator};
+use crate::config::ServerArgs;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("reflection: {0}")]
+    Reflection(String),
+    #[error("server: {0}")]
+    Transport(#[from] tonic::transport::Error),
+    #[error("server task: {0}")]
+    Task(String),
+}
+
+/// A service's readiness in `grpc.health.v1`: NOT_SERVING until its database is connected and
+/// migrated, SERVING after, NOT_SERVING again while the server drains.
+#[derive(Clone)]
+pub struct Readiness {
+    reporter: HealthReporter,
+    name: String,
+}
+
+impl Readiness {
+    pub async fn ready(&self) {
+        self.reporter
+            .set_service_status(&self.name, ServingStatus::Serving)
+            .await;
+        tracing::info!(service = %self.name, "ready");
+    }
+
+    pub async fn not_ready(&self) {
+        self.reporter
+            .set_service_status(&self.name, ServingStatus::NotServing)
+            .await;
+    }
+}
+
+/// Collects the services of one process and serves them behind one port.
+pub struct ServerHost {
+    args: ServerArgs,
+    authenticator: Arc<Authenticator>,
+    routes: RoutesBuilder,
+    health: HealthReporter,
+    names: Vec<String>,
+}
+
+impl ServerHost {
+    /// Health (liveness on "") and reflection (v1 and v1alpha) are always there.
+    pub fn new(args: ServerArgs, authenticator: Arc<Authenticator>) -> Result<Self, ServerError> {
+        let (health, health_service) = tonic_health::server::health_reporter();
+        let reflection = || {
+            tonic_reflection::server::Builder::configure()
+                .register_encoded_file_descriptor_set(lacak_proto::FILE_DESCRIPTOR_SET)
+                .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        };
+        let reflection_v1 = reflection()
+            .build_v1()
+            .map_err(|e| ServerError::Reflection(e.to_string()))?;
+        let reflection_v1alpha = reflection()
+            .build_v1alpha()
+            .map_err(|e| ServerError::Reflection(e.to_string()))?;
+        let mut routes = RoutesBuilder::default();
+        routes
+            .add_service(health_service)
+            .add_service(reflection_v1)
+            .add_service(reflection_v1alpha);
+        Ok(Self {
+            args,
+            authenticator,
+            routes,
+            health,
+            names: Vec::new(),
+        })
+    }
+
+    /// The largest message a service should accept or send.
+    pub fn max_message_bytes(&self) -> usize {
+        self.args.max_message_bytes
+    }
+
+    /// Where services add their generated servers.
+    pub fn routes_mut(&mut self) -> &mut RoutesBuilder {
+        &mut self.routes
+    }
+
+    /// Declares a named service (e.g. `lacak.goals.v1.GoalsService`), NOT_SERVING until it says so.
+    pub async fn register(&mut self, name: &str) -> Readiness {
+        self.health
+            .set_service_status(name, ServingStatus::NotServing)
+            .await;
+        self.names.push(name.to_owned());
+        Readiness {
+            reporter: self.health.clone(),
+            name: name.to_owned(),
+        }
+    }
+
+    /// Serves until `shutdown` completes, then drains: every named service turns NOT_SERVING,
+    /// no new connection is taken, in-flight calls finish within the drain timeout.
+    pub async fn serve(self, listener: TcpListener, shutdown: impl Future<Output = ()>) -> Result<(), ServerError> {
+        let ServerHost {
+            args,
+            authenticator,
+            routes,
+            health,
+            names,
+        } = self;
+        let stack = tower::ServiceBuilder::new()
+            // Outermost: a span and RED metrics cover everything below, rejections included.
+            .layer(lacak_telemetry::RpcTelemetryLayer::new())
+            // Browsers speak gRPC-Web; translate before anything reads gRPC framing or headers.
+            .layer(tonic_web::GrpcWebLayer::new())
+            // Shed load instead of queueing: past the limit, answer RESOURCE_EXHAUSTED at once.
+            .layer(ConcurrencyShedLayer::new(args.max_concurrent_requests))
+            // Identity last, so handlers always find a CallContext.
+            .layer(AuthLayer::new(authenticator));
+
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+        let server = tonic::transport::Server::builder()
+            // gRPC-Web arrives over HTTP/1.1.
+            .accept_http1(true)
+            // Bounds every call, also when the client set no deadline (answers CANCELLED).
+            .timeout(args.request_timeout)
+            .tcp_nodelay(true)
+            .layer(stack)
+            .add_routes(routes.routes())
+            .serve_with_incoming_shutdown(incoming, async {
+                let _ = stop_rx.await;
+            });
+        let mut task = tokio::spawn(server);
+
+        tokio::select! {
+            ended = &mut task => {
+                return ended.map_err(|e| ServerError::Task(e.to_string()))?.map_err(ServerError::from);
+            }
+            () = shutdown => {}
+        }
+
+        tracing::info!(drain_timeout = ?args.drain_timeout, "shutting down: draining in-flight calls");
+        for name in &names {
+            health
+                .set_service_status(name, ServingStatus::NotServing)
+                .await;
+        }
+        let _ = stop_tx.send(());
+        match tokio::time::timeout(args.drain_timeout, &mut task).await {
+            Ok(ended) => ended
+                .map_err(|e| ServerError::Task(e.to_string()))?
+                .map_err(ServerError::from),
+            Err(_) => {
+                tracing::warn!("drain timeout reached; abandoning the calls still running");
+                task.abort();
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Completes on SIGTERM (Kubernetes) or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(error) = tokio::signal::ctrl_c().await {
+            tracing::error!(%error, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::error!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}
+
+/// A global bound on calls in flight that rejects the excess instead of queueing it.
+#[derive(Clone)]
+pub struct ConcurrencyShedLayer {
+    permits: Arc<Semaphore>,
+}
+
+impl ConcurrencyShedLayer {
+    pub fn new(limit: usize) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(limit.max(1))),
+        }
+    }
+}
+
+impl<S> tower_layer::Layer<S> for ConcurrencyShedLayer {
+    type Service = ConcurrencyShed<S>;
+    fn layer(&self, inner: S) -> Self::Service {
+        ConcurrencyShed {
+            inner,
+            permits: self.permits.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct ConcurrencyShed<S> {
+    inner: S,
+    permits: Arc<Semaphore>,
+}
+
+impl<S, B, RB> tower_service::Service<http::Request<B>> for ConcurrencyShed<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<RB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+    RB: Default + Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let permit: OwnedSemaphorePermit = match self.permits.clone().try_acquire_owned() {
+            Ok(permit) => permit,
+            Err(_) => {
+                let status = crate::error::with_info(
+                    tonic::Code::ResourceExhausted,
+                    "the server is at its concurrency limit; retry with backoff",
+                    "OVERLOADED",
+                    "server.lacak.dev",
+                );
+                return Box::pin(async move { Ok(status.into_http()) });
+            }
+        };
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        Box::pin(async move {
+            let response = inner.call(request).await;
+            drop(permit);
+            response
+        })
+    }
+}
