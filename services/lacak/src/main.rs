@@ -1,1 +1,232 @@
-fn main() {}
+//! `lacak`: runs the whole suite in one process (`up`), one service (`serve`), migrations
+//! (`migrate`), and prints tokens for its signing key (`token`).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use lacak_domain::{Principal, Role};
+use lacak_runtime::ServerHost;
+use lacak_runtime::auth::load_keys;
+use lacak_runtime::config::{AuthArgs, ServerArgs, TelemetryArgs, parse_duration};
+use lacak_runtime::db::{self, DbSetupError};
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(name = "lacak", version, about = "Track and steer sales performance: goals, inventory, monitoring, strategy.")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every service in one process behind one port, on embedded SQLite unless told otherwise.
+    Up(UpArgs),
+    /// Run one service.
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(MigrateArgs),
+    /// Print a bearer token signed with the data directory's key.
+    Token(TokenArgs),
+}
+
+/// The services this binary can run.
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+enum Service {
+    Goals,
+}
+
+impl Service {
+    fn name(self) -> &'static str {
+        match self {
+            Service::Goals => "goals",
+        }
+    }
+}
+
+#[derive(clap::Args)]
+struct DataArgs {
+    /// Where SQLite databases and the generated signing key live.
+    #[arg(long, env = "LACAK_DATA_DIR", default_value = "./lacak-data")]
+    data_dir: PathBuf,
+}
+
+#[derive(clap::Args)]
+struct UpArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The goals database (default: SQLite at <data-dir>/goals.db).
+    #[arg(long, env = "LACAK_GOALS_DATABASE_URL")]
+    goals_database_url: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+    #[command(flatten)]
+    telemetry: TelemetryArgs,
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// Which service to run.
+    service: Service,
+    #[command(flatten)]
+    data: DataArgs,
+    /// The service's database (default: SQLite at <data-dir>/<service>.db).
+    #[arg(long, env = "LACAK_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(flatten)]
+    server: ServerArgs,
+    #[command(flatten)]
+    auth: AuthArgs,
+    #[command(flatten)]
+    telemetry: TelemetryArgs,
+}
+
+#[derive(clap::Args)]
+struct MigrateArgs {
+    /// Which service's database to migrate; all of them when omitted.
+    service: Option<Service>,
+    #[command(flatten)]
+    data: DataArgs,
+    /// The database (with a service named; default: SQLite at <data-dir>/<service>.db).
+    #[arg(long, env = "LACAK_DATABASE_URL")]
+    database_url: Option<String>,
+    #[command(flatten)]
+    telemetry: TelemetryArgs,
+}
+
+#[derive(clap::Args)]
+struct TokenArgs {
+    #[command(flatten)]
+    data: DataArgs,
+    /// The tenant the token acts in.
+    #[arg(long)]
+    tenant: String,
+    /// admin, manager, rep or service.
+    #[arg(long)]
+    role: String,
+    /// The member id (or service name) behind the token.
+    #[arg(long, default_value = "cli")]
+    subject: String,
+    /// For a manager: the ids of the teams they lead.
+    #[arg(long, num_args = 1.., value_delimiter = ',')]
+    teams: Vec<String>,
+    /// How long the token stays valid.
+    #[arg(long, default_value = "24h", value_parser = parse_duration)]
+    ttl: Duration,
+    #[command(flatten)]
+    auth: AuthArgs,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("lacak: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Up(args) => up(args).await,
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(args) => migrate(args).await,
+        Command::Token(args) => token(args),
+    }
+}
+
+async fn up(args: UpArgs) -> anyhow::Result<()> {
+    let _telemetry = lacak_telemetry::init(&args.telemetry.to_config("lacak")?)?;
+    let data_dir = &args.data.data_dir;
+    let (authenticator, _) = load_keys(&args.auth, data_dir, true)?;
+    let mut host = ServerHost::new(args.server.clone(), Arc::new(authenticator))?;
+    let goals_url = db::database_url(args.goals_database_url.as_deref(), data_dir, "goals")?;
+    let goals_ready = lacak_goals::mount(&mut host, &goals_url).await;
+    let listener = bind(&args.server).await?;
+    tracing::info!(
+        address = %listener.local_addr()?,
+        data_dir = %data_dir.display(),
+        "lacak is up; get a token with: lacak token --data-dir {} --tenant demo --role admin",
+        data_dir.display()
+    );
+    run_until_stopped(host, listener, goals_ready).await
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let service = args.service.name();
+    let _telemetry = lacak_telemetry::init(&args.telemetry.to_config(&format!("lacak-{service}"))?)?;
+    let data_dir = &args.data.data_dir;
+    let (authenticator, _) = load_keys(&args.auth, data_dir, false)?;
+    let mut host = ServerHost::new(args.server.clone(), Arc::new(authenticator))?;
+    let url = db::database_url(args.database_url.as_deref(), data_dir, service)?;
+    let ready = match args.service {
+        Service::Goals => lacak_goals::mount(&mut host, &url).await,
+    };
+    let listener = bind(&args.server).await?;
+    tracing::info!(address = %listener.local_addr()?, service, "serving");
+    run_until_stopped(host, listener, ready).await
+}
+
+async fn bind(server: &ServerArgs) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(server.listen)
+        .await
+        .with_context(|| format!("cannot listen on {}", server.listen))
+}
+
+/// Serves while the databases are set up; a failed set-up stops the process with its error.
+async fn run_until_stopped(
+    host: ServerHost,
+    listener: TcpListener,
+    ready: impl std::future::Future<Output = Result<(), DbSetupError>>,
+) -> anyhow::Result<()> {
+    let serving = host.serve(listener, lacak_runtime::server::shutdown_signal());
+    tokio::pin!(serving);
+    tokio::select! {
+        served = &mut serving => served?,
+        setup = ready => {
+            setup.context("database set-up failed")?;
+            serving.await?;
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
+    let _telemetry = lacak_telemetry::init(&args.telemetry.to_config("lacak-migrate")?)?;
+    let services = match args.service {
+        Some(service) => vec![service],
+        None if args.database_url.is_some() => bail!("name the service whose --database-url this is"),
+        None => vec![Service::Goals],
+    };
+    for service in services {
+        let url = db::database_url(args.database_url.as_deref(), &args.data.data_dir, service.name())?;
+        match service {
+            Service::Goals => db::migrate::<lacak_goals::Migrator>(&url).await?,
+        }
+        tracing::info!(service = service.name(), database = %db::redact(&url), "migrated");
+    }
+    Ok(())
+}
+
+fn token(args: TokenArgs) -> anyhow::Result<()> {
+    let role: Role = args.role.parse()?;
+    let (_, issuer) = load_keys(&args.auth, Path::new(&args.data.data_dir), false)?;
+    let issuer = issuer.context("this key configuration cannot sign tokens; pass --jwt-private-key-file")?;
+    let principal = Principal {
+        tenant: args.tenant,
+        subject: args.subject,
+        role,
+        teams: args.teams,
+    };
+    println!("{}", issuer.issue(&principal, args.ttl, None)?);
+    Ok(())
+}

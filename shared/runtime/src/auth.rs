@@ -167,6 +167,14 @@ fn jwt_algorithm(algorithm: JwtAlgorithm) -> Algorithm {
     }
 }
 
+/// An HS256 authenticator and issuer sharing one secret: for tests and tools.
+pub fn hs256_keys(secret: &[u8], issuer: &str, audience: &str, leeway: Duration) -> (Authenticator, TokenIssuer) {
+    (
+        Authenticator::new(JwtAlgorithm::Hs256, DecodingKey::from_secret(secret), issuer, audience, leeway),
+        TokenIssuer::new(JwtAlgorithm::Hs256, EncodingKey::from_secret(secret), issuer, audience),
+    )
+}
+
 /// Where the HS256 secret lives when no file is configured.
 pub fn default_secret_path(data_dir: &Path) -> PathBuf {
     data_dir.join("signing-key")

@@ -1,0 +1,174 @@
+//! Who may see and change what: admins the tenant, managers their teams' subtrees, reps themselves.
+
+use std::collections::{HashMap, HashSet};
+
+use lacak_domain::{Principal, Role};
+
+use super::names::Owner;
+
+/// The team hierarchy of one tenant: each team's parent.
+#[derive(Debug, Clone, Default)]
+pub struct OrgTree {
+    parent: HashMap<String, Option<String>>,
+}
+
+impl OrgTree {
+    pub fn new(edges: impl IntoIterator<Item = (String, Option<String>)>) -> Self {
+        Self {
+            parent: edges.into_iter().collect(),
+        }
+    }
+
+    /// The given teams and every team below them, at any depth.
+    pub fn subtree(&self, roots: &[String]) -> HashSet<String> {
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (team, parent) in &self.parent {
+            if let Some(parent) = parent {
+                children.entry(parent.as_str()).or_default().push(team.as_str());
+            }
+        }
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut stack: Vec<&str> = roots
+            .iter()
+            .map(String::as_str)
+            .filter(|t| self.parent.contains_key(*t))
+            .collect();
+        while let Some(team) = stack.pop() {
+            if seen.insert(team.to_owned())
+                && let Some(kids) = children.get(team)
+            {
+                stack.extend(kids.iter().copied());
+            }
+        }
+        seen
+    }
+
+    /// Whether making `new_parent` the parent of `team` would close a loop.
+    pub fn would_cycle(&self, team: &str, new_parent: &str) -> bool {
+        let mut current = Some(new_parent.to_owned());
+        let mut steps = 0;
+        while let Some(id) = current {
+            if id == team {
+                return true;
+            }
+            steps += 1;
+            if steps > self.parent.len() {
+                return true;
+            }
+            current = self.parent.get(&id).cloned().flatten();
+        }
+        false
+    }
+}
+
+/// What one caller may see.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Visibility {
+    /// Admins and services: the whole tenant.
+    Tenant,
+    /// Managers: their teams' subtrees and the members in them.
+    Teams {
+        teams: HashSet<String>,
+        members: HashSet<String>,
+    },
+    /// Reps: themselves.
+    Member(String),
+}
+
+impl Visibility {
+    pub fn sees_owner(&self, owner: &Owner) -> bool {
+        match (self, owner) {
+            (Visibility::Tenant, _) => true,
+            (Visibility::Teams { teams, .. }, Owner::Team(id)) => teams.contains(id),
+            (Visibility::Teams { members, .. }, Owner::Member(id)) => members.contains(id),
+            (Visibility::Member(me), Owner::Member(id)) => me == id,
+            (Visibility::Member(_), Owner::Team(_)) => false,
+        }
+    }
+
+    pub fn sees_team(&self, team: &str) -> bool {
+        self.sees_owner(&Owner::Team(team.to_owned()))
+    }
+
+}
+
+/// The visibility of a principal, given the tenant's tree and each member's team.
+pub fn visibility(principal: &Principal, tree: &OrgTree, member_teams: &[(String, Option<String>)]) -> Visibility {
+    match principal.role {
+        Role::Admin | Role::Service => Visibility::Tenant,
+        Role::Rep => Visibility::Member(principal.subject.clone()),
+        Role::Manager => {
+            let teams = tree.subtree(&principal.teams);
+            let mut members: HashSet<String> = member_teams
+                .iter()
+                .filter(|(_, team)| team.as_ref().is_some_and(|t| teams.contains(t)))
+                .map(|(member, _)| member.clone())
+                .collect();
+            // A manager sees their own numbers too.
+            members.insert(principal.subject.clone());
+            Visibility::Teams { teams, members }
+        }
+    }
+}
+
+/// Whether a principal may change things owned by `owner`: admins anywhere, managers within
+/// what they see; reps and services change nothing here.
+pub fn may_write(principal: &Principal, visibility: &Visibility, owner: &Owner) -> bool {
+    match principal.role {
+        Role::Admin => true,
+        Role::Manager => visibility.sees_owner(owner),
+        Role::Rep | Role::Service => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree() -> OrgTree {
+        OrgTree::new([
+            ("sales".to_owned(), None),
+            ("emea".to_owned(), Some("sales".to_owned())),
+            ("dach".to_owned(), Some("emea".to_owned())),
+            ("apac".to_owned(), Some("sales".to_owned())),
+        ])
+    }
+
+    fn principal(role: Role, subject: &str, teams: &[&str]) -> Principal {
+        Principal {
+            tenant: "acme".into(),
+            subject: subject.into(),
+            role,
+            teams: teams.iter().map(|t| t.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn a_manager_sees_sub_teams_at_any_depth_and_nothing_beside() {
+        let members = vec![
+            ("ana".to_owned(), Some("dach".to_owned())),
+            ("bo".to_owned(), Some("apac".to_owned())),
+        ];
+        let v = visibility(&principal(Role::Manager, "mia", &["emea"]), &tree(), &members);
+        assert!(v.sees_team("emea") && v.sees_team("dach"));
+        assert!(!v.sees_team("apac") && !v.sees_team("sales"));
+        assert!(v.sees_owner(&Owner::Member("ana".into())) && v.sees_owner(&Owner::Member("mia".into())));
+        assert!(!v.sees_owner(&Owner::Member("bo".into())));
+    }
+
+    #[test]
+    fn reps_see_themselves_and_write_nothing() {
+        let rep = principal(Role::Rep, "ana", &[]);
+        let v = visibility(&rep, &tree(), &[]);
+        assert!(v.sees_owner(&Owner::Member("ana".into())) && !v.sees_owner(&Owner::Member("bo".into())) && !v.sees_team("dach"));
+        assert!(!may_write(&rep, &v, &Owner::Member("ana".into())));
+    }
+
+    #[test]
+    fn cycles_are_detected() {
+        let t = tree();
+        assert!(t.would_cycle("emea", "dach"));
+        assert!(t.would_cycle("emea", "emea"));
+        assert!(!t.would_cycle("dach", "apac"));
+    }
+}

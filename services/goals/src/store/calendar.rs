@@ -1,0 +1,64 @@
+//! The tenant's fiscal calendar: January in UTC until an admin sets another.
+
+use chrono::Utc;
+use lacak_domain::FiscalCalendar;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
+
+use super::entities::{fiscal_calendar, quota};
+use crate::error::{GoalsError, GoalsResult};
+
+/// The stored row, or the default one (never stored until changed).
+pub async fn row<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<fiscal_calendar::Model> {
+    Ok(fiscal_calendar::Entity::find_by_id(tenant.to_owned())
+        .one(db)
+        .await?
+        .unwrap_or_else(|| fiscal_calendar::Model {
+            tenant: tenant.to_owned(),
+            start_month: 1,
+            time_zone: "UTC".to_owned(),
+            update_time: chrono::DateTime::<Utc>::UNIX_EPOCH,
+        }))
+}
+
+pub async fn calendar<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<FiscalCalendar> {
+    let row = row(db, tenant).await?;
+    FiscalCalendar::new(row.start_month as u32, &row.time_zone).map_err(|e| {
+        GoalsError::precondition("CALENDAR_DAMAGED", format!("the stored fiscal calendar is unusable: {e}"))
+    })
+}
+
+/// Saves a new calendar, refused once quotas exist: their periods would silently move.
+pub async fn save<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    start_month: u32,
+    time_zone: &str,
+) -> GoalsResult<fiscal_calendar::Model> {
+    let quotas = quota::Entity::find()
+        .filter(quota::Column::Tenant.eq(tenant))
+        .count(db)
+        .await?;
+    if quotas > 0 {
+        return Err(GoalsError::precondition(
+            "QUOTAS_EXIST",
+            format!("{quotas} quotas are set on the current calendar; it can no longer change"),
+        ));
+    }
+    let model = fiscal_calendar::Model {
+        tenant: tenant.to_owned(),
+        start_month: start_month as i32,
+        time_zone: time_zone.to_owned(),
+        update_time: Utc::now(),
+    };
+    let exists = fiscal_calendar::Entity::find_by_id(tenant.to_owned())
+        .one(db)
+        .await?
+        .is_some();
+    let active = model.clone().into_active_model().reset_all();
+    if exists {
+        active.update(db).await?;
+    } else {
+        active.insert(db).await?;
+    }
+    Ok(model)
+}

@@ -1,0 +1,11 @@
+//! The goals service seen from outside: real gRPC against a real server with a fresh database.
+
+mod helpers;
+
+mod auth;
+mod calendar;
+mod members;
+mod plans;
+mod quotas;
+mod reviews;
+mod teams;

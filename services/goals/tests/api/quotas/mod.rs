@@ -1,0 +1,5 @@
+//! Quotas: targets per owner, metric and period, split into months, with their full history.
+
+mod creating;
+mod history;
+mod rollup;
