@@ -264,3 +264,37 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tower::{Layer, Service, ServiceExt};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn calls_past_the_limit_are_refused_at_once_not_queued() {
+        let (release, released) = tokio::sync::watch::channel(false);
+        let slow = tower::service_fn(move |_: http::Request<()>| {
+            let mut released = released.clone();
+            async move {
+                let _ = released.wait_for(|r| *r).await;
+                Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+            }
+        });
+        let mut service = ConcurrencyShedLayer::new(1).layer(slow);
+        let first = service.ready().await.unwrap().call(http::Request::new(()));
+        let first = tokio::spawn(first);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+
+        let refused = service.ready().await.unwrap().call(http::Request::new(())).await.unwrap();
+        assert_eq!(refused.headers().get("grpc-status").unwrap(), "8", "RESOURCE_EXHAUSTED");
+
+        release.send(true).unwrap();
+        let answered = first.await.unwrap().unwrap();
+        assert!(answered.headers().get("grpc-status").is_none());
+        let after = service.ready().await.unwrap().call(http::Request::new(())).await.unwrap();
+        assert!(after.headers().get("grpc-status").is_none(), "the permit came back");
+    }
+}

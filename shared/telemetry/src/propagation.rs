@@ -38,3 +38,33 @@ pub fn inject_context(context: &Context, headers: &mut http::HeaderMap) {
         p.inject_context(context, &mut HeaderInjector(headers))
     });
 }
+
+#[cfg(test)]
+mod tests {
+    use opentelemetry::trace::{SpanContext, SpanId, TraceContextExt, TraceFlags, TraceId, TraceState};
+    use opentelemetry_sdk::propagation::TraceContextPropagator;
+
+    use super::*;
+
+    #[test]
+    fn a_trace_context_survives_the_hop() {
+        opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+        let trace_id = TraceId::from_hex("4bf92f3577b34da6a3ce929d0e0e4736").unwrap();
+        let span = SpanContext::new(
+            trace_id,
+            SpanId::from_hex("00f067aa0ba902b7").unwrap(),
+            TraceFlags::SAMPLED,
+            true,
+            TraceState::default(),
+        );
+        let outgoing = Context::new().with_remote_span_context(span);
+        let mut headers = http::HeaderMap::new();
+        inject_context(&outgoing, &mut headers);
+        assert_eq!(
+            headers.get("traceparent").unwrap(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+        );
+        let incoming = extract_context(&headers);
+        assert_eq!(incoming.span().span_context().trace_id(), trace_id);
+    }
+}

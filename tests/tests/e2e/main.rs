@@ -1,0 +1,5 @@
+//! Whole-suite checks of what every service shares: health, reflection, auth, gRPC-Web, limits,
+//! graceful shutdown and calls between services.
+
+mod calls;
+mod server;
