@@ -16,7 +16,11 @@ use lacak_runtime::db::{self, DbSetupError};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(name = "lacak", version, about = "Track and steer sales performance: goals, inventory, monitoring, strategy.")]
+#[command(
+    name = "lacak",
+    version,
+    about = "Track and steer sales performance: goals, inventory, monitoring, strategy."
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

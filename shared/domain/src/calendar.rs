@@ -14,9 +14,7 @@ mod period;
 
 pub use period::{FISCAL_YEARS, PeriodId, PeriodKind};
 
-use chrono::{
-    DateTime, Datelike, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc,
-};
+use chrono::{DateTime, Datelike, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// Why a calendar or period could not be built or placed in time.
@@ -72,17 +70,11 @@ impl FiscalCalendar {
         let time_zone = tz_name
             .parse::<Tz>()
             .map_err(|_| CalendarError::UnknownTimeZone(tz_name.to_owned()))?;
-        Ok(FiscalCalendar {
-            start_month,
-            time_zone,
-        })
+        Ok(FiscalCalendar { start_month, time_zone })
     }
 
     /// The UTC instants a period spans: start inclusive, end exclusive.
-    pub fn bounds(
-        &self,
-        period: &PeriodId,
-    ) -> Result<(DateTime<Utc>, DateTime<Utc>), CalendarError> {
+    pub fn bounds(&self, period: &PeriodId) -> Result<(DateTime<Utc>, DateTime<Utc>), CalendarError> {
         if !period.is_valid() {
             return Err(CalendarError::InvalidPeriod(*period));
         }
@@ -165,10 +157,7 @@ fn end_of_gap(tz: Tz, local: NaiveDateTime) -> Result<DateTime<Utc>, CalendarErr
     let target = local.and_utc().timestamp();
     let reads_past = |t: i64| {
         DateTime::from_timestamp(t, 0).map(|u| {
-            let offset = tz
-                .offset_from_utc_datetime(&u.naive_utc())
-                .fix()
-                .local_minus_utc();
+            let offset = tz.offset_from_utc_datetime(&u.naive_utc()).fix().local_minus_utc();
             t + i64::from(offset) >= target
         })
     };
@@ -283,12 +272,7 @@ mod tests {
         assert_eq!(jakarta.period_containing(before, Month), id("FY2025-M12"));
     }
 
-    const ZONES: [&str; 4] = [
-        "UTC",
-        "America/New_York",
-        "Asia/Jakarta",
-        "Pacific/Auckland",
-    ];
+    const ZONES: [&str; 4] = ["UTC", "America/New_York", "Asia/Jakarta", "Pacific/Auckland"];
 
     fn any_calendar() -> impl Strategy<Value = FiscalCalendar> {
         (1..=12_u32, proptest::sample::select(&ZONES[..])).prop_map(|(m, tz)| calendar(m, tz))

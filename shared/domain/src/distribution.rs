@@ -55,9 +55,7 @@ impl SeasonalProfile {
             return Err(DistributionError::Negative { index });
         }
         // Saturating: a sum too large to represent is just as wrong as any other sum but 100.
-        let sum = weights
-            .iter()
-            .fold(Decimal::ZERO, |sum, w| sum.saturating_add(*w));
+        let sum = weights.iter().fold(Decimal::ZERO, |sum, w| sum.saturating_add(*w));
         if sum != Decimal::ONE_HUNDRED {
             return Err(DistributionError::BadSum { sum });
         }
@@ -150,14 +148,8 @@ mod tests {
 
     #[test]
     fn profiles_are_checked() {
-        let wrong_length = DistributionError::WrongLength {
-            expected: 3,
-            got: 2,
-        };
-        assert_eq!(
-            SeasonalProfile::new(decs(&["50", "50"]), 3),
-            Err(wrong_length)
-        );
+        let wrong_length = DistributionError::WrongLength { expected: 3, got: 2 };
+        assert_eq!(SeasonalProfile::new(decs(&["50", "50"]), 3), Err(wrong_length));
         let negative = profile(&["110", "-10"]).unwrap_err();
         assert_eq!(negative.to_string(), "weight for month 2 is negative");
         let bad_sum = DistributionError::BadSum { sum: dec("99.99") };

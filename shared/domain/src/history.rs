@@ -97,20 +97,13 @@ mod tests {
         let over = allocation_gap(Decimal::new(70_000, 0), &members);
         assert_eq!(over.gap, Decimal::new(-5_500, 0));
         let none = allocation_gap(Decimal::new(1_234, 1), &[]);
-        assert_eq!(
-            (none.members_total, none.gap),
-            (Decimal::ZERO, Decimal::new(1_234, 1))
-        );
+        assert_eq!((none.members_total, none.gap), (Decimal::ZERO, Decimal::new(1_234, 1)));
     }
 
     /// Few distinct instants, so changes often coincide.
     fn any_changes(len: std::ops::Range<usize>) -> impl Strategy<Value = Vec<TargetChange>> {
-        proptest::collection::vec((0..20_i64, -1_000..1_000_i64), len).prop_map(|pairs| {
-            pairs
-                .into_iter()
-                .map(|(secs, value)| change(secs, value))
-                .collect()
-        })
+        proptest::collection::vec((0..20_i64, -1_000..1_000_i64), len)
+            .prop_map(|pairs| pairs.into_iter().map(|(secs, value)| change(secs, value)).collect())
     }
 
     proptest! {

@@ -12,9 +12,7 @@ const NANOS_PER_UNIT: i128 = 1_000_000_000;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MoneyError {
     /// The currency is not three uppercase ASCII letters.
-    #[error(
-        "invalid currency code {0:?}; expected three uppercase ASCII letters (ISO 4217), e.g. \"USD\""
-    )]
+    #[error("invalid currency code {0:?}; expected three uppercase ASCII letters (ISO 4217), e.g. \"USD\"")]
     InvalidCurrency(String),
     /// `nanos` is outside `-999_999_999..=999_999_999`.
     #[error("nanos {0} out of range; expected -999999999..=999999999")]
@@ -105,10 +103,8 @@ impl Money {
         }
         // A 96-bit mantissa times at most 10^9 fits comfortably in an i128.
         let total = amount.mantissa() * 10_i128.pow(MAX_SCALE - scale);
-        let units = i64::try_from(total / NANOS_PER_UNIT)
-            .map_err(|_| MoneyError::OutOfRange(self.amount))?;
-        let nanos = i32::try_from(total % NANOS_PER_UNIT)
-            .map_err(|_| MoneyError::OutOfRange(self.amount))?;
+        let units = i64::try_from(total / NANOS_PER_UNIT).map_err(|_| MoneyError::OutOfRange(self.amount))?;
+        let nanos = i32::try_from(total % NANOS_PER_UNIT).map_err(|_| MoneyError::OutOfRange(self.amount))?;
         Ok((units, nanos))
     }
 
@@ -120,10 +116,7 @@ impl Money {
                 right: other.currency.clone(),
             });
         }
-        let amount = self
-            .amount
-            .checked_add(other.amount)
-            .ok_or(MoneyError::Overflow)?;
+        let amount = self.amount.checked_add(other.amount).ok_or(MoneyError::Overflow)?;
         Ok(Money {
             currency: self.currency.clone(),
             amount,
@@ -176,10 +169,7 @@ mod tests {
         let usd = |units, nanos| Money::from_units_nanos("USD", units, nanos);
         assert!(matches!(usd(1, -5), Err(MoneyError::MixedSigns { .. })));
         assert!(matches!(usd(-1, 5), Err(MoneyError::MixedSigns { .. })));
-        assert_eq!(
-            usd(0, 1_000_000_000),
-            Err(MoneyError::NanosOutOfRange(1_000_000_000))
-        );
+        assert_eq!(usd(0, 1_000_000_000), Err(MoneyError::NanosOutOfRange(1_000_000_000)));
         assert_eq!(usd(0, i32::MIN), Err(MoneyError::NanosOutOfRange(i32::MIN)));
     }
 
@@ -191,15 +181,9 @@ mod tests {
         let m = Money::new("JPY", dec("1.0000000010")).unwrap();
         assert_eq!(m.to_units_nanos(), Ok((1, 1)));
         let m = Money::new("JPY", dec("0.0000000001")).unwrap();
-        assert_eq!(
-            m.to_units_nanos(),
-            Err(MoneyError::TooPrecise(dec("0.0000000001")))
-        );
+        assert_eq!(m.to_units_nanos(), Err(MoneyError::TooPrecise(dec("0.0000000001"))));
         let m = Money::new("JPY", Decimal::MAX).unwrap();
-        assert_eq!(
-            m.to_units_nanos(),
-            Err(MoneyError::OutOfRange(Decimal::MAX))
-        );
+        assert_eq!(m.to_units_nanos(), Err(MoneyError::OutOfRange(Decimal::MAX)));
     }
 
     #[test]

@@ -100,7 +100,9 @@ fn principal_from_claims(claims: &Claims) -> Result<Principal, AuthError> {
         .parse()
         .map_err(|e: lacak_domain::principal::UnknownRole| AuthError::Invalid(e.to_string()))?;
     if claims.tenant.is_empty() || claims.tenant.len() > 128 {
-        return Err(AuthError::Invalid("the tenant claim must hold 1 to 128 characters".into()));
+        return Err(AuthError::Invalid(
+            "the tenant claim must hold 1 to 128 characters".into(),
+        ));
     }
     if claims.sub.is_empty() {
         return Err(AuthError::Invalid("the sub claim is empty".into()));
@@ -170,7 +172,13 @@ fn jwt_algorithm(algorithm: JwtAlgorithm) -> Algorithm {
 /// An HS256 authenticator and issuer sharing one secret: for tests and tools.
 pub fn hs256_keys(secret: &[u8], issuer: &str, audience: &str, leeway: Duration) -> (Authenticator, TokenIssuer) {
     (
-        Authenticator::new(JwtAlgorithm::Hs256, DecodingKey::from_secret(secret), issuer, audience, leeway),
+        Authenticator::new(
+            JwtAlgorithm::Hs256,
+            DecodingKey::from_secret(secret),
+            issuer,
+            audience,
+            leeway,
+        ),
         TokenIssuer::new(JwtAlgorithm::Hs256, EncodingKey::from_secret(secret), issuer, audience),
     )
 }
@@ -210,9 +218,10 @@ pub fn load_keys(
             Ok((authenticator, Some(issuer)))
         }
         JwtAlgorithm::Rs256 | JwtAlgorithm::EdDsa => {
-            let public_path = args.jwt_public_key_file.as_ref().ok_or_else(|| {
-                AuthError::Keys("RS256 and EdDSA need --jwt-public-key-file".into())
-            })?;
+            let public_path = args
+                .jwt_public_key_file
+                .as_ref()
+                .ok_or_else(|| AuthError::Keys("RS256 and EdDSA need --jwt-public-key-file".into()))?;
             let public = read(public_path)?;
             let decoding = match args.jwt_algorithm {
                 JwtAlgorithm::Rs256 => DecodingKey::from_rsa_pem(&public),
@@ -455,11 +464,20 @@ mod tests {
     fn missing_garbage_and_unsigned_tokens_are_refused() {
         let (auth, _) = keys();
         assert!(matches!(auth.authenticate(None), Err(AuthError::Missing)));
-        assert!(matches!(auth.authenticate(Some("Basic abc")), Err(AuthError::NotBearer)));
-        assert!(matches!(auth.authenticate(Some("Bearer garbage")), Err(AuthError::Invalid(_))));
+        assert!(matches!(
+            auth.authenticate(Some("Basic abc")),
+            Err(AuthError::NotBearer)
+        ));
+        assert!(matches!(
+            auth.authenticate(Some("Bearer garbage")),
+            Err(AuthError::Invalid(_))
+        ));
         // {"alg":"none"} with valid-looking claims and no signature.
         let none = "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0.eyJpc3MiOiJsYWNhayIsImF1ZCI6ImxhY2FrIiwic3ViIjoieCIsImV4cCI6OTk5OTk5OTk5OSwiaWF0IjoxLCJ0ZW5hbnQiOiJhIiwicm9sZSI6ImFkbWluIn0.";
-        assert!(matches!(auth.authenticate(Some(&format!("Bearer {none}"))), Err(AuthError::Invalid(_))));
+        assert!(matches!(
+            auth.authenticate(Some(&format!("Bearer {none}"))),
+            Err(AuthError::Invalid(_))
+        ));
     }
 
     #[test]

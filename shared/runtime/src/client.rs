@@ -56,10 +56,7 @@ impl Outgoing {
             role: Role::Service,
             teams: Vec::new(),
         };
-        let on_behalf_of = caller
-            .on_behalf_of
-            .as_deref()
-            .unwrap_or(&caller.principal.subject);
+        let on_behalf_of = caller.on_behalf_of.as_deref().unwrap_or(&caller.principal.subject);
         let token = self
             .issuer
             .issue(&identity, SERVICE_TOKEN_TTL, Some(on_behalf_of))

@@ -14,7 +14,10 @@ pub fn decimal_from_proto(value: &pb::Decimal, field: &str) -> Result<Decimal, F
         return Err(FieldViolation::new(field, "is required: a decimal such as \"1250.50\""));
     }
     if text.contains(['e', 'E']) {
-        return Err(FieldViolation::new(field, "must be plain decimal notation, not scientific"));
+        return Err(FieldViolation::new(
+            field,
+            "must be plain decimal notation, not scientific",
+        ));
     }
     text.parse::<Decimal>()
         .map_err(|_| FieldViolation::new(field, format!("{text:?} is not a decimal number")))
@@ -85,9 +88,7 @@ impl Measure {
 pub fn measure_from_proto(value: Option<&pb::Measure>, field: &str) -> Result<Measure, FieldViolation> {
     match value.and_then(|m| m.kind.as_ref()) {
         None => Err(FieldViolation::new(field, "is required: set `money` or `quantity`")),
-        Some(pb::measure::Kind::Money(money)) => {
-            money_from_proto(money, &format!("{field}.money")).map(Measure::Money)
-        }
+        Some(pb::measure::Kind::Money(money)) => money_from_proto(money, &format!("{field}.money")).map(Measure::Money),
         Some(pb::measure::Kind::Quantity(quantity)) => {
             decimal_from_proto(quantity, &format!("{field}.quantity.value")).map(Measure::Quantity)
         }

@@ -28,7 +28,10 @@ pub fn database_url(configured: Option<&str>, data_dir: &Path, service: &str) ->
                 path: data_dir.display().to_string(),
                 source,
             })?;
-            Ok(format!("sqlite://{}?mode=rwc", data_dir.join(format!("{service}.db")).display()))
+            Ok(format!(
+                "sqlite://{}?mode=rwc",
+                data_dir.join(format!("{service}.db")).display()
+            ))
         }
     }
 }
@@ -133,10 +136,7 @@ pub async fn migrate<M: MigratorTrait>(url: &str) -> Result<(), DbSetupError> {
 async fn single_connection(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     let url = tune_postgres_url(url);
     let mut options = ConnectOptions::new(url.clone());
-    options
-        .max_connections(1)
-        .min_connections(1)
-        .sqlx_logging(false);
+    options.max_connections(1).min_connections(1).sqlx_logging(false);
     Database::connect(options)
         .await
         .map_err(|source| DbSetupError::Connect {
@@ -172,6 +172,9 @@ mod tests {
             tune_postgres_url("postgres://p@127.0.0.1/x?sslmode=require"),
             "postgres://p@127.0.0.1/x?sslmode=require"
         );
-        assert_eq!(tune_postgres_url("postgres://p@db.internal/x"), "postgres://p@db.internal/x");
+        assert_eq!(
+            tune_postgres_url("postgres://p@db.internal/x"),
+            "postgres://p@db.internal/x"
+        );
     }
 }

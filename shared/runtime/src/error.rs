@@ -107,7 +107,12 @@ pub fn database_status(error: &sea_orm::DbErr, domain: &str) -> Status {
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
             tracing::warn!(%error, "database unavailable");
-            with_info(Code::Unavailable, "the database is unavailable; retry later", "DATABASE_UNAVAILABLE", domain)
+            with_info(
+                Code::Unavailable,
+                "the database is unavailable; retry later",
+                "DATABASE_UNAVAILABLE",
+                domain,
+            )
         }
         _ => {
             tracing::error!(%error, "database error");

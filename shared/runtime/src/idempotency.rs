@@ -43,7 +43,10 @@ pub fn validate_request_id(request_id: &str, field: &str) -> Result<(), FieldVio
         return Err(FieldViolation::new(field, "must be at most 128 characters"));
     }
     if request_id.chars().any(|c| c.is_control() || c.is_whitespace()) {
-        return Err(FieldViolation::new(field, "must not contain spaces or control characters"));
+        return Err(FieldViolation::new(
+            field,
+            "must not contain spaces or control characters",
+        ));
     }
     Ok(())
 }

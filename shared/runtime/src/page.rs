@@ -62,7 +62,11 @@ impl PageRequest {
             }
             Some(token.a)
         };
-        Ok(Self { size, after, fingerprint })
+        Ok(Self {
+            size,
+            after,
+            fingerprint,
+        })
     }
 
     /// Rows to fetch: one more than the page, to learn whether another page follows.

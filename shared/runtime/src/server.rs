@@ -97,9 +97,7 @@ impl ServerHost {
 
     /// Declares a named service (e.g. `lacak.goals.v1.GoalsService`), NOT_SERVING until it says so.
     pub async fn register(&mut self, name: &str) -> Readiness {
-        self.health
-            .set_service_status(name, ServingStatus::NotServing)
-            .await;
+        self.health.set_service_status(name, ServingStatus::NotServing).await;
         self.names.push(name.to_owned());
         Readiness {
             reporter: self.health.clone(),
@@ -151,9 +149,7 @@ impl ServerHost {
 
         tracing::info!(drain_timeout = ?args.drain_timeout, "shutting down: draining in-flight calls");
         for name in &names {
-            health
-                .set_service_status(name, ServingStatus::NotServing)
-                .await;
+            health.set_service_status(name, ServingStatus::NotServing).await;
         }
         let _ = stop_tx.send(());
         match tokio::time::timeout(args.drain_timeout, &mut task).await {
@@ -288,13 +284,25 @@ mod tests {
         let first = tokio::spawn(first);
         tokio::time::sleep(Duration::from_millis(20)).await;
 
-        let refused = service.ready().await.unwrap().call(http::Request::new(())).await.unwrap();
+        let refused = service
+            .ready()
+            .await
+            .unwrap()
+            .call(http::Request::new(()))
+            .await
+            .unwrap();
         assert_eq!(refused.headers().get("grpc-status").unwrap(), "8", "RESOURCE_EXHAUSTED");
 
         release.send(true).unwrap();
         let answered = first.await.unwrap().unwrap();
         assert!(answered.headers().get("grpc-status").is_none());
-        let after = service.ready().await.unwrap().call(http::Request::new(())).await.unwrap();
+        let after = service
+            .ready()
+            .await
+            .unwrap()
+            .call(http::Request::new(()))
+            .await
+            .unwrap();
         assert!(after.headers().get("grpc-status").is_none(), "the permit came back");
     }
 }

@@ -34,9 +34,7 @@ pub fn extract_context(headers: &http::HeaderMap) -> Context {
 
 /// Writes `context` into outgoing headers so the callee continues the same trace.
 pub fn inject_context(context: &Context, headers: &mut http::HeaderMap) {
-    opentelemetry::global::get_text_map_propagator(|p| {
-        p.inject_context(context, &mut HeaderInjector(headers))
-    });
+    opentelemetry::global::get_text_map_propagator(|p| p.inject_context(context, &mut HeaderInjector(headers)));
 }
 
 #[cfg(test)]

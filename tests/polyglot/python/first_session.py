@@ -8,6 +8,7 @@ carries a request_id, so a second run changes nothing.
 import argparse
 import os
 import sys
+import time
 
 import grpc
 from google.protobuf import field_mask_pb2
@@ -47,6 +48,19 @@ def field_violations(error):
     return found
 
 
+def wait_until_ready(goals, auth, seconds=60):
+    """Waits while the server starts or migrates (UNAVAILABLE), at most `seconds`."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            goals.GetFiscalCalendar(g.GetFiscalCalendarRequest(), metadata=auth, timeout=5)
+            return
+        except grpc.RpcError as error:
+            if error.code() != grpc.StatusCode.UNAVAILABLE or time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--target", default=os.environ.get("LACAK_TARGET", "127.0.0.1:50051"))
@@ -59,6 +73,7 @@ def main():
     channel = grpc.insecure_channel(args.target)
     goals = goals_service_pb2_grpc.GoalsServiceStub(channel)
     auth = [("authorization", f"Bearer {args.token}")]
+    wait_until_ready(goals, auth)
 
     team = goals.CreateTeam(
         g.CreateTeamRequest(team_id="emea", team=org_pb2.Team(display_name="EMEA"), request_id="first-session-team"),

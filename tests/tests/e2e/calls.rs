@@ -48,22 +48,34 @@ async fn a_service_call_acts_in_the_callers_tenant_within_the_callers_deadline()
         .and_then(|v| v.to_str().ok())
         .and_then(lacak_runtime::auth::parse_grpc_timeout)
         .expect("a grpc-timeout on every outgoing call");
-    assert!(timeout <= Duration::from_secs(2), "{timeout:?} exceeds the caller's deadline");
+    assert!(
+        timeout <= Duration::from_secs(2),
+        "{timeout:?} exceeds the caller's deadline"
+    );
 
     let client = channel(&suite.url(), Duration::from_secs(2))?;
-    let teams = GoalsServiceClient::new(client).list_teams(request).await?.into_inner().teams;
+    let teams = GoalsServiceClient::new(client)
+        .list_teams(request)
+        .await?
+        .into_inner()
+        .teams;
     assert_eq!(teams.len(), 1, "the service sees the caller's tenant");
 
     let other = outgoing.request(&caller("globex", None), ListTeamsRequest::default())?;
     let client = channel(&suite.url(), Duration::from_secs(2))?;
-    let teams = GoalsServiceClient::new(client).list_teams(other).await?.into_inner().teams;
+    let teams = GoalsServiceClient::new(client)
+        .list_teams(other)
+        .await?
+        .into_inner()
+        .teams;
     assert!(teams.is_empty(), "another tenant sees nothing of acme");
     Ok(())
 }
 
 #[tokio::test]
 async fn a_call_whose_caller_gave_up_is_not_made() {
-    let (_, issuer) = lacak_runtime::auth::hs256_keys(b"0123456789abcdef0123456789abcdef", "lacak", "lacak", Duration::ZERO);
+    let (_, issuer) =
+        lacak_runtime::auth::hs256_keys(b"0123456789abcdef0123456789abcdef", "lacak", "lacak", Duration::ZERO);
     let outgoing = Outgoing::new("monitoring", issuer, Duration::from_secs(10));
     let past = caller("acme", Some(Instant::now() - Duration::from_millis(1)));
     let status = outgoing.request(&past, GetFiscalCalendarRequest {}).unwrap_err();

@@ -10,9 +10,9 @@ use lacak_runtime::config::ServerArgs;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_stream::StreamExt;
 use tonic::Code;
+use tonic_health::pb::HealthCheckRequest;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
-use tonic_health::pb::HealthCheckRequest;
 use tonic_types::StatusExt;
 
 const GOALS: &str = "lacak.goals.v1.GoalsService";
@@ -43,10 +43,10 @@ async fn health_answers_without_a_token_for_the_process_and_each_service() -> an
 
 #[tokio::test]
 async fn reflection_lists_every_service_in_both_versions() -> anyhow::Result<()> {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
     use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
     use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
     use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
-    use tonic_reflection::pb::v1::ServerReflectionRequest;
     use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as AlphaClient;
 
     let suite = spawn_suite(ServerArgs::default()).await?;

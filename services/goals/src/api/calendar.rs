@@ -11,7 +11,10 @@ use super::{GoalsApi, convert, principal};
 use crate::error::{GoalsError, GoalsResult};
 use crate::store;
 
-pub async fn get(api: &GoalsApi, request: Request<pb::GetFiscalCalendarRequest>) -> GoalsResult<pb::GetFiscalCalendarResponse> {
+pub async fn get(
+    api: &GoalsApi,
+    request: Request<pb::GetFiscalCalendarRequest>,
+) -> GoalsResult<pb::GetFiscalCalendarResponse> {
     let caller = principal(&request)?;
     let row = store::calendar::row(api.db()?, &caller.tenant).await?;
     Ok(pb::GetFiscalCalendarResponse {
@@ -34,8 +37,14 @@ pub async fn update(
     let db = api.db()?;
     let current = store::calendar::row(db, &caller.tenant).await?;
     let mut violations = Violations::new();
-    if let Some(unknown) = paths.iter().find(|p| !["start_month", "time_zone"].contains(&p.as_str())) {
-        violations.add("update_mask", format!("{unknown:?} cannot be changed; allowed: start_month, time_zone"));
+    if let Some(unknown) = paths
+        .iter()
+        .find(|p| !["start_month", "time_zone"].contains(&p.as_str()))
+    {
+        violations.add(
+            "update_mask",
+            format!("{unknown:?} cannot be changed; allowed: start_month, time_zone"),
+        );
     }
     let start_month = if all || paths.iter().any(|p| p == "start_month") {
         input.start_month
@@ -48,7 +57,10 @@ pub async fn update(
         current.time_zone.clone()
     };
     if !(1..=12).contains(&start_month) {
-        violations.add("fiscal_calendar.start_month", "must be a month number, 1 (January) to 12 (December)");
+        violations.add(
+            "fiscal_calendar.start_month",
+            "must be a month number, 1 (January) to 12 (December)",
+        );
     }
     if time_zone.parse::<chrono_tz::Tz>().is_err() {
         violations.add(
@@ -63,11 +75,18 @@ pub async fn update(
     })
 }
 
-fn period_or_invalid(calendar: &FiscalCalendar, id: &PeriodId, field: &str) -> GoalsResult<lacak_proto::common::Period> {
+fn period_or_invalid(
+    calendar: &FiscalCalendar,
+    id: &PeriodId,
+    field: &str,
+) -> GoalsResult<lacak_proto::common::Period> {
     convert::period(calendar, id).map_err(|e| GoalsError::invalid(field, e.to_string()))
 }
 
-pub async fn list_periods(api: &GoalsApi, request: Request<pb::ListPeriodsRequest>) -> GoalsResult<pb::ListPeriodsResponse> {
+pub async fn list_periods(
+    api: &GoalsApi,
+    request: Request<pb::ListPeriodsRequest>,
+) -> GoalsResult<pb::ListPeriodsResponse> {
     let caller = principal(&request)?;
     let req = request.into_inner();
     let year = format!("FY{:04}", req.fiscal_year)

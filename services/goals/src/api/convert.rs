@@ -17,8 +17,16 @@ pub fn team(model: &team::Model) -> pb::Team {
     pb::Team {
         name: format!("teams/{}", model.id),
         display_name: model.display_name.clone(),
-        parent: model.parent_id.as_ref().map(|p| format!("teams/{p}")).unwrap_or_default(),
-        manager: model.manager_id.as_ref().map(|m| format!("members/{m}")).unwrap_or_default(),
+        parent: model
+            .parent_id
+            .as_ref()
+            .map(|p| format!("teams/{p}"))
+            .unwrap_or_default(),
+        manager: model
+            .manager_id
+            .as_ref()
+            .map(|m| format!("members/{m}"))
+            .unwrap_or_default(),
         create_time: Some(timestamp_to_proto(model.create_time)),
         update_time: Some(timestamp_to_proto(model.update_time)),
     }

@@ -39,7 +39,10 @@ fn may_place(caller: &Principal, seen: &Visibility, team: Option<&str>) -> bool 
     }
 }
 
-pub async fn create(api: &GoalsApi, request: Request<pb::CreateMemberRequest>) -> GoalsResult<pb::CreateMemberResponse> {
+pub async fn create(
+    api: &GoalsApi,
+    request: Request<pb::CreateMemberRequest>,
+) -> GoalsResult<pb::CreateMemberResponse> {
     let caller = principal(&request)?;
     let req = request.into_inner();
     let input = req.member.clone().unwrap_or_default();
@@ -129,7 +132,10 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListMembersRequest>) -> G
     })
 }
 
-pub async fn update(api: &GoalsApi, request: Request<pb::UpdateMemberRequest>) -> GoalsResult<pb::UpdateMemberResponse> {
+pub async fn update(
+    api: &GoalsApi,
+    request: Request<pb::UpdateMemberRequest>,
+) -> GoalsResult<pb::UpdateMemberResponse> {
     let caller = principal(&request)?;
     let req = request.into_inner();
     let input = req.member.unwrap_or_default();
@@ -168,7 +174,10 @@ pub async fn update(api: &GoalsApi, request: Request<pb::UpdateMemberRequest>) -
     })
 }
 
-pub async fn delete(api: &GoalsApi, request: Request<pb::DeleteMemberRequest>) -> GoalsResult<pb::DeleteMemberResponse> {
+pub async fn delete(
+    api: &GoalsApi,
+    request: Request<pb::DeleteMemberRequest>,
+) -> GoalsResult<pb::DeleteMemberResponse> {
     let caller = principal(&request)?;
     let id = parse_name(&request.get_ref().name, "members", "name")?;
     let db = api.db()?;

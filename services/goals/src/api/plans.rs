@@ -18,7 +18,15 @@ use crate::store::entities::action_plan;
 use crate::store::plans::{PlanFilter, StoredMilestone, StoredStateChange, StoredStrategy, from_json, to_json};
 use crate::store::{self};
 
-const FIELDS: [&str; 7] = ["title", "description", "owner", "quotas", "state", "strategies", "milestones"];
+const FIELDS: [&str; 7] = [
+    "title",
+    "description",
+    "owner",
+    "quotas",
+    "state",
+    "strategies",
+    "milestones",
+];
 
 fn strategies(violations: &mut Violations, input: &[pb::Strategy]) -> Vec<StoredStrategy> {
     input
@@ -53,7 +61,11 @@ fn milestones(violations: &mut Violations, input: &[pb::Milestone]) -> Vec<Store
             due.map(|due_time| StoredMilestone {
                 title,
                 due_time,
-                currency: target.as_ref().and_then(|t| t.currency()).unwrap_or_default().to_owned(),
+                currency: target
+                    .as_ref()
+                    .and_then(|t| t.currency())
+                    .unwrap_or_default()
+                    .to_owned(),
                 target: target.map(|t| t.amount().normalize().to_string()).unwrap_or_default(),
                 reached: m.reached,
             })
@@ -110,7 +122,10 @@ async fn to_proto(db: &DatabaseConnection, model: &action_plan::Model) -> GoalsR
             .iter()
             .filter_map(|c| PlanState::parse(&c.state).map(|s| (c.time, s)))
             .collect::<Vec<_>>(),
-        &milestones.iter().map(|m| (m.due_time, m.title.clone())).collect::<Vec<_>>(),
+        &milestones
+            .iter()
+            .map(|m| (m.due_time, m.title.clone()))
+            .collect::<Vec<_>>(),
         &tasks.iter().map(|t| (t.due_time, t.title.clone())).collect::<Vec<_>>(),
     );
     let state = PlanState::parse(&model.state).unwrap_or(PlanState::Draft);
@@ -133,7 +148,8 @@ async fn to_proto(db: &DatabaseConnection, model: &action_plan::Model) -> GoalsR
             .map(|m| pb::Milestone {
                 title: m.title.clone(),
                 due_time: Some(timestamp_to_proto(m.due_time)),
-                target: (!m.target.is_empty()).then(|| measure_to_proto(&convert::stored_measure(&m.currency, &m.target))),
+                target: (!m.target.is_empty())
+                    .then(|| measure_to_proto(&convert::stored_measure(&m.currency, &m.target))),
                 reached: m.reached,
             })
             .collect(),
@@ -150,7 +166,11 @@ async fn to_proto(db: &DatabaseConnection, model: &action_plan::Model) -> GoalsR
 }
 
 /// A plan the caller may read: by its owner, or because it holds one of their tasks.
-pub(super) async fn readable_plan(db: &DatabaseConnection, caller: &Principal, id: &str) -> GoalsResult<action_plan::Model> {
+pub(super) async fn readable_plan(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    id: &str,
+) -> GoalsResult<action_plan::Model> {
     let model = store::plans::plan(db, &caller.tenant, id).await?;
     let owner = Owner::from_parts(&model.owner_kind, &model.owner_id);
     if visibility(db, caller).await?.sees_owner(&owner) {
@@ -165,7 +185,11 @@ pub(super) async fn readable_plan(db: &DatabaseConnection, caller: &Principal, i
 }
 
 /// A plan the caller may change.
-pub(super) async fn writable_plan(db: &DatabaseConnection, caller: &Principal, id: &str) -> GoalsResult<action_plan::Model> {
+pub(super) async fn writable_plan(
+    db: &DatabaseConnection,
+    caller: &Principal,
+    id: &str,
+) -> GoalsResult<action_plan::Model> {
     let model = readable_plan(db, caller, id).await?;
     let owner = Owner::from_parts(&model.owner_kind, &model.owner_id);
     if may_write(caller, &visibility(db, caller).await?, &owner) {
@@ -175,7 +199,10 @@ pub(super) async fn writable_plan(db: &DatabaseConnection, caller: &Principal, i
     }
 }
 
-pub async fn create(api: &GoalsApi, request: Request<pb::CreateActionPlanRequest>) -> GoalsResult<pb::CreateActionPlanResponse> {
+pub async fn create(
+    api: &GoalsApi,
+    request: Request<pb::CreateActionPlanRequest>,
+) -> GoalsResult<pb::CreateActionPlanResponse> {
     let caller = principal(&request)?;
     let req = request.into_inner();
     let input = req.action_plan.clone().unwrap_or_default();
@@ -202,7 +229,10 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateActionPlanRequest
     let db = api.db()?;
     let tenant = &caller.tenant;
     if !may_write(&caller, &visibility(db, &caller).await?, &owner) {
-        return Err(GoalsError::denied(format!("you may not make plans for {}", owner.name())));
+        return Err(GoalsError::denied(format!(
+            "you may not make plans for {}",
+            owner.name()
+        )));
     }
     require_owner(db, tenant, &owner).await?;
     check_quotas(db, &caller, &quotas).await?;
@@ -248,7 +278,10 @@ pub async fn get(api: &GoalsApi, request: Request<pb::GetActionPlanRequest>) -> 
     })
 }
 
-pub async fn list(api: &GoalsApi, request: Request<pb::ListActionPlansRequest>) -> GoalsResult<pb::ListActionPlansResponse> {
+pub async fn list(
+    api: &GoalsApi,
+    request: Request<pb::ListActionPlansRequest>,
+) -> GoalsResult<pb::ListActionPlansResponse> {
     let caller = principal(&request)?;
     let req = request.into_inner();
     let mut violations = Violations::new();
@@ -271,7 +304,14 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListActionPlansRequest>) 
     let page = violations.take(PageRequest::parse(
         req.page_size,
         &req.page_token,
-        &[&caller.tenant, &caller.subject, "ListActionPlans", &req.owner, &req.quota, &state],
+        &[
+            &caller.tenant,
+            &caller.subject,
+            "ListActionPlans",
+            &req.owner,
+            &req.quota,
+            &state,
+        ],
     ));
     violations.finish()?;
     let page = page.ok_or_else(|| GoalsError::invalid("page_token", "is invalid"))?;
@@ -289,7 +329,10 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListActionPlansRequest>) 
     })
 }
 
-pub async fn update(api: &GoalsApi, request: Request<pb::UpdateActionPlanRequest>) -> GoalsResult<pb::UpdateActionPlanResponse> {
+pub async fn update(
+    api: &GoalsApi,
+    request: Request<pb::UpdateActionPlanRequest>,
+) -> GoalsResult<pb::UpdateActionPlanResponse> {
     let caller = principal(&request)?;
     let req = request.into_inner();
     let input = req.action_plan.unwrap_or_default();
@@ -337,7 +380,10 @@ pub async fn update(api: &GoalsApi, request: Request<pb::UpdateActionPlanRequest
     violations.finish()?;
     if let Some(owner) = new_owner {
         if !may_write(&caller, &visibility(db, &caller).await?, &owner) {
-            return Err(GoalsError::denied(format!("you may not hand plans to {}", owner.name())));
+            return Err(GoalsError::denied(format!(
+                "you may not hand plans to {}",
+                owner.name()
+            )));
         }
         require_owner(db, &caller.tenant, &owner).await?;
         model.owner_kind = owner.kind().to_owned();
@@ -354,7 +400,10 @@ pub async fn update(api: &GoalsApi, request: Request<pb::UpdateActionPlanRequest
     })
 }
 
-pub async fn delete(api: &GoalsApi, request: Request<pb::DeleteActionPlanRequest>) -> GoalsResult<pb::DeleteActionPlanResponse> {
+pub async fn delete(
+    api: &GoalsApi,
+    request: Request<pb::DeleteActionPlanRequest>,
+) -> GoalsResult<pb::DeleteActionPlanResponse> {
     let caller = principal(&request)?;
     let id = parse_name(&request.get_ref().name, "actionPlans", "name")?;
     let db = api.db()?;

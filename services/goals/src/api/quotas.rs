@@ -134,14 +134,17 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateQuotaRequest>) ->
     ];
     let weights = profile_weights(&mut violations, &input.seasonal_profile, "quota.seasonal_profile");
     let profile = match (metric, &period) {
-        (Some(metric), Some(period)) => violations.take(seasonal_profile(metric, period, weights, "quota.seasonal_profile")),
+        (Some(metric), Some(period)) => {
+            violations.take(seasonal_profile(metric, period, weights, "quota.seasonal_profile"))
+        }
         _ => None,
     };
     if req.reason.chars().count() > 2000 {
         violations.add("reason", "must be at most 2000 characters");
     }
     violations.finish()?;
-    let (Some(owner), Some(metric), Some(period), Some(target), Some(profile)) = (owner, metric, period, target, profile)
+    let (Some(owner), Some(metric), Some(period), Some(target), Some(profile)) =
+        (owner, metric, period, target, profile)
     else {
         return Err(GoalsError::invalid("quota", "is incomplete"));
     };
@@ -150,7 +153,10 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateQuotaRequest>) ->
     let tenant = &caller.tenant;
     let seen = visibility(db, &caller).await?;
     if !may_write(&caller, &seen, &owner) {
-        return Err(GoalsError::denied(format!("you may not set quotas for {}", owner.name())));
+        return Err(GoalsError::denied(format!(
+            "you may not set quotas for {}",
+            owner.name()
+        )));
     }
     require_owner(db, tenant, &owner).await?;
 
@@ -182,7 +188,11 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateQuotaRequest>) ->
         new_target: model.target.clone(),
         old_profile: "[]".to_owned(),
         new_profile: model.seasonal_profile.clone(),
-        reason: if req.reason.trim().is_empty() { "quota created".to_owned() } else { req.reason.trim().to_owned() },
+        reason: if req.reason.trim().is_empty() {
+            "quota created".to_owned()
+        } else {
+            req.reason.trim().to_owned()
+        },
         source: Source::Manual.as_str().to_owned(),
         source_reference: String::new(),
         actor: caller.subject.clone(),
@@ -217,16 +227,27 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListQuotasRequest>) -> Go
         filter.owner = violations.take(Owner::parse(&req.owner, "owner"));
     }
     if !req.period.is_empty() {
-        filter.period = violations.take(convert::parse_period(&req.period, "period")).map(|p| p.to_string());
+        filter.period = violations
+            .take(convert::parse_period(&req.period, "period"))
+            .map(|p| p.to_string());
     }
     if req.metric != 0 {
-        filter.metric = violations.take(convert::metric_from_proto(req.metric, "metric")).map(Metric::as_str);
+        filter.metric = violations
+            .take(convert::metric_from_proto(req.metric, "metric"))
+            .map(Metric::as_str);
     }
     let metric = req.metric.to_string();
     let page = violations.take(PageRequest::parse(
         req.page_size,
         &req.page_token,
-        &[&caller.tenant, &caller.subject, "ListQuotas", &req.owner, &req.period, &metric],
+        &[
+            &caller.tenant,
+            &caller.subject,
+            "ListQuotas",
+            &req.owner,
+            &req.period,
+            &metric,
+        ],
     ));
     violations.finish()?;
     let page = page.ok_or_else(|| GoalsError::invalid("page_token", "is invalid"))?;
@@ -399,7 +420,10 @@ pub async fn target_as_of(
     })
 }
 
-pub async fn team_rollup(api: &GoalsApi, request: Request<pb::GetTeamRollupRequest>) -> GoalsResult<pb::GetTeamRollupResponse> {
+pub async fn team_rollup(
+    api: &GoalsApi,
+    request: Request<pb::GetTeamRollupRequest>,
+) -> GoalsResult<pb::GetTeamRollupResponse> {
     let caller = principal(&request)?;
     let req = request.into_inner();
     let mut violations = Violations::new();
@@ -437,7 +461,8 @@ pub async fn team_rollup(api: &GoalsApi, request: Request<pb::GetTeamRollupReque
         .await?
         .into_iter()
         .next();
-    let member_quotas = store::quotas::for_owners(db, tenant, metric.as_str(), &period, &keys, "member", members).await?;
+    let member_quotas =
+        store::quotas::for_owners(db, tenant, metric.as_str(), &period, &keys, "member", members).await?;
 
     let currency = team_quota
         .as_ref()
@@ -470,7 +495,8 @@ pub async fn team_rollup(api: &GoalsApi, request: Request<pb::GetTeamRollupReque
         lacak_domain::allocation_gap(team_target, &amounts).members_total
     };
     let gap = team_target - members_total;
-    let measure = |amount: Decimal| measure_to_proto(&convert::stored_measure(&currency, &amount.normalize().to_string()));
+    let measure =
+        |amount: Decimal| measure_to_proto(&convert::stored_measure(&currency, &amount.normalize().to_string()));
     Ok(pb::GetTeamRollupResponse {
         rollup: Some(pb::TeamRollup {
             team: format!("teams/{team}"),

@@ -74,7 +74,10 @@ fn may_review(caller: &Principal) -> GoalsResult<()> {
     }
 }
 
-pub async fn create(api: &GoalsApi, request: Request<pb::CreateQuotaReviewRequest>) -> GoalsResult<pb::CreateQuotaReviewResponse> {
+pub async fn create(
+    api: &GoalsApi,
+    request: Request<pb::CreateQuotaReviewRequest>,
+) -> GoalsResult<pb::CreateQuotaReviewResponse> {
     let caller = principal(&request)?;
     may_review(&caller)?;
     let req = request.into_inner();
@@ -121,7 +124,10 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateQuotaReviewReques
     })
 }
 
-pub async fn get(api: &GoalsApi, request: Request<pb::GetQuotaReviewRequest>) -> GoalsResult<pb::GetQuotaReviewResponse> {
+pub async fn get(
+    api: &GoalsApi,
+    request: Request<pb::GetQuotaReviewRequest>,
+) -> GoalsResult<pb::GetQuotaReviewResponse> {
     let caller = principal(&request)?;
     let id = parse_name(&request.get_ref().name, "quotaReviews", "name")?;
     let db = api.db()?;
@@ -131,14 +137,19 @@ pub async fn get(api: &GoalsApi, request: Request<pb::GetQuotaReviewRequest>) ->
     })
 }
 
-pub async fn list(api: &GoalsApi, request: Request<pb::ListQuotaReviewsRequest>) -> GoalsResult<pb::ListQuotaReviewsResponse> {
+pub async fn list(
+    api: &GoalsApi,
+    request: Request<pb::ListQuotaReviewsRequest>,
+) -> GoalsResult<pb::ListQuotaReviewsResponse> {
     let caller = principal(&request)?;
     let req = request.into_inner();
     let mut violations = Violations::new();
     let period = if req.period.is_empty() {
         None
     } else {
-        violations.take(convert::parse_period(&req.period, "period")).map(|p| p.to_string())
+        violations
+            .take(convert::parse_period(&req.period, "period"))
+            .map(|p| p.to_string())
     };
     let page = violations.take(PageRequest::parse(
         req.page_size,
@@ -160,7 +171,10 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListQuotaReviewsRequest>)
     })
 }
 
-pub async fn decide(api: &GoalsApi, request: Request<pb::DecideReviewItemRequest>) -> GoalsResult<pb::DecideReviewItemResponse> {
+pub async fn decide(
+    api: &GoalsApi,
+    request: Request<pb::DecideReviewItemRequest>,
+) -> GoalsResult<pb::DecideReviewItemResponse> {
     let caller = principal(&request)?;
     may_review(&caller)?;
     let req = request.into_inner();
@@ -192,10 +206,9 @@ pub async fn decide(api: &GoalsApi, request: Request<pb::DecideReviewItemRequest
     let tenant = &caller.tenant;
     let review = store::reviews::review(db, tenant, &review_id).await?;
     let items = store::reviews::items(db, tenant, &review_id).await?;
-    let item = items
-        .into_iter()
-        .find(|i| i.quota_id == quota_id)
-        .ok_or_else(|| GoalsError::not_found("review item", format!("quotas/{quota_id} in quotaReviews/{review_id}")))?;
+    let item = items.into_iter().find(|i| i.quota_id == quota_id).ok_or_else(|| {
+        GoalsError::not_found("review item", format!("quotas/{quota_id} in quotaReviews/{review_id}"))
+    })?;
     let quota: quota::Model = store::quotas::quota(db, tenant, &quota_id).await?;
     let seen: Visibility = visibility(db, &caller).await?;
     if !may_write(&caller, &seen, &Owner::from_parts(&quota.owner_kind, &quota.owner_id)) {

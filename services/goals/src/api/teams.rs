@@ -3,8 +3,8 @@
 use chrono::Utc;
 use lacak_domain::Role;
 use lacak_proto::goals as pb;
-use lacak_runtime::page::PageRequest;
 use lacak_runtime::Violations;
+use lacak_runtime::page::PageRequest;
 use sea_orm::TransactionTrait;
 use tonic::Request;
 
@@ -52,7 +52,11 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateTeamRequest>) -> 
     match (&caller.role, &parent) {
         (Role::Admin, _) => {}
         (Role::Manager, Some(parent)) if seen.sees_team(parent) => {}
-        _ => return Err(GoalsError::denied("only admins create top-level teams; managers create teams under their own")),
+        _ => {
+            return Err(GoalsError::denied(
+                "only admins create top-level teams; managers create teams under their own",
+            ));
+        }
     }
     if let Some(parent) = &parent {
         store::org::team(db, tenant, parent).await?;
@@ -142,10 +146,15 @@ pub async fn update(api: &GoalsApi, request: Request<pb::UpdateTeamRequest>) -> 
             Some(parent) => {
                 store::org::team(db, tenant, parent).await?;
                 if store::org::org_tree(db, tenant).await?.would_cycle(&id, parent) {
-                    return Err(GoalsError::invalid("team.parent", "would make the team its own ancestor"));
+                    return Err(GoalsError::invalid(
+                        "team.parent",
+                        "would make the team its own ancestor",
+                    ));
                 }
                 if caller.role == Role::Manager && !seen.sees_team(parent) {
-                    return Err(GoalsError::denied("managers may move teams only within their own subtree"));
+                    return Err(GoalsError::denied(
+                        "managers may move teams only within their own subtree",
+                    ));
                 }
             }
             None if caller.role != Role::Admin => {

@@ -89,7 +89,6 @@ impl Visibility {
     pub fn sees_team(&self, team: &str) -> bool {
         self.sees_owner(&Owner::Team(team.to_owned()))
     }
-
 }
 
 /// The visibility of a principal, given the tenant's tree and each member's team.
@@ -160,7 +159,11 @@ mod tests {
     fn reps_see_themselves_and_write_nothing() {
         let rep = principal(Role::Rep, "ana", &[]);
         let v = visibility(&rep, &tree(), &[]);
-        assert!(v.sees_owner(&Owner::Member("ana".into())) && !v.sees_owner(&Owner::Member("bo".into())) && !v.sees_team("dach"));
+        assert!(
+            v.sees_owner(&Owner::Member("ana".into()))
+                && !v.sees_owner(&Owner::Member("bo".into()))
+                && !v.sees_team("dach")
+        );
         assert!(!may_write(&rep, &v, &Owner::Member("ana".into())));
     }
 

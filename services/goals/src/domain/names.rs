@@ -16,9 +16,15 @@ impl Owner {
         } else if let Some(id) = name.strip_prefix("teams/") {
             validate_id(id, field).map(|()| Owner::Team(id.to_owned()))
         } else if name.is_empty() {
-            Err(FieldViolation::new(field, "is required: \"members/{member}\" or \"teams/{team}\""))
+            Err(FieldViolation::new(
+                field,
+                "is required: \"members/{member}\" or \"teams/{team}\"",
+            ))
         } else {
-            Err(FieldViolation::new(field, "must be \"members/{member}\" or \"teams/{team}\""))
+            Err(FieldViolation::new(
+                field,
+                "must be \"members/{member}\" or \"teams/{team}\"",
+            ))
         }
     }
 
@@ -57,7 +63,9 @@ pub fn validate_id(id: &str, field: &str) -> Result<(), FieldViolation> {
     let ok = !id.is_empty()
         && id.len() <= 63
         && !id.starts_with('-')
-        && id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
     if ok {
         Ok(())
     } else {
@@ -72,8 +80,14 @@ pub fn validate_id(id: &str, field: &str) -> Result<(), FieldViolation> {
 pub fn parse_name(name: &str, collection: &str, field: &str) -> Result<String, FieldViolation> {
     match name.strip_prefix(collection).and_then(|rest| rest.strip_prefix('/')) {
         Some(id) => validate_id(id, field).map(|()| id.to_owned()),
-        None if name.is_empty() => Err(FieldViolation::new(field, format!("is required: \"{collection}/{{id}}\""))),
-        None => Err(FieldViolation::new(field, format!("must look like \"{collection}/{{id}}\""))),
+        None if name.is_empty() => Err(FieldViolation::new(
+            field,
+            format!("is required: \"{collection}/{{id}}\""),
+        )),
+        None => Err(FieldViolation::new(
+            field,
+            format!("must look like \"{collection}/{{id}}\""),
+        )),
     }
 }
 
@@ -86,7 +100,10 @@ pub fn parse_task_name(name: &str, field: &str) -> Result<(String, String), Fiel
             validate_id(task, field)?;
             Ok(((*plan).to_owned(), (*task).to_owned()))
         }
-        _ => Err(FieldViolation::new(field, "must look like \"actionPlans/{plan}/tasks/{task}\"")),
+        _ => Err(FieldViolation::new(
+            field,
+            "must look like \"actionPlans/{plan}/tasks/{task}\"",
+        )),
     }
 }
 

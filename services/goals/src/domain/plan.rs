@@ -22,9 +22,14 @@ impl PlanState {
     }
 
     pub fn parse(text: &str) -> Option<PlanState> {
-        [PlanState::Draft, PlanState::Active, PlanState::Completed, PlanState::Abandoned]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            PlanState::Draft,
+            PlanState::Active,
+            PlanState::Completed,
+            PlanState::Abandoned,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 
     /// Drafts start or are dropped; active plans complete or are dropped; the rest is final.
@@ -60,9 +65,14 @@ impl TaskState {
     }
 
     pub fn parse(text: &str) -> Option<TaskState> {
-        [TaskState::Todo, TaskState::InProgress, TaskState::Done, TaskState::Cancelled]
-            .into_iter()
-            .find(|s| s.as_str() == text)
+        [
+            TaskState::Todo,
+            TaskState::InProgress,
+            TaskState::Done,
+            TaskState::Cancelled,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
     }
 }
 
@@ -123,6 +133,14 @@ mod tests {
             &[(Some(t(10)), "call".into()), (None, "undated".into())],
         );
         let order: Vec<_> = entries.iter().map(|e| e.description.as_str()).collect();
-        assert_eq!(order, ["state: draft", "state: active", "task due: call", "milestone due: half way"]);
+        assert_eq!(
+            order,
+            [
+                "state: draft",
+                "state: active",
+                "task due: call",
+                "milestone due: half way"
+            ]
+        );
     }
 }

@@ -61,9 +61,7 @@ impl Metric {
     pub fn kind(self) -> MetricKind {
         match self {
             Metric::Revenue | Metric::GrossMargin => MetricKind::Money,
-            Metric::UnitsSold | Metric::DealsWon | Metric::NewCustomers | Metric::LeadsGenerated => {
-                MetricKind::Count
-            }
+            Metric::UnitsSold | Metric::DealsWon | Metric::NewCustomers | Metric::LeadsGenerated => MetricKind::Count,
             Metric::CustomerRetentionRate | Metric::LeadConversionRate => MetricKind::Rate,
         }
     }
@@ -135,7 +133,11 @@ pub fn monthly_targets(metric: Metric, target: Decimal, profile: &SeasonalProfil
         MetricKind::Rate => vec![target; profile.months()],
         MetricKind::Money => distribute(target, profile, target.scale().max(2)),
         MetricKind::Count => {
-            let scale = if target.fract().is_zero() { 0 } else { target.scale().max(2) };
+            let scale = if target.fract().is_zero() {
+                0
+            } else {
+                target.scale().max(2)
+            };
             distribute(target, profile, scale)
         }
     }
@@ -189,7 +191,10 @@ mod tests {
     fn rates_are_not_split_and_take_no_profile() {
         let period: PeriodId = "FY2026".parse().unwrap();
         let profile = seasonal_profile(Metric::LeadConversionRate, &period, vec![], "p").unwrap();
-        assert_eq!(monthly_targets(Metric::LeadConversionRate, dec("25"), &profile), vec![dec("25"); 12]);
+        assert_eq!(
+            monthly_targets(Metric::LeadConversionRate, dec("25"), &profile),
+            vec![dec("25"); 12]
+        );
         assert!(seasonal_profile(Metric::LeadConversionRate, &period, vec![dec("100")], "p").is_err());
     }
 

@@ -34,7 +34,11 @@ pub fn covers(review: &PeriodId, quota: &PeriodId) -> bool {
 }
 
 /// Why a decision's new target is unacceptable, if it is.
-pub fn check_decision(decision: Decision, current: Decimal, new_target: Option<Decimal>) -> Result<Decimal, &'static str> {
+pub fn check_decision(
+    decision: Decision,
+    current: Decimal,
+    new_target: Option<Decimal>,
+) -> Result<Decimal, &'static str> {
     match decision {
         Decision::Keep => Ok(current),
         Decision::Raise => match new_target {
@@ -73,7 +77,10 @@ mod tests {
     fn decisions_must_move_the_target_their_way() {
         let ten = Decimal::TEN;
         assert_eq!(check_decision(Decision::Keep, ten, None), Ok(ten));
-        assert_eq!(check_decision(Decision::Raise, ten, Some(Decimal::ONE_HUNDRED)), Ok(Decimal::ONE_HUNDRED));
+        assert_eq!(
+            check_decision(Decision::Raise, ten, Some(Decimal::ONE_HUNDRED)),
+            Ok(Decimal::ONE_HUNDRED)
+        );
         assert!(check_decision(Decision::Raise, ten, Some(Decimal::ONE)).is_err());
         assert!(check_decision(Decision::Lower, ten, Some(Decimal::ONE_HUNDRED)).is_err());
         assert!(check_decision(Decision::Lower, ten, None).is_err());

@@ -97,7 +97,11 @@ impl MigrationTrait for Migration {
             )
             .await?;
         manager
-            .create_index(index("quotas_by_owner", "quotas", &["tenant", "owner_kind", "owner_id"]))
+            .create_index(index(
+                "quotas_by_owner",
+                "quotas",
+                &["tenant", "owner_kind", "owner_id"],
+            ))
             .await?;
         manager
             .create_index(index("quotas_by_period", "quotas", &["tenant", "period", "metric"]))

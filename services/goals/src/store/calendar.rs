@@ -2,7 +2,9 @@
 
 use chrono::Utc;
 use lacak_domain::FiscalCalendar;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+};
 
 use super::entities::{fiscal_calendar, quota};
 use crate::error::{GoalsError, GoalsResult};
@@ -23,7 +25,10 @@ pub async fn row<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<fiscal
 pub async fn calendar<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<FiscalCalendar> {
     let row = row(db, tenant).await?;
     FiscalCalendar::new(row.start_month as u32, &row.time_zone).map_err(|e| {
-        GoalsError::precondition("CALENDAR_DAMAGED", format!("the stored fiscal calendar is unusable: {e}"))
+        GoalsError::precondition(
+            "CALENDAR_DAMAGED",
+            format!("the stored fiscal calendar is unusable: {e}"),
+        )
     })
 }
 

@@ -139,7 +139,11 @@ pub async fn list_plans<C: ConnectionTrait>(
         .await?)
 }
 
-pub async fn plan_ids_with_tasks_of<C: ConnectionTrait>(db: &C, tenant: &str, member: &str) -> GoalsResult<Vec<String>> {
+pub async fn plan_ids_with_tasks_of<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    member: &str,
+) -> GoalsResult<Vec<String>> {
     let mut ids: Vec<String> = task::Entity::find()
         .filter(task::Column::Tenant.eq(tenant))
         .filter(task::Column::AssigneeId.eq(member))

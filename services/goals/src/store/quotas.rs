@@ -36,7 +36,10 @@ pub async fn apply_change<C: ConnectionTrait>(
 ) -> GoalsResult<()> {
     let result = quota::Entity::update_many()
         .col_expr(quota::Column::Target, Expr::value(updated.target.clone()))
-        .col_expr(quota::Column::SeasonalProfile, Expr::value(updated.seasonal_profile.clone()))
+        .col_expr(
+            quota::Column::SeasonalProfile,
+            Expr::value(updated.seasonal_profile.clone()),
+        )
         .col_expr(quota::Column::Revision, Expr::value(updated.revision))
         .col_expr(quota::Column::UpdateTime, Expr::value(updated.update_time))
         .filter(quota::Column::Tenant.eq(updated.tenant.as_str()))
@@ -140,7 +143,11 @@ pub async fn changes<C: ConnectionTrait>(
 }
 
 /// Every change of a quota, oldest first (for the target as of an instant).
-pub async fn all_changes<C: ConnectionTrait>(db: &C, tenant: &str, quota_id: &str) -> GoalsResult<Vec<quota_change::Model>> {
+pub async fn all_changes<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    quota_id: &str,
+) -> GoalsResult<Vec<quota_change::Model>> {
     Ok(quota_change::Entity::find()
         .filter(quota_change::Column::Tenant.eq(tenant))
         .filter(quota_change::Column::QuotaId.eq(quota_id))
@@ -175,7 +182,11 @@ pub async fn for_owners<C: ConnectionTrait>(
 }
 
 /// Every quota of the given periods (for a review).
-pub async fn in_periods<C: ConnectionTrait>(db: &C, tenant: &str, periods: Vec<String>) -> GoalsResult<Vec<quota::Model>> {
+pub async fn in_periods<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    periods: Vec<String>,
+) -> GoalsResult<Vec<quota::Model>> {
     Ok(quota::Entity::find()
         .filter(quota::Column::Tenant.eq(tenant))
         .filter(quota::Column::Period.is_in(periods))
@@ -185,7 +196,11 @@ pub async fn in_periods<C: ConnectionTrait>(db: &C, tenant: &str, periods: Vec<S
 }
 
 /// Which of `ids` exist in the tenant.
-pub async fn existing_ids<C: ConnectionTrait>(db: &C, tenant: &str, ids: Vec<String>) -> GoalsResult<Vec<quota::Model>> {
+pub async fn existing_ids<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    ids: Vec<String>,
+) -> GoalsResult<Vec<quota::Model>> {
     Ok(quota::Entity::find()
         .filter(quota::Column::Tenant.eq(tenant))
         .filter(quota::Column::Id.is_in(ids))

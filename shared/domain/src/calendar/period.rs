@@ -78,11 +78,7 @@ impl PeriodId {
     /// The fiscal months covered, as 1-based numbers within the fiscal year; empty when invalid.
     pub(crate) fn month_numbers(&self) -> RangeInclusive<u32> {
         // A span of zero makes `first..=first - 1`, the empty range an invalid id covers.
-        let span = if self.is_valid() {
-            self.kind.months()
-        } else {
-            0
-        };
+        let span = if self.is_valid() { self.kind.months() } else { 0 };
         let first = self.index.saturating_sub(1) * span + 1;
         first..=first + span - 1
     }
@@ -115,11 +111,7 @@ impl PeriodId {
             return None;
         }
         let index = self.month_numbers().start().div_ceil(3);
-        Some(PeriodId::unchecked(
-            self.fiscal_year,
-            PeriodKind::Quarter,
-            index,
-        ))
+        Some(PeriodId::unchecked(self.fiscal_year, PeriodKind::Quarter, index))
     }
 
     /// The following period of the same kind, crossing into the next fiscal year when needed.
@@ -191,9 +183,7 @@ fn parse(s: &str) -> Option<PeriodId> {
 
 /// Only ASCII digits: `u32::from_str` alone would also take a leading `+`.
 fn digits(s: &str) -> Option<u32> {
-    s.bytes()
-        .all(|b| b.is_ascii_digit())
-        .then(|| s.parse().ok())?
+    s.bytes().all(|b| b.is_ascii_digit()).then(|| s.parse().ok())?
 }
 
 #[cfg(test)]
@@ -232,19 +222,12 @@ pub(super) mod tests {
             );
         }
         let message = "FY26".parse::<PeriodId>().unwrap_err().to_string();
-        assert!(
-            message.contains("FY2026, FY2026-Q3 or FY2026-M07"),
-            "{message}"
-        );
+        assert!(message.contains("FY2026, FY2026-Q3 or FY2026-M07"), "{message}");
     }
 
     #[test]
     fn periods_break_down_into_months_and_quarters() {
-        let months: Vec<String> = id("FY2026-Q3")
-            .months()
-            .iter()
-            .map(|m| m.to_string())
-            .collect();
+        let months: Vec<String> = id("FY2026-Q3").months().iter().map(|m| m.to_string()).collect();
         assert_eq!(months, ["FY2026-M07", "FY2026-M08", "FY2026-M09"]);
         assert_eq!(id("FY2026").months().len(), 12);
         assert_eq!(id("FY2026-M05").months(), vec![id("FY2026-M05")]);
@@ -288,8 +271,7 @@ pub(super) mod tests {
 
     pub(crate) fn any_period() -> impl Strategy<Value = PeriodId> {
         let kind = prop_oneof![Just(Month), Just(Quarter), Just(Year)];
-        (FISCAL_YEARS, kind, 0..12_u32)
-            .prop_map(|(y, kind, i)| raw(y, kind, i % kind.per_year() + 1))
+        (FISCAL_YEARS, kind, 0..12_u32).prop_map(|(y, kind, i)| raw(y, kind, i % kind.per_year() + 1))
     }
 
     proptest! {
