@@ -2,4 +2,5 @@
 //! graceful shutdown and calls between services.
 
 mod calls;
+mod migrations;
 mod server;
