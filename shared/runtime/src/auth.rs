@@ -481,6 +481,112 @@ mod tests {
     }
 
     #[test]
+    fn expired_tokens_and_foreign_issuers_or_audiences_are_refused() {
+        let (auth, _) = keys();
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let sign = |iss: &str, aud: &str, exp: u64| {
+            let claims = Claims {
+                iss: iss.into(),
+                aud: aud.into(),
+                sub: "m-1".into(),
+                exp,
+                iat: now,
+                tenant: "acme".into(),
+                role: "admin".into(),
+                teams: vec![],
+                act: None,
+            };
+            let token = jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(secret),
+            )
+            .unwrap();
+            format!("Bearer {token}")
+        };
+        assert!(auth.authenticate(Some(&sign("lacak", "lacak", now + 60))).is_ok());
+        // Past the 5 s leeway.
+        assert!(auth.authenticate(Some(&sign("lacak", "lacak", now - 10))).is_err());
+        assert!(
+            auth.authenticate(Some(&sign("someone-else", "lacak", now + 60)))
+                .is_err()
+        );
+        assert!(auth.authenticate(Some(&sign("lacak", "other-app", now + 60))).is_err());
+    }
+
+    #[test]
+    fn eddsa_keys_from_files_sign_and_verify() {
+        let dir = std::env::temp_dir().join(format!("lacak-eddsa-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let private = dir.join("ed.pem");
+        let public = dir.join("ed.pub.pem");
+        std::fs::write(
+            &private,
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIO5iyo+fZ8WjKy6vLLKOcLLTSXkqEtXgMTYGtaya1JAr\n-----END PRIVATE KEY-----\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &public,
+            "-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEAwbHvAnTAN5bLJONMS5Wbod1ad1JeAKm7jCRFmHlcUxA=\n-----END PUBLIC KEY-----\n",
+        )
+        .unwrap();
+        let args = AuthArgs {
+            jwt_algorithm: JwtAlgorithm::EdDsa,
+            jwt_secret_file: None,
+            jwt_public_key_file: Some(public),
+            jwt_private_key_file: Some(private),
+            jwt_issuer: "lacak".into(),
+            jwt_audience: "lacak".into(),
+            jwt_leeway: Duration::from_secs(5),
+        };
+        let (auth, issuer) = load_keys(&args, &dir, false).unwrap();
+        let token = issuer
+            .unwrap()
+            .issue(&manager(), Duration::from_secs(60), None)
+            .unwrap();
+        assert_eq!(
+            auth.authenticate(Some(&format!("Bearer {token}"))).unwrap().0,
+            manager()
+        );
+        // An HS256 token is refused by an EdDSA server, whatever its claims.
+        let (_, hs) = keys();
+        let hs_token = hs.issue(&manager(), Duration::from_secs(60), None).unwrap();
+        assert!(auth.authenticate(Some(&format!("Bearer {hs_token}"))).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn up_creates_a_secret_once_and_serve_requires_it() {
+        let dir = std::env::temp_dir().join(format!("lacak-secret-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let args = AuthArgs {
+            jwt_algorithm: JwtAlgorithm::Hs256,
+            jwt_secret_file: None,
+            jwt_public_key_file: None,
+            jwt_private_key_file: None,
+            jwt_issuer: "lacak".into(),
+            jwt_audience: "lacak".into(),
+            jwt_leeway: Duration::from_secs(5),
+        };
+        assert!(
+            load_keys(&args, &dir, false).is_err(),
+            "no secret yet and none may be created"
+        );
+        let (_, issuer) = load_keys(&args, &dir, true).unwrap();
+        let token = issuer
+            .unwrap()
+            .issue(&manager(), Duration::from_secs(60), None)
+            .unwrap();
+        let (again, _) = load_keys(&args, &dir, true).unwrap();
+        assert!(
+            again.authenticate(Some(&format!("Bearer {token}"))).is_ok(),
+            "the same secret is reused"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
     fn grpc_timeouts_parse() {
         assert_eq!(parse_grpc_timeout("100m"), Some(Duration::from_millis(100)));
         assert_eq!(parse_grpc_timeout("2S"), Some(Duration::from_secs(2)));
