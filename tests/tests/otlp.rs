@@ -17,10 +17,13 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{Tra
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use tonic::{Request, Response, Status};
 
+/// A received span: its name and trace id.
+type SpanSeen = (String, Vec<u8>);
+
 /// A collector that keeps what it receives.
 #[derive(Clone, Default)]
 struct Collector {
-    spans: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    spans: Arc<Mutex<Vec<SpanSeen>>>,
     metrics: Arc<Mutex<Vec<String>>>,
 }
 
