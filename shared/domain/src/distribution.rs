@@ -37,6 +37,8 @@ pub enum DistributionError {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeasonalProfile {
     weights: Vec<Decimal>,
+    /// An even split: shares are computed exactly, not from the rounded weights shown.
+    even: bool,
 }
 
 impl SeasonalProfile {
@@ -59,7 +61,7 @@ impl SeasonalProfile {
         if sum != Decimal::ONE_HUNDRED {
             return Err(DistributionError::BadSum { sum });
         }
-        Ok(SeasonalProfile { weights })
+        Ok(SeasonalProfile { weights, even: false })
     }
 
     /// Equal weights over `months` months, at four decimal places; the last month takes the
@@ -73,7 +75,12 @@ impl SeasonalProfile {
             .round_dp_with_strategy(EVEN_WEIGHT_SCALE, RoundingStrategy::ToZero);
         let mut weights = vec![share; months - 1];
         weights.push(Decimal::ONE_HUNDRED - share * Decimal::from(months - 1));
-        Self::new(weights, months)
+        Self::new(weights, months).map(|profile| SeasonalProfile { even: true, ..profile })
+    }
+
+    /// Whether this is an even split.
+    pub fn is_even(&self) -> bool {
+        self.even
     }
 
     /// The monthly percentages, in month order.
@@ -88,6 +95,7 @@ impl SeasonalProfile {
 }
 
 /// Splits `total` over the profile's months, each rounded to `scale` decimal places.
+/// An even profile gives every month the same ideal share, `total / months`.
 ///
 /// The months add up to exactly `total` rounded to `scale` (half away from zero). Each month
 /// starts from its ideal share `total × weight / 100` rounded down; the units left over go one
@@ -98,11 +106,19 @@ pub fn distribute(total: Decimal, profile: &SeasonalProfile, scale: u32) -> Vec<
     let scale = scale.min(Decimal::MAX_SCALE);
     let unit = Decimal::new(1, scale);
     let total = total.round_dp_with_strategy(scale, RoundingStrategy::MidpointAwayFromZero);
-    // Each weight is at most 100, so no share exceeds the total and nothing overflows.
+    // Each weight is at most 100, so no share exceeds the total and nothing overflows. An even
+    // split divides exactly, so 100,000 over three months is 33,333.34 + 33,333.33 + 33,333.33.
+    let months = Decimal::from(profile.weights.len());
     let ideals: Vec<Decimal> = profile
         .weights
         .iter()
-        .map(|w| total * (w / Decimal::ONE_HUNDRED))
+        .map(|w| {
+            if profile.even {
+                total / months
+            } else {
+                total * (w / Decimal::ONE_HUNDRED)
+            }
+        })
         .collect();
     let mut targets: Vec<Decimal> = ideals
         .iter()
@@ -165,8 +181,26 @@ mod tests {
         let twelve = SeasonalProfile::even(12).unwrap();
         assert_eq!(&twelve.weights()[..11], vec![dec("8.3333"); 11]);
         assert_eq!(twelve.weights()[11], dec("8.3337"));
-        assert_eq!(SeasonalProfile::even(4), profile(&["25", "25", "25", "25"]));
-        assert_eq!(SeasonalProfile::even(1), profile(&["100"]));
+        assert_eq!(
+            SeasonalProfile::even(4).unwrap().weights(),
+            decs(&["25", "25", "25", "25"])
+        );
+        assert_eq!(SeasonalProfile::even(1).unwrap().weights(), decs(&["100"]));
+        assert!(SeasonalProfile::even(4).unwrap().is_even());
+        assert!(!profile(&["25", "25", "25", "25"]).unwrap().is_even());
+    }
+
+    #[test]
+    fn an_even_split_is_exact_to_the_unit() {
+        let quarter = SeasonalProfile::even(3).unwrap();
+        assert_eq!(
+            distribute(dec("100000"), &quarter, 2),
+            decs(&["33333.34", "33333.33", "33333.33"])
+        );
+        assert_eq!(
+            distribute(dec("120000"), &quarter, 2),
+            decs(&["40000", "40000", "40000"])
+        );
     }
 
     #[test]

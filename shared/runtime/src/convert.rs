@@ -29,9 +29,17 @@ pub fn decimal_to_proto(value: Decimal) -> pb::Decimal {
     }
 }
 
+/// Money from proto; a violation names the part at fault (`<field>.currency_code`, `<field>.nanos`).
 pub fn money_from_proto(value: &pb::Money, field: &str) -> Result<Money, FieldViolation> {
-    Money::from_units_nanos(&value.currency_code, value.units, value.nanos)
-        .map_err(|e| FieldViolation::new(field, e.to_string()))
+    use lacak_domain::MoneyError;
+    Money::from_units_nanos(&value.currency_code, value.units, value.nanos).map_err(|e| {
+        let part = match e {
+            MoneyError::InvalidCurrency(_) => format!("{field}.currency_code"),
+            MoneyError::NanosOutOfRange(_) | MoneyError::MixedSigns { .. } => format!("{field}.nanos"),
+            _ => field.to_owned(),
+        };
+        FieldViolation::new(part, e.to_string())
+    })
 }
 
 /// Money as proto; amounts beyond the proto's range or precision are a bug upstream, reported as such.

@@ -143,8 +143,12 @@ pub fn monthly_targets(metric: Metric, target: Decimal, profile: &SeasonalProfil
     }
 }
 
-/// Serialises a profile for storage: a JSON array of decimal strings.
+/// Serialises a profile for storage: a JSON array of decimal strings, empty for an even split
+/// (so it stays exact, and a rate, which is never split, keeps no weights).
 pub fn profile_to_json(profile: &SeasonalProfile) -> String {
+    if profile.is_even() {
+        return "[]".to_owned();
+    }
     let weights: Vec<String> = profile.weights().iter().map(|w| w.normalize().to_string()).collect();
     serde_json::to_string(&weights).unwrap_or_else(|_| "[]".to_owned())
 }
@@ -209,10 +213,15 @@ mod tests {
     }
 
     #[test]
-    fn profiles_survive_storage() {
+    fn profiles_survive_storage_and_even_ones_stay_even() {
         let period: PeriodId = "FY2026-Q1".parse().unwrap();
-        let profile = seasonal_profile(Metric::Revenue, &period, vec![], "p").unwrap();
-        assert_eq!(profile_from_json(&profile_to_json(&profile)), profile.weights());
+        let shaped = seasonal_profile(Metric::Revenue, &period, vec![dec("50"), dec("30"), dec("20")], "p").unwrap();
+        assert_eq!(profile_from_json(&profile_to_json(&shaped)), shaped.weights());
+        let even = seasonal_profile(Metric::Revenue, &period, vec![], "p").unwrap();
+        assert!(profile_from_json(&profile_to_json(&even)).is_empty());
+        let rate = seasonal_profile(Metric::LeadConversionRate, &period, vec![], "p").unwrap();
+        let stored = profile_from_json(&profile_to_json(&rate));
+        assert!(seasonal_profile(Metric::LeadConversionRate, &period, stored, "p").is_ok());
     }
 
     proptest! {

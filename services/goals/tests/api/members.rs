@@ -1,13 +1,9 @@
 //! Members: the people of the sales organisation, each in a team.
 
-use lacak_proto::goals::{
-    CreateMemberRequest, GetMemberRequest, ListMembersRequest, Member, UpdateMemberRequest,
-};
+use lacak_proto::goals::{CreateMemberRequest, GetMemberRequest, ListMembersRequest, Member, UpdateMemberRequest};
 use tonic::Code;
 
-use crate::helpers::{
-    Goals, assert_code, assert_invalid, create_member, create_team, mask, seed_org, spawn_app,
-};
+use crate::helpers::{Goals, assert_code, assert_invalid, create_member, create_team, mask, seed_org, spawn_app};
 
 fn member(display_name: &str, team: &str) -> Option<Member> {
     Some(Member {
@@ -49,7 +45,14 @@ async fn an_admin_adds_a_member_who_is_active_by_default() -> anyhow::Result<()>
     assert_eq!(created.name, "members/ana");
     assert_eq!(created.team, "teams/emea");
     assert!(created.active, "a new member is active unless told otherwise");
-    let read = admin.get_member(GetMemberRequest { name: "members/ana".into() }).await?.into_inner().member.unwrap();
+    let read = admin
+        .get_member(GetMemberRequest {
+            name: "members/ana".into(),
+        })
+        .await?
+        .into_inner()
+        .member
+        .unwrap();
     assert_eq!(read, created);
     Ok(())
 }
@@ -61,14 +64,22 @@ async fn malformed_and_duplicate_member_ids_are_refused() -> anyhow::Result<()> 
     create_team(&mut admin, "emea", None).await?;
     for bad in ["Ana", "_ana", "ana.lestari", "-ana"] {
         let answer = admin
-            .create_member(CreateMemberRequest { member: member("Ana", "teams/emea"), member_id: bad.into(), request_id: String::new() })
+            .create_member(CreateMemberRequest {
+                member: member("Ana", "teams/emea"),
+                member_id: bad.into(),
+                request_id: String::new(),
+            })
             .await;
         assert_invalid(answer, "member_id");
     }
 
     create_member(&mut admin, "ana", "emea").await?;
     let again = admin
-        .create_member(CreateMemberRequest { member: member("Ana again", "teams/emea"), member_id: "ana".into(), request_id: String::new() })
+        .create_member(CreateMemberRequest {
+            member: member("Ana again", "teams/emea"),
+            member_id: "ana".into(),
+            request_id: String::new(),
+        })
         .await;
     assert_code(again, Code::AlreadyExists);
     Ok(())
@@ -105,12 +116,20 @@ async fn a_manager_manages_members_only_within_their_teams() -> anyhow::Result<(
     create_member(&mut manager, "eko", "emea").await?;
 
     let elsewhere = manager
-        .create_member(CreateMemberRequest { member: member("Fajar", "teams/apac"), member_id: "fajar".into(), request_id: String::new() })
+        .create_member(CreateMemberRequest {
+            member: member("Fajar", "teams/apac"),
+            member_id: "fajar".into(),
+            request_id: String::new(),
+        })
         .await;
     assert_code(elsewhere, Code::PermissionDenied);
     let rename_budi = manager
         .update_member(UpdateMemberRequest {
-            member: Some(Member { name: "members/budi".into(), display_name: "Not yours".into(), ..Default::default() }),
+            member: Some(Member {
+                name: "members/budi".into(),
+                display_name: "Not yours".into(),
+                ..Default::default()
+            }),
             update_mask: mask(&["display_name"]),
         })
         .await;
@@ -125,18 +144,33 @@ async fn a_rep_reads_the_directory_but_cannot_change_it() -> anyhow::Result<()> 
     seed_org(&mut admin).await?;
     let mut ana = app.rep("ana");
 
-    let budi = ana.get_member(GetMemberRequest { name: "members/budi".into() }).await?.into_inner().member.unwrap();
+    let budi = ana
+        .get_member(GetMemberRequest {
+            name: "members/budi".into(),
+        })
+        .await?
+        .into_inner()
+        .member
+        .unwrap();
     assert_eq!(budi.team, "teams/apac");
 
     let rename_self = ana
         .update_member(UpdateMemberRequest {
-            member: Some(Member { name: "members/ana".into(), display_name: "Queen Ana".into(), ..Default::default() }),
+            member: Some(Member {
+                name: "members/ana".into(),
+                display_name: "Queen Ana".into(),
+                ..Default::default()
+            }),
             update_mask: mask(&["display_name"]),
         })
         .await;
     assert_code(rename_self, Code::PermissionDenied);
     let recruit = ana
-        .create_member(CreateMemberRequest { member: member("Friend", "teams/emea"), member_id: "friend".into(), request_id: String::new() })
+        .create_member(CreateMemberRequest {
+            member: member("Friend", "teams/emea"),
+            member_id: "friend".into(),
+            request_id: String::new(),
+        })
         .await;
     assert_code(recruit, Code::PermissionDenied);
     Ok(())
@@ -150,7 +184,11 @@ async fn a_deactivated_member_stays_in_the_directory() -> anyhow::Result<()> {
 
     let updated = admin
         .update_member(UpdateMemberRequest {
-            member: Some(Member { name: "members/budi".into(), active: false, ..Default::default() }),
+            member: Some(Member {
+                name: "members/budi".into(),
+                active: false,
+                ..Default::default()
+            }),
             update_mask: mask(&["active"]),
         })
         .await?
@@ -160,7 +198,11 @@ async fn a_deactivated_member_stays_in_the_directory() -> anyhow::Result<()> {
 
     assert!(!updated.active);
     assert_eq!(updated.display_name, "Member budi", "fields outside the mask stay");
-    assert!(names_in(&mut admin, "teams/apac", false).await?.contains(&"members/budi".to_owned()));
+    assert!(
+        names_in(&mut admin, "teams/apac", false)
+            .await?
+            .contains(&"members/budi".to_owned())
+    );
     Ok(())
 }
 
@@ -169,7 +211,11 @@ async fn a_retried_member_create_answers_the_first_member() -> anyhow::Result<()
     let app = spawn_app().await;
     let mut admin = app.admin();
     create_team(&mut admin, "emea", None).await?;
-    let request = CreateMemberRequest { member: member("Gita", "teams/emea"), member_id: String::new(), request_id: "req-member-1".into() };
+    let request = CreateMemberRequest {
+        member: member("Gita", "teams/emea"),
+        member_id: String::new(),
+        request_id: "req-member-1".into(),
+    };
 
     let first = admin.create_member(request.clone()).await?.into_inner().member.unwrap();
     let retry = admin.create_member(request).await?.into_inner().member.unwrap();
@@ -184,7 +230,12 @@ async fn another_tenant_cannot_find_a_member() -> anyhow::Result<()> {
     let app = spawn_app().await;
     seed_org(&mut app.admin()).await?;
 
-    let foreign = app.other_tenant_admin().get_member(GetMemberRequest { name: "members/ana".into() }).await;
+    let foreign = app
+        .other_tenant_admin()
+        .get_member(GetMemberRequest {
+            name: "members/ana".into(),
+        })
+        .await;
     assert_code(foreign, Code::NotFound);
     Ok(())
 }

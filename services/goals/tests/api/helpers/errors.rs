@@ -76,3 +76,26 @@ pub fn assert_refused<T: Debug>(result: Result<Response<T>, Status>) -> Status {
     }
 }
 
+/// Like [`assert_invalid`], but says what went wrong instead of panicking, so a test checking
+/// many cases can report every mismatch at once.
+pub fn check_invalid<T: Debug>(result: Result<Response<T>, Status>, field: &str) -> Result<(), String> {
+    let status = match result {
+        Ok(response) => return Err(format!("answered OK: {:?}", response.into_inner())),
+        Err(status) => status,
+    };
+    let details = status.get_error_details();
+    let fields: Vec<String> = details
+        .bad_request()
+        .map(|b| b.field_violations.iter().map(|v| v.field.clone()).collect())
+        .unwrap_or_default();
+    if status.code() == Code::InvalidArgument && fields.iter().any(|f| f == field) && details.error_info().is_some() {
+        Ok(())
+    } else {
+        Err(format!(
+            "expected INVALID_ARGUMENT naming {field:?}, got {:?} naming {fields:?} (ErrorInfo: {}): {}",
+            status.code(),
+            details.error_info().is_some(),
+            status.message()
+        ))
+    }
+}

@@ -1,6 +1,5 @@
 //! The black-box harness: every test gets its own server on a random port and a fresh database.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -8,10 +7,10 @@ use lacak_domain::{Principal, Role};
 use lacak_proto::goals::goals_service_client::GoalsServiceClient;
 use sea_orm::ConnectionTrait as _;
 use tempfile::TempDir;
+use tonic::Status;
 use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
-use tonic::Status;
 
 mod errors;
 mod story;
@@ -44,7 +43,6 @@ impl tonic::service::Interceptor for Bearer {
 
 /// A running goals service and what a test needs to talk to it.
 pub struct TestApp {
-    pub addr: SocketAddr,
     pub channel: Channel,
     issuer: lacak_runtime::TokenIssuer,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -54,13 +52,10 @@ pub struct TestApp {
 /// Starts the service on 127.0.0.1:0 with its own database, and waits until it is ready.
 pub async fn spawn_app() -> TestApp {
     let database = TestDatabase::create().await.expect("a fresh test database");
-    let (authenticator, issuer) =
-        lacak_runtime::auth::hs256_keys(SECRET, "lacak", "lacak", Duration::from_secs(30));
-    let mut host = lacak_runtime::ServerHost::new(
-        lacak_runtime::config::ServerArgs::default(),
-        Arc::new(authenticator),
-    )
-    .expect("a server host");
+    let (authenticator, issuer) = lacak_runtime::auth::hs256_keys(SECRET, "lacak", "lacak", Duration::from_secs(30));
+    let mut host =
+        lacak_runtime::ServerHost::new(lacak_runtime::config::ServerArgs::default(), Arc::new(authenticator))
+            .expect("a server host");
     let ready = lacak_goals::mount(&mut host, &database.url()).await;
     ready.await.expect("the goals service connects and migrates");
 
@@ -76,7 +71,6 @@ pub async fn spawn_app() -> TestApp {
         .await
         .expect("the server accepts connections");
     TestApp {
-        addr,
         channel,
         issuer,
         stop: Some(stop),
@@ -149,7 +143,11 @@ impl Drop for TestApp {
 /// `LACAK_TEST_POSTGRES_URL` names a server to create it on.
 enum TestDatabase {
     Sqlite(TempDir),
-    Postgres { admin_url: String, name: String, url: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
 }
 
 impl TestDatabase {
@@ -158,9 +156,7 @@ impl TestDatabase {
             Ok(admin_url) if !admin_url.is_empty() => {
                 let name = format!("lacak_test_{}", uuid::Uuid::new_v4().simple());
                 let admin = sea_orm::Database::connect(admin_url.as_str()).await?;
-                admin
-                    .execute_unprepared(&format!("CREATE DATABASE {name}"))
-                    .await?;
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
                 admin.close().await?;
                 let url = with_database(&admin_url, &name);
                 Ok(Self::Postgres { admin_url, name, url })

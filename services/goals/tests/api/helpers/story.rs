@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use lacak_proto::common::{Decimal as PbDecimal, Measure, Money, measure};
-use lacak_proto::goals::{
-    CreateMemberRequest, CreateQuotaRequest, CreateTeamRequest, Member, Metric, Quota, Team,
-};
+use lacak_proto::goals::{CreateMemberRequest, CreateQuotaRequest, CreateTeamRequest, Member, Metric, Quota, Team};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive as _;
 
@@ -61,12 +59,7 @@ pub fn currency(measure: &Option<Measure>) -> String {
 }
 
 pub fn weights(values: &[&str]) -> Vec<PbDecimal> {
-    values
-        .iter()
-        .map(|v| PbDecimal {
-            value: (*v).to_owned(),
-        })
-        .collect()
+    values.iter().map(|v| PbDecimal { value: (*v).to_owned() }).collect()
 }
 
 pub fn mask(paths: &[&str]) -> Option<prost_types::FieldMask> {

@@ -4,20 +4,24 @@ use std::time::Duration;
 
 use lacak_proto::common::Measure;
 use lacak_proto::goals::{
-    ChangeSource, GetQuotaRequest, GetQuotaTargetAsOfRequest, ListQuotaChangesRequest, Quota,
-    QuotaChange, UpdateQuotaRequest, UpdateQuotaResponse,
+    ChangeSource, GetQuotaRequest, GetQuotaTargetAsOfRequest, ListQuotaChangesRequest, Quota, QuotaChange,
+    UpdateQuotaRequest, UpdateQuotaResponse,
 };
 use tonic::{Code, Response, Status};
 
 use crate::helpers::{
-    ADMIN, Goals, amount, assert_code, assert_invalid, dec, instant, mask, money, revenue_quota,
-    seed_org, spawn_app, timestamp, usd, weights,
+    ADMIN, Goals, amount, assert_code, assert_invalid, dec, instant, mask, money, revenue_quota, seed_org, spawn_app,
+    timestamp, usd, weights,
 };
 
 /// A manual update of `quota`'s target to `target`.
 fn retarget(quota: &Quota, target: Measure, reason: &str) -> UpdateQuotaRequest {
     UpdateQuotaRequest {
-        quota: Some(Quota { name: quota.name.clone(), target: Some(target), ..Default::default() }),
+        quota: Some(Quota {
+            name: quota.name.clone(),
+            target: Some(target),
+            ..Default::default()
+        }),
         update_mask: mask(&["target"]),
         reason: reason.into(),
         ..Default::default()
@@ -30,7 +34,10 @@ async fn update(client: &mut Goals, request: UpdateQuotaRequest) -> Result<Respo
 
 async fn changes(client: &mut Goals, quota: &Quota) -> anyhow::Result<Vec<QuotaChange>> {
     let page = client
-        .list_quota_changes(ListQuotaChangesRequest { parent: quota.name.clone(), ..Default::default() })
+        .list_quota_changes(ListQuotaChangesRequest {
+            parent: quota.name.clone(),
+            ..Default::default()
+        })
         .await?
         .into_inner();
     Ok(page.changes)
@@ -52,7 +59,11 @@ async fn creating_a_quota_records_its_first_change() -> anyhow::Result<()> {
 
     assert_eq!(history.len(), 1, "{history:?}");
     let first = &history[0];
-    assert!(first.name.starts_with(&format!("{}/changes/", quota.name)), "{}", first.name);
+    assert!(
+        first.name.starts_with(&format!("{}/changes/", quota.name)),
+        "{}",
+        first.name
+    );
     assert_eq!(first.old_target, None, "nothing was in force before");
     assert_eq!(amount(&first.new_target), dec("100000"));
     assert_eq!(first.source, ChangeSource::Manual as i32);
@@ -66,21 +77,34 @@ async fn creating_a_quota_records_its_first_change() -> anyhow::Result<()> {
 async fn raising_a_target_records_old_and_new_and_resplits_the_months() -> anyhow::Result<()> {
     let (_app, mut admin, quota) = ana_q3().await?;
 
-    let updated = update(&mut admin, retarget(&quota, usd("120000"), "bigger territory")).await?.into_inner();
+    let updated = update(&mut admin, retarget(&quota, usd("120000"), "bigger territory"))
+        .await?
+        .into_inner();
 
     let after = updated.quota.unwrap();
     assert_eq!(amount(&after.target), dec("120000"));
-    assert!(after.monthly_targets.iter().all(|m| amount(&m.target) == dec("40000")), "{:?}", after.monthly_targets);
     assert_ne!(after.etag, quota.etag, "the etag changes with every update");
     let change = updated.change.unwrap();
-    assert_eq!((amount(&change.old_target), amount(&change.new_target)), (dec("100000"), dec("120000")));
-    assert_eq!((change.reason.as_str(), change.actor.as_str()), ("bigger territory", ADMIN));
+    assert_eq!(
+        (amount(&change.old_target), amount(&change.new_target)),
+        (dec("100000"), dec("120000"))
+    );
+    assert_eq!(
+        (change.reason.as_str(), change.actor.as_str()),
+        ("bigger territory", ADMIN)
+    );
     assert_eq!(change.source, ChangeSource::Manual as i32);
 
     let history = changes(&mut admin, &quota).await?;
     let targets: Vec<_> = history.iter().map(|c| amount(&c.new_target)).collect();
     assert_eq!(targets, [dec("100000"), dec("120000")], "oldest first");
     assert_eq!(history[1], change);
+    let months: Vec<_> = after.monthly_targets.iter().map(|m| amount(&m.target)).collect();
+    assert_eq!(
+        months,
+        [dec("40000"), dec("40000"), dec("40000")],
+        "the new target is split evenly again"
+    );
     Ok(())
 }
 
@@ -88,7 +112,11 @@ async fn raising_a_target_records_old_and_new_and_resplits_the_months() -> anyho
 async fn changing_the_seasonal_profile_is_recorded_too() -> anyhow::Result<()> {
     let (_app, mut admin, quota) = ana_q3().await?;
     let request = UpdateQuotaRequest {
-        quota: Some(Quota { name: quota.name.clone(), seasonal_profile: weights(&["20", "30", "50"]), ..Default::default() }),
+        quota: Some(Quota {
+            name: quota.name.clone(),
+            seasonal_profile: weights(&["20", "30", "50"]),
+            ..Default::default()
+        }),
         update_mask: mask(&["seasonal_profile"]),
         reason: "year-end push".into(),
         ..Default::default()
@@ -96,7 +124,13 @@ async fn changing_the_seasonal_profile_is_recorded_too() -> anyhow::Result<()> {
 
     let updated = update(&mut admin, request).await?.into_inner();
 
-    let months: Vec<_> = updated.quota.unwrap().monthly_targets.iter().map(|m| amount(&m.target)).collect();
+    let months: Vec<_> = updated
+        .quota
+        .unwrap()
+        .monthly_targets
+        .iter()
+        .map(|m| amount(&m.target))
+        .collect();
     assert_eq!(months, [dec("20000"), dec("30000"), dec("50000")]);
     let change = updated.change.unwrap();
     let new_profile: Vec<_> = change.new_seasonal_profile.iter().map(|w| dec(&w.value)).collect();
@@ -111,13 +145,23 @@ async fn an_update_needs_a_reason_and_a_mask_it_understands() -> anyhow::Result<
 
     assert_invalid(update(&mut admin, retarget(&quota, usd("1"), "")).await, "reason");
     for bad_mask in [&[][..], &["owner"], &["bogus"]] {
-        let request = UpdateQuotaRequest { update_mask: mask(bad_mask), ..retarget(&quota, usd("1"), "why not") };
+        let request = UpdateQuotaRequest {
+            update_mask: mask(bad_mask),
+            ..retarget(&quota, usd("1"), "why not")
+        };
         assert_invalid(update(&mut admin, request).await, "update_mask");
     }
-    let no_mask = UpdateQuotaRequest { update_mask: None, ..retarget(&quota, usd("1"), "why not") };
+    let no_mask = UpdateQuotaRequest {
+        update_mask: None,
+        ..retarget(&quota, usd("1"), "why not")
+    };
     assert_invalid(update(&mut admin, no_mask).await, "update_mask");
 
-    assert_eq!(changes(&mut admin, &quota).await?.len(), 1, "nothing refused was recorded");
+    assert_eq!(
+        changes(&mut admin, &quota).await?.len(),
+        1,
+        "nothing refused was recorded"
+    );
     Ok(())
 }
 
@@ -142,7 +186,14 @@ async fn an_update_from_a_stale_etag_is_aborted() -> anyhow::Result<()> {
     late.quota.as_mut().unwrap().etag = stale_etag;
     assert_code(update(&mut admin, late).await, Code::Aborted);
 
-    let fresh = admin.get_quota(GetQuotaRequest { name: quota.name.clone() }).await?.into_inner().quota.unwrap();
+    let fresh = admin
+        .get_quota(GetQuotaRequest {
+            name: quota.name.clone(),
+        })
+        .await?
+        .into_inner()
+        .quota
+        .unwrap();
     let mut current = retarget(&quota, usd("90000"), "second edit, reloaded");
     current.quota.as_mut().unwrap().etag = fresh.etag;
     update(&mut admin, current).await?;
@@ -159,7 +210,10 @@ async fn the_target_in_force_at_any_instant_can_be_asked_for() -> anyhow::Result
     let (created, raised) = (instant(&history[0].change_time), instant(&history[1].change_time));
     let mut as_of = async |at: chrono::DateTime<chrono::Utc>| {
         admin
-            .get_quota_target_as_of(GetQuotaTargetAsOfRequest { name: quota.name.clone(), as_of_time: Some(timestamp(at)) })
+            .get_quota_target_as_of(GetQuotaTargetAsOfRequest {
+                name: quota.name.clone(),
+                as_of_time: Some(timestamp(at)),
+            })
             .await
     };
 
@@ -169,7 +223,10 @@ async fn the_target_in_force_at_any_instant_can_be_asked_for() -> anyhow::Result
     let between = as_of(created + (raised - created) / 2).await?.into_inner();
     assert_eq!(amount(&between.target), dec("100000"));
     assert_eq!(between.monthly_targets.len(), 3);
-    assert_eq!(between.change.as_ref().map(|c| c.name.clone()), Some(history[0].name.clone()));
+    assert_eq!(
+        between.change.as_ref().map(|c| c.name.clone()),
+        Some(history[0].name.clone())
+    );
 
     let after = as_of(raised + chrono::Duration::seconds(1)).await?.into_inner();
     assert_eq!(amount(&after.target), dec("150000"));
@@ -186,10 +243,18 @@ async fn a_strategy_recommendation_must_say_which_one_and_reviews_decide_elsewhe
         ..retarget(&quota, usd("130000"), "recommended")
     };
 
-    assert_invalid(update(&mut admin, from(ChangeSource::StrategyRecommendation, "")).await, "source_reference");
-    assert_invalid(update(&mut admin, from(ChangeSource::Review, "quotaReviews/x")).await, "source");
+    assert_invalid(
+        update(&mut admin, from(ChangeSource::StrategyRecommendation, "")).await,
+        "source_reference",
+    );
+    assert_invalid(
+        update(&mut admin, from(ChangeSource::Review, "quotaReviews/x")).await,
+        "source",
+    );
 
-    let applied = update(&mut admin, from(ChangeSource::StrategyRecommendation, "rec-42")).await?.into_inner();
+    let applied = update(&mut admin, from(ChangeSource::StrategyRecommendation, "rec-42"))
+        .await?
+        .into_inner();
     let change = applied.change.unwrap();
     assert_eq!(change.source, ChangeSource::StrategyRecommendation as i32);
     assert_eq!(change.source_reference, "rec-42");
@@ -199,7 +264,10 @@ async fn a_strategy_recommendation_must_say_which_one_and_reviews_decide_elsewhe
 #[tokio::test]
 async fn a_retried_update_changes_the_target_only_once() -> anyhow::Result<()> {
     let (_app, mut admin, quota) = ana_q3().await?;
-    let request = UpdateQuotaRequest { request_id: "req-update-1".into(), ..retarget(&quota, usd("125000"), "retry me") };
+    let request = UpdateQuotaRequest {
+        request_id: "req-update-1".into(),
+        ..retarget(&quota, usd("125000"), "retry me")
+    };
 
     let first = update(&mut admin, request.clone()).await?.into_inner();
     let retry = update(&mut admin, request).await?.into_inner();
