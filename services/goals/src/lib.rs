@@ -11,7 +11,7 @@ use std::future::Future;
 
 use lacak_proto::goals::goals_service_server::GoalsServiceServer;
 use lacak_runtime::ServerHost;
-use lacak_runtime::db::DbSetupError;
+use lacak_runtime::db::{DbSetupError, ReadyDb};
 
 pub use migration::Migrator;
 
@@ -24,17 +24,11 @@ pub async fn mount(
     host: &mut ServerHost,
     database_url: &str,
 ) -> impl Future<Output = Result<(), DbSetupError>> + Send + 'static {
-    let api = api::GoalsApi::new();
-    let server = GoalsServiceServer::new(api.clone())
+    let db = ReadyDb::new();
+    let server = GoalsServiceServer::new(api::GoalsApi::new(db.clone()))
         .max_decoding_message_size(host.max_message_bytes())
         .max_encoding_message_size(host.max_message_bytes());
     host.routes_mut().add_service(server);
     let readiness = host.register(SERVICE_NAME).await;
-    let url = database_url.to_owned();
-    async move {
-        let db = lacak_runtime::db::connect_and_migrate::<Migrator>(&url).await?;
-        api.attach(db);
-        readiness.ready().await;
-        Ok(())
-    }
+    db.connect_when_ready::<Migrator>(database_url, readiness)
 }

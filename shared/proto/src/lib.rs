@@ -14,7 +14,13 @@ pub mod lacak {
             tonic::include_proto!("lacak.goals.v1");
         }
     }
+    pub mod inventory {
+        pub mod v1 {
+            tonic::include_proto!("lacak.inventory.v1");
+        }
+    }
 }
 
 pub use lacak::common::v1 as common;
 pub use lacak::goals::v1 as goals;
+pub use lacak::inventory::v1 as inventory;

@@ -416,6 +416,15 @@ where
     }
 }
 
+/// The principal of a request, as a service error when the auth layer did not run.
+pub fn principal<D: crate::ErrorDomain, T>(request: &tonic::Request<T>) -> Result<Principal, crate::ServiceError<D>> {
+    request
+        .extensions()
+        .get::<CallContext>()
+        .map(|context| context.principal.clone())
+        .ok_or_else(|| crate::ServiceError::denied("no authenticated caller"))
+}
+
 /// The caller of a request, or UNAUTHENTICATED when the auth layer did not run.
 pub fn caller<T>(request: &tonic::Request<T>) -> Result<&CallContext, tonic::Status> {
     request

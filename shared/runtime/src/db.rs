@@ -1,11 +1,17 @@
 //! Databases: an embedded SQLite file per service by default, PostgreSQL by URL; migrations at start.
 
+use std::future::Future;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
 use sea_orm_migration::MigratorTrait;
+use tokio::sync::OnceCell;
+
+use crate::error::{ErrorDomain, ServiceError};
+use crate::server::Readiness;
 
 #[derive(Debug, thiserror::Error)]
 pub enum DbSetupError {
@@ -149,6 +155,39 @@ async fn single_connection(url: &str) -> Result<DatabaseConnection, DbSetupError
 pub async fn connect_and_migrate<M: MigratorTrait>(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     migrate::<M>(url).await?;
     connect(url).await
+}
+
+/// The database of a service's handlers: empty until connected and migrated, so calls that come
+/// earlier answer UNAVAILABLE instead of failing on a half-made schema.
+#[derive(Clone, Default)]
+pub struct ReadyDb(Arc<OnceCell<DatabaseConnection>>);
+
+impl ReadyDb {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The connection, or UNAVAILABLE while the service is starting.
+    pub fn get<D: ErrorDomain>(&self) -> Result<&DatabaseConnection, ServiceError<D>> {
+        self.0.get().ok_or(ServiceError::NotReady)
+    }
+
+    /// A future that connects to and migrates `url`, hands the connection over, then reports the
+    /// service ready: what a service does while its server already answers health checks.
+    pub fn connect_when_ready<M: MigratorTrait + 'static>(
+        &self,
+        url: &str,
+        readiness: Readiness,
+    ) -> impl Future<Output = Result<(), DbSetupError>> + Send + 'static + use<M> {
+        let cell = self.0.clone();
+        let url = url.to_owned();
+        async move {
+            let db = connect_and_migrate::<M>(&url).await?;
+            let _ = cell.set(db);
+            readiness.ready().await;
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -87,6 +87,12 @@ impl Violations {
     }
 }
 
+impl<'a> FromIterator<&'a FieldViolation> for Violations {
+    fn from_iter<I: IntoIterator<Item = &'a FieldViolation>>(iter: I) -> Self {
+        Self(iter.into_iter().cloned().collect())
+    }
+}
+
 impl From<FieldViolation> for Violations {
     fn from(violation: FieldViolation) -> Self {
         Self(vec![violation])
@@ -117,6 +123,108 @@ pub fn database_status(error: &sea_orm::DbErr, domain: &str) -> Status {
         _ => {
             tracing::error!(%error, "database error");
             with_info(Code::Internal, "an internal error occurred", "INTERNAL", domain)
+        }
+    }
+}
+
+/// The error domain of one service, e.g. `goals.lacak.dev`: `ErrorInfo.domain` of its errors.
+pub trait ErrorDomain: Send + Sync + 'static {
+    const DOMAIN: &'static str;
+}
+
+/// What can go wrong in a service's handler; `D` says which service. Mapped to a status with
+/// `ErrorInfo` (and `BadRequest` for invalid input) in exactly one place, below.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError<D: ErrorDomain> {
+    #[error("invalid request")]
+    Invalid(Violations),
+    #[error("{what} {name:?} not found")]
+    NotFound { what: &'static str, name: String },
+    #[error("{what} {name:?} already exists")]
+    AlreadyExists { what: &'static str, name: String },
+    #[error("{message}")]
+    FailedPrecondition { reason: &'static str, message: String },
+    #[error("{0}")]
+    PermissionDenied(String),
+    #[error("{0}")]
+    Aborted(String),
+    #[error("the database is not ready yet")]
+    NotReady,
+    #[error(transparent)]
+    Database(#[from] sea_orm::DbErr),
+    #[doc(hidden)]
+    #[error("unreachable")]
+    Never(std::marker::PhantomData<D>, std::convert::Infallible),
+}
+
+impl<D: ErrorDomain> ServiceError<D> {
+    pub fn not_found(what: &'static str, name: impl Into<String>) -> Self {
+        ServiceError::NotFound {
+            what,
+            name: name.into(),
+        }
+    }
+
+    pub fn denied(message: impl Into<String>) -> Self {
+        ServiceError::PermissionDenied(message.into())
+    }
+
+    pub fn precondition(reason: &'static str, message: impl Into<String>) -> Self {
+        ServiceError::FailedPrecondition {
+            reason,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(field: &str, description: impl Into<String>) -> Self {
+        ServiceError::Invalid(FieldViolation::new(field, description).into())
+    }
+}
+
+impl<D: ErrorDomain> From<Violations> for ServiceError<D> {
+    fn from(violations: Violations) -> Self {
+        ServiceError::Invalid(violations)
+    }
+}
+
+impl<D: ErrorDomain> From<FieldViolation> for ServiceError<D> {
+    fn from(violation: FieldViolation) -> Self {
+        ServiceError::Invalid(violation.into())
+    }
+}
+
+fn upper_snake(what: &str) -> String {
+    what.to_uppercase().replace(' ', "_")
+}
+
+impl<D: ErrorDomain> From<ServiceError<D>> for Status {
+    fn from(error: ServiceError<D>) -> Self {
+        let message = error.to_string();
+        let domain = D::DOMAIN;
+        match error {
+            ServiceError::Invalid(violations) => violations.into_status(domain),
+            ServiceError::NotFound { what, .. } => with_info(
+                Code::NotFound,
+                message,
+                &format!("{}_NOT_FOUND", upper_snake(what)),
+                domain,
+            ),
+            ServiceError::AlreadyExists { what, .. } => with_info(
+                Code::AlreadyExists,
+                message,
+                &format!("{}_ALREADY_EXISTS", upper_snake(what)),
+                domain,
+            ),
+            ServiceError::FailedPrecondition { reason, .. } => {
+                with_info(Code::FailedPrecondition, message, reason, domain)
+            }
+            ServiceError::PermissionDenied(_) => {
+                with_info(Code::PermissionDenied, message, "PERMISSION_DENIED", domain)
+            }
+            ServiceError::Aborted(_) => with_info(Code::Aborted, message, "ETAG_MISMATCH", domain),
+            ServiceError::NotReady => with_info(Code::Unavailable, message, "NOT_READY", domain),
+            ServiceError::Database(error) => database_status(&error, domain),
+            ServiceError::Never(_, never) => match never {},
         }
     }
 }

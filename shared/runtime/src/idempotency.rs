@@ -6,7 +6,9 @@ use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, string, timestamp_with_time_zone};
 
-use crate::error::FieldViolation;
+use sea_orm::{DatabaseConnection, DatabaseTransaction, TransactionTrait};
+
+use crate::error::{ErrorDomain, FieldViolation, ServiceError};
 
 pub mod entity {
     //! The remembered request ids.
@@ -116,6 +118,60 @@ pub async fn remember<C: ConnectionTrait>(
     .insert(db)
     .await
     .map(|_| ())
+}
+
+/// What an earlier request with the same `request_id` produced, if it was the same request,
+/// with the fingerprint of this one.
+pub async fn replay<D: ErrorDomain, M: prost::Message>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    operation: &str,
+    request_id: &str,
+    request: &M,
+) -> Result<(i64, Option<String>), ServiceError<D>> {
+    validate_request_id(request_id, "request_id")?;
+    let fingerprint = request_fingerprint(&request.encode_to_vec());
+    match lookup(db, tenant, operation, request_id, fingerprint).await? {
+        Prior::None => Ok((fingerprint, None)),
+        Prior::Applied(resource) => Ok((fingerprint, Some(resource))),
+        Prior::Conflict => Err(ServiceError::invalid(
+            "request_id",
+            "was already used for a different request; use a new id",
+        )),
+    }
+}
+
+/// Runs a write at most once per `request_id` and gives the name of what it made. A retry
+/// answers the first result; a retry racing its original loses on the key, then answers the
+/// original's result too. Without a request id, the write simply runs, in one transaction.
+pub async fn write_once<D: ErrorDomain, M: prost::Message>(
+    db: &DatabaseConnection,
+    tenant: &str,
+    operation: &str,
+    request_id: &str,
+    request: &M,
+    write: impl AsyncFnOnce(&DatabaseTransaction) -> Result<String, ServiceError<D>>,
+) -> Result<String, ServiceError<D>> {
+    let (fingerprint, prior) = replay::<D, M>(db, tenant, operation, request_id, request).await?;
+    if let Some(name) = prior {
+        return Ok(name);
+    }
+    let outcome: Result<String, ServiceError<D>> = async {
+        let txn = db.begin().await?;
+        let name = write(&txn).await?;
+        remember(&txn, tenant, operation, request_id, fingerprint, &name).await?;
+        txn.commit().await?;
+        Ok(name)
+    }
+    .await;
+    match outcome {
+        Err(error) if !request_id.is_empty() => match replay::<D, M>(db, tenant, operation, request_id, request).await?
+        {
+            (_, Some(name)) => Ok(name),
+            (_, None) => Err(error),
+        },
+        other => other,
+    }
 }
 
 /// The migration that creates the table; every service lists it among its own.

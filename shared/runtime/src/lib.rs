@@ -10,7 +10,28 @@ pub mod error;
 pub mod idempotency;
 pub mod page;
 pub mod server;
+pub mod validate;
 
 pub use auth::{Authenticator, CallContext, TokenIssuer};
-pub use error::{FieldViolation, Violations};
+pub use error::{ErrorDomain, FieldViolation, ServiceError, Violations};
 pub use server::{Readiness, ServerHost};
+
+/// Implements a generated gRPC service trait by handing each method to a handler
+/// `async fn(&Api, Request<Req>) -> Result<Resp, ServiceError<_>>`, so handlers stay plain
+/// functions grouped by resource and the trait impl is one list.
+#[macro_export]
+macro_rules! delegate_rpcs {
+    ($service:path, $api:ty { $($method:ident: $request:ty => $response:ty = $handler:path;)* }) => {
+        #[::tonic::async_trait]
+        impl $service for $api {
+            $(
+                async fn $method(
+                    &self,
+                    request: ::tonic::Request<$request>,
+                ) -> ::std::result::Result<::tonic::Response<$response>, ::tonic::Status> {
+                    $handler(self, request).await.map(::tonic::Response::new).map_err(::tonic::Status::from)
+                }
+            )*
+        }
+    };
+}
