@@ -32,7 +32,10 @@ pub async fn spawn_suite(args: ServerArgs) -> anyhow::Result<Suite> {
     let mut host = ServerHost::new(args, Arc::new(authenticator))?;
     let goals_url = lacak_runtime::db::database_url(None, data.path(), "goals")?;
     let goals_ready = lacak_goals::mount(&mut host, &goals_url).await;
+    let inventory_url = lacak_runtime::db::database_url(None, data.path(), "inventory")?;
+    let inventory_ready = lacak_inventory::mount(&mut host, &inventory_url).await;
     goals_ready.await?;
+    inventory_ready.await?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();

@@ -42,15 +42,36 @@ enum Command {
 #[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
 enum Service {
     Goals,
+    Inventory,
 }
 
 impl Service {
+    const ALL: [Service; 2] = [Service::Goals, Service::Inventory];
+
     fn name(self) -> &'static str {
         match self {
             Service::Goals => "goals",
+            Service::Inventory => "inventory",
+        }
+    }
+
+    /// Adds the service to `host`; the future sets up its database and reports it ready.
+    async fn mount(self, host: &mut ServerHost, url: &str) -> BoxFuture {
+        match self {
+            Service::Goals => Box::pin(lacak_goals::mount(host, url).await),
+            Service::Inventory => Box::pin(lacak_inventory::mount(host, url).await),
+        }
+    }
+
+    async fn migrate(self, url: &str) -> Result<(), DbSetupError> {
+        match self {
+            Service::Goals => db::migrate::<lacak_goals::Migrator>(url).await,
+            Service::Inventory => db::migrate::<lacak_inventory::Migrator>(url).await,
         }
     }
 }
+
+type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DbSetupError>> + Send>>;
 
 #[derive(clap::Args)]
 struct DataArgs {
@@ -66,6 +87,9 @@ struct UpArgs {
     /// The goals database (default: SQLite at <data-dir>/goals.db).
     #[arg(long, env = "LACAK_GOALS_DATABASE_URL")]
     goals_database_url: Option<String>,
+    /// The inventory database (default: SQLite at <data-dir>/inventory.db).
+    #[arg(long, env = "LACAK_INVENTORY_DATABASE_URL")]
+    inventory_database_url: Option<String>,
     #[command(flatten)]
     server: ServerArgs,
     #[command(flatten)]
@@ -152,8 +176,21 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     let data_dir = &args.data.data_dir;
     let (authenticator, _) = load_keys(&args.auth, data_dir, true)?;
     let mut host = ServerHost::new(args.server.clone(), Arc::new(authenticator))?;
-    let goals_url = db::database_url(args.goals_database_url.as_deref(), data_dir, "goals")?;
-    let goals_ready = lacak_goals::mount(&mut host, &goals_url).await;
+    let mut setups = Vec::new();
+    for service in Service::ALL {
+        let configured = match service {
+            Service::Goals => args.goals_database_url.as_deref(),
+            Service::Inventory => args.inventory_database_url.as_deref(),
+        };
+        let url = db::database_url(configured, data_dir, service.name())?;
+        setups.push(service.mount(&mut host, &url).await);
+    }
+    let ready: BoxFuture = Box::pin(async move {
+        for setup in setups {
+            setup.await?;
+        }
+        Ok(())
+    });
     let listener = bind(&args.server).await?;
     tracing::info!(
         address = %listener.local_addr()?,
@@ -161,7 +198,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         "lacak is up; get a token with: lacak token --data-dir {} --tenant demo --role admin",
         data_dir.display()
     );
-    run_until_stopped(host, listener, goals_ready).await
+    run_until_stopped(host, listener, ready).await
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
@@ -171,9 +208,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let (authenticator, _) = load_keys(&args.auth, data_dir, false)?;
     let mut host = ServerHost::new(args.server.clone(), Arc::new(authenticator))?;
     let url = db::database_url(args.database_url.as_deref(), data_dir, service)?;
-    let ready = match args.service {
-        Service::Goals => lacak_goals::mount(&mut host, &url).await,
-    };
+    let ready = args.service.mount(&mut host, &url).await;
     let listener = bind(&args.server).await?;
     tracing::info!(address = %listener.local_addr()?, service, "serving");
     run_until_stopped(host, listener, ready).await
@@ -209,13 +244,11 @@ async fn migrate(args: MigrateArgs) -> anyhow::Result<()> {
     let services = match args.service {
         Some(service) => vec![service],
         None if args.database_url.is_some() => bail!("name the service whose --database-url this is"),
-        None => vec![Service::Goals],
+        None => Service::ALL.to_vec(),
     };
     for service in services {
         let url = db::database_url(args.database_url.as_deref(), &args.data.data_dir, service.name())?;
-        match service {
-            Service::Goals => db::migrate::<lacak_goals::Migrator>(&url).await?,
-        }
+        service.migrate(&url).await?;
         tracing::info!(service = service.name(), database = %db::redact(&url), "migrated");
     }
     Ok(())
