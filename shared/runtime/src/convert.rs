@@ -9,18 +9,25 @@ use crate::error::FieldViolation;
 
 /// An exact decimal from `Decimal { value }`; `field` names it in the violation.
 pub fn decimal_from_proto(value: &pb::Decimal, field: &str) -> Result<Decimal, FieldViolation> {
-    let text = value.value.trim();
+    parse_decimal(&value.value, field)
+}
+
+/// An exact decimal in plain notation ("1250.50", "-3"); scientific notation is refused so that
+/// every client writes amounts the same way.
+pub fn parse_decimal(text: &str, field: &str) -> Result<Decimal, FieldViolation> {
+    let text = text.trim();
     if text.is_empty() {
         return Err(FieldViolation::new(field, "is required: a decimal such as \"1250.50\""));
     }
-    if text.contains(['e', 'E']) {
-        return Err(FieldViolation::new(
+    let scientific = text.contains(['e', 'E']);
+    match (text.parse::<Decimal>(), Decimal::from_scientific(text)) {
+        (Ok(value), _) if !scientific => Ok(value),
+        (_, Ok(_)) if scientific => Err(FieldViolation::new(
             field,
             "must be plain decimal notation, not scientific",
-        ));
+        )),
+        _ => Err(FieldViolation::new(field, format!("{text:?} is not a decimal number"))),
     }
-    text.parse::<Decimal>()
-        .map_err(|_| FieldViolation::new(field, format!("{text:?} is not a decimal number")))
 }
 
 pub fn decimal_to_proto(value: Decimal) -> pb::Decimal {
@@ -119,10 +126,18 @@ pub fn timestamp_to_proto(value: DateTime<Utc>) -> prost_types::Timestamp {
     }
 }
 
+/// An instant from proto, cut to the microsecond: PostgreSQL keeps no finer, and an instant must
+/// read back as it was written on every database.
 pub fn timestamp_from_proto(value: &prost_types::Timestamp, field: &str) -> Result<DateTime<Utc>, FieldViolation> {
     if !(0..1_000_000_000).contains(&value.nanos) {
         return Err(FieldViolation::new(field, "nanos must be within 0..=999,999,999"));
     }
-    DateTime::from_timestamp(value.seconds, value.nanos as u32)
+    DateTime::from_timestamp(value.seconds, (value.nanos / 1000 * 1000) as u32)
         .ok_or_else(|| FieldViolation::new(field, "is outside the supported range of instants"))
+}
+
+/// Now, to the microsecond, like every stored instant.
+pub fn now() -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    Utc::now().trunc_subsecs(6)
 }

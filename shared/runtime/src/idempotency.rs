@@ -1,7 +1,6 @@
 //! Idempotent writes (AIP-155): a request id is remembered with what it created, in the same
 //! transaction as the write, so a retried request answers the first result and changes nothing twice.
 
-use chrono::Utc;
 use sea_orm::{ActiveModelTrait, ConnectionTrait, DbErr, EntityTrait, Set};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{big_integer, string, timestamp_with_time_zone};
@@ -113,7 +112,7 @@ pub async fn remember<C: ConnectionTrait>(
         request_id: Set(request_id.to_owned()),
         fingerprint: Set(fingerprint),
         resource: Set(resource.to_owned()),
-        created_at: Set(Utc::now()),
+        created_at: Set(crate::convert::now()),
     }
     .insert(db)
     .await

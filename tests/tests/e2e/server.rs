@@ -65,7 +65,10 @@ async fn reflection_lists_every_service_in_both_versions() -> anyhow::Result<()>
     };
     let names: Vec<_> = list.service.into_iter().map(|s| s.name).collect();
     assert!(names.contains(&GOALS.to_owned()), "{names:?}");
-    assert!(names.contains(&"lacak.inventory.v1.InventoryService".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"lacak.inventory.v1.InventoryService".to_owned()),
+        "{names:?}"
+    );
     assert!(names.contains(&"grpc.health.v1.Health".to_owned()), "{names:?}");
 
     let alpha_request = tonic_reflection::pb::v1alpha::ServerReflectionRequest {

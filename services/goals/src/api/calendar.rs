@@ -1,6 +1,5 @@
 //! The fiscal calendar and the periods it cuts: everyone reads, admins change it.
 
-use chrono::Utc;
 use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
@@ -120,7 +119,7 @@ pub async fn get_period(api: &GoalsApi, request: Request<pb::GetPeriodRequest>) 
             .ok_or_else(|| GoalsError::invalid("kind", "is required when `id` is empty"))?;
         let instant = match &req.time {
             Some(time) => timestamp_from_proto(time, "time")?,
-            None => Utc::now(),
+            None => lacak_runtime::convert::now(),
         };
         calendar.period_containing(instant, kind)
     } else {

@@ -1,6 +1,5 @@
 //! Members: the people sales are recorded against. Everyone in the tenant reads the directory.
 
-use chrono::Utc;
 use lacak_domain::{Principal, Role};
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
@@ -67,7 +66,7 @@ pub async fn create(
     if let Some(team) = &team {
         store::org::team(db, tenant, team).await?;
     }
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let model = member::Model {
         tenant: tenant.clone(),
         id,
@@ -167,7 +166,7 @@ pub async fn update(
     if let Some(team) = &model.team_id {
         store::org::team(db, tenant, team).await?;
     }
-    model.update_time = Utc::now();
+    model.update_time = lacak_runtime::convert::now();
     let saved = store::org::save_member(db, model).await?;
     Ok(pb::UpdateMemberResponse {
         member: Some(convert::member(&saved)),

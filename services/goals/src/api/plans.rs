@@ -1,6 +1,5 @@
 //! Action plans: strategies, milestones and tasks in service of one or more quotas.
 
-use chrono::Utc;
 use lacak_domain::{Principal, Role};
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
@@ -237,7 +236,7 @@ pub async fn create(
     require_owner(db, tenant, &owner).await?;
     check_quotas(db, &caller, &quotas).await?;
 
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let id = new_id();
     let model = action_plan::Model {
         tenant: tenant.clone(),
@@ -340,7 +339,7 @@ pub async fn update(
     let paths = mask_paths(req.update_mask.as_ref(), &FIELDS)?;
     let db = api.db()?;
     let mut model = writable_plan(db, &caller, &id).await?;
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let mut violations = Violations::new();
     let mut new_owner = None;
     let mut new_quotas = None;

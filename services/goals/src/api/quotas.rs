@@ -52,7 +52,7 @@ pub(super) async fn record_change<C: ConnectionTrait>(
     current: &quota::Model,
     change: ChangeRequest<'_>,
 ) -> GoalsResult<(quota::Model, quota_change::Model)> {
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let mut updated = current.clone();
     if let Some(target) = change.target {
         updated.target = target.normalize().to_string();
@@ -160,7 +160,7 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateQuotaRequest>) ->
     }
     require_owner(db, tenant, &owner).await?;
 
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let id = new_id();
     let model = quota::Model {
         tenant: tenant.clone(),

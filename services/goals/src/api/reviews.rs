@@ -1,6 +1,5 @@
 //! Quota reviews: the quotas of a period re-evaluated, each decision applied as a recorded change.
 
-use chrono::Utc;
 use lacak_domain::{PeriodId, PeriodKind, Principal, Role};
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
@@ -86,12 +85,12 @@ pub async fn create(
     let period = if req.period.trim().is_empty() {
         store::calendar::calendar(db, tenant)
             .await?
-            .period_containing(Utc::now(), PeriodKind::Quarter)
+            .period_containing(lacak_runtime::convert::now(), PeriodKind::Quarter)
     } else {
         convert::parse_period(&req.period, "period")?
     };
     let quotas = store::quotas::in_periods(db, tenant, covered_periods(&period)).await?;
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let id = new_id();
     let review = quota_review::Model {
         tenant: tenant.clone(),
@@ -257,7 +256,7 @@ pub async fn decide(
             new_target: Some(target.normalize().to_string()),
             reason: reason.to_owned(),
             decided_by: caller.subject.clone(),
-            decide_time: Some(Utc::now()),
+            decide_time: Some(lacak_runtime::convert::now()),
             ..item
         },
     )

@@ -1,6 +1,5 @@
 //! Tasks of action plans: managers assign them, reps move their own along.
 
-use chrono::Utc;
 use lacak_domain::{Principal, Role};
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
@@ -63,7 +62,7 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateTaskRequest>) -> 
     let tenant = &caller.tenant;
     writable_plan(db, &caller, &plan_id).await?;
     store::org::member(db, tenant, &assignee_id).await?;
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let id = new_id();
     let model = task::Model {
         tenant: tenant.clone(),
@@ -202,7 +201,7 @@ pub async fn update(api: &GoalsApi, request: Request<pb::UpdateTaskRequest>) -> 
     if paths.iter().any(|p| p == "assignee") {
         store::org::member(db, &caller.tenant, &model.assignee_id).await?;
     }
-    model.update_time = Utc::now();
+    model.update_time = lacak_runtime::convert::now();
     let saved = store::plans::save_task(db, model).await?;
     Ok(pb::UpdateTaskResponse {
         task: Some(convert::task(&saved)),

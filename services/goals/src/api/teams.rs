@@ -1,6 +1,5 @@
 //! Teams: nested, each with an optional manager. Everyone in the tenant reads them.
 
-use chrono::Utc;
 use lacak_domain::Role;
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
@@ -64,7 +63,7 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateTeamRequest>) -> 
     if let Some(manager) = &manager {
         store::org::member(db, tenant, manager).await?;
     }
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let model = team::Model {
         tenant: tenant.clone(),
         id,
@@ -166,7 +165,7 @@ pub async fn update(api: &GoalsApi, request: Request<pb::UpdateTeamRequest>) -> 
     if let Some(manager) = &model.manager_id {
         store::org::member(db, tenant, manager).await?;
     }
-    model.update_time = Utc::now();
+    model.update_time = lacak_runtime::convert::now();
     let saved = store::org::save_team(db, model).await?;
     Ok(pb::UpdateTeamResponse {
         team: Some(convert::team(&saved)),

@@ -53,7 +53,7 @@ pub async fn save<C: ConnectionTrait>(
         tenant: tenant.to_owned(),
         start_month: start_month as i32,
         time_zone: time_zone.to_owned(),
-        update_time: Utc::now(),
+        update_time: lacak_runtime::convert::now(),
     };
     let exists = fiscal_calendar::Entity::find_by_id(tenant.to_owned())
         .one(db)

@@ -1,6 +1,5 @@
 //! The catalogue: a category tree and the products and services in it. Every role reads it.
 
-use chrono::Utc;
 use lacak_proto::inventory as pb;
 use lacak_runtime::Violations;
 use lacak_runtime::page::PageRequest;
@@ -60,7 +59,7 @@ pub async fn create_category(
         id,
         display_name,
         parent_id: parent,
-        create_time: Utc::now(),
+        create_time: lacak_runtime::convert::now(),
     };
     let name = write_once(db, tenant, "CreateCategory", &req.request_id, &req, async |txn| {
         let name = format!("categories/{}", model.id);
@@ -235,7 +234,7 @@ pub async fn create_product(
     let db = api.db()?;
     let tenant = &caller.tenant;
     require_category(db, tenant, &fields.category).await?;
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let model = product::Model {
         tenant: tenant.clone(),
         sku: req.sku.clone(),
@@ -367,7 +366,7 @@ pub async fn update_product(
     }));
     relevant.finish()?;
     require_category(db, &caller.tenant, &model.category_id).await?;
-    model.update_time = Utc::now();
+    model.update_time = lacak_runtime::convert::now();
     let saved = store::catalogue::save_product(db, model).await?;
     Ok(pb::UpdateProductResponse {
         product: Some(convert::product(&saved)),

@@ -130,7 +130,7 @@ pub async fn create_cost(
         fee_rate_percent: text(fee),
         effective_time: effective,
         recorded_by: caller.subject.clone(),
-        create_time: Utc::now(),
+        create_time: lacak_runtime::convert::now(),
     };
     let new_id = model.id.clone();
     let id = write_once(db, tenant, "CreateCostBreakdown", &req.request_id, &req, async |txn| {
@@ -224,7 +224,7 @@ pub async fn create_price(
         currency: list_price.currency,
         list_price: list_price.amount.normalize().to_string(),
         effective_time: effective,
-        create_time: Utc::now(),
+        create_time: lacak_runtime::convert::now(),
     };
     let new_id = model.id.clone();
     let id = write_once(db, tenant, "CreatePrice", &req.request_id, &req, async |txn| {

@@ -1,6 +1,5 @@
 //! Market estimates: what a product could sell, per region and segment, with source and date.
 
-use chrono::Utc;
 use lacak_proto::inventory as pb;
 use lacak_runtime::Violations;
 use lacak_runtime::convert::decimal_from_proto;
@@ -89,7 +88,7 @@ pub async fn create(
         expected_volume: volume.normalize().to_string(),
         source,
         estimate_time,
-        create_time: Utc::now(),
+        create_time: lacak_runtime::convert::now(),
     };
     let new_id = model.id.clone();
     let id = write_once(db, tenant, "CreateMarketEstimate", &req.request_id, &req, async |txn| {

@@ -1,6 +1,5 @@
 //! Promotions: a discount for a while on a product, a category or everything, with stated stacking.
 
-use chrono::Utc;
 use lacak_proto::inventory as pb;
 use lacak_runtime::Violations;
 use lacak_runtime::convert::{decimal_from_proto, money_from_proto, timestamp_from_proto};
@@ -141,7 +140,7 @@ pub async fn create(
         start_time: start,
         end_time: end,
         stacking: stacking.to_owned(),
-        create_time: Utc::now(),
+        create_time: lacak_runtime::convert::now(),
     };
     let new_id = model.id.clone();
     let id = write_once(db, tenant, "CreatePromotion", &req.request_id, &req, async |txn| {

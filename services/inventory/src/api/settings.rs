@@ -1,8 +1,8 @@
 //! The tenant's inventory settings: everyone reads them, admins change them.
 
-use chrono::Utc;
 use lacak_proto::inventory as pb;
 use lacak_runtime::Violations;
+use lacak_runtime::convert::parse_decimal;
 use rust_decimal::Decimal;
 use tonic::Request;
 
@@ -42,20 +42,23 @@ pub async fn update(
         match path.as_str() {
             "reps_see_costs" => model.reps_see_costs = input.reps_see_costs,
             "allow_backorders" => model.allow_backorders = input.allow_backorders,
-            "margin_threshold_percent" => match input.margin_threshold_percent.trim().parse::<Decimal>() {
-                Ok(threshold) if (-Decimal::ONE_HUNDRED..=Decimal::ONE_HUNDRED).contains(&threshold) => {
-                    model.margin_threshold_percent = threshold.normalize().to_string();
+            "margin_threshold_percent" => {
+                match parse_decimal(&input.margin_threshold_percent, "settings.margin_threshold_percent") {
+                    Ok(threshold) if (-Decimal::ONE_HUNDRED..=Decimal::ONE_HUNDRED).contains(&threshold) => {
+                        model.margin_threshold_percent = threshold.normalize().to_string();
+                    }
+                    Err(violation) => violations.push(violation),
+                    Ok(_) => violations.add(
+                        "settings.margin_threshold_percent",
+                        "must be a decimal percentage within -100..=100, e.g. \"15\"",
+                    ),
                 }
-                _ => violations.add(
-                    "settings.margin_threshold_percent",
-                    "must be a decimal percentage within -100..=100, e.g. \"15\"",
-                ),
-            },
+            }
             _ => {}
         }
     }
     violations.finish()?;
-    model.update_time = Utc::now();
+    model.update_time = lacak_runtime::convert::now();
     let saved = store::settings::save(db, model).await?;
     Ok(pb::UpdateInventorySettingsResponse {
         settings: Some(convert::settings(&saved)),

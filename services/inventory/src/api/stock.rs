@@ -1,6 +1,5 @@
 //! Stock on hand: an append-only ledger per product and location, and the levels it yields.
 
-use chrono::Utc;
 use lacak_domain::Role;
 use lacak_proto::inventory as pb;
 use lacak_runtime::Violations;
@@ -150,7 +149,7 @@ pub async fn get_level(
             product: format!("products/{sku}"),
             location,
             available: Some(decimal_to_proto(Decimal::ZERO)),
-            update_time: Some(timestamp_to_proto(Utc::now())),
+            update_time: Some(timestamp_to_proto(lacak_runtime::convert::now())),
         },
     };
     Ok(pb::GetStockLevelResponse {

@@ -29,7 +29,7 @@ pub struct NewMovement<'a> {
 
 /// Appends a movement and moves the level; call inside a transaction.
 pub async fn record<C: ConnectionTrait>(db: &C, movement: NewMovement<'_>) -> InventoryResult<stock_movement::Model> {
-    let now = Utc::now();
+    let now = lacak_runtime::convert::now();
     let key = (
         movement.tenant.to_owned(),
         movement.sku.to_owned(),
