@@ -12,8 +12,7 @@ async fn concurrent_migrations_on_postgres_apply_each_migration_once() -> anyhow
     let name = format!("lacak_test_{}", uuid::Uuid::new_v4().simple());
     let admin = Database::connect(&admin_url).await?;
     admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
-    let base = admin_url.rsplit_once('/').map(|(base, _)| base).unwrap_or(&admin_url);
-    let url = format!("{base}/{name}");
+    let url = lacak_testkit::with_database(&admin_url, &name);
 
     let replicas = (0..4).map(|_| {
         let url = url.clone();

@@ -1,0 +1,204 @@
+//! What every service's black-box tests share: a fresh database per test (SQLite, or PostgreSQL
+//! when `LACAK_TEST_POSTGRES_URL` names a server), the service on a random port, and tokens.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::time::Duration;
+
+use lacak_domain::{Principal, Role};
+use lacak_runtime::db::DbSetupError;
+use lacak_runtime::{ServerHost, TokenIssuer};
+use sea_orm::ConnectionTrait as _;
+use tempfile::TempDir;
+use tonic::Status;
+use tonic::metadata::{Ascii, MetadataValue};
+use tonic::transport::Channel;
+
+/// The variable naming a PostgreSQL server to create test databases on.
+pub const POSTGRES_URL_VAR: &str = "LACAK_TEST_POSTGRES_URL";
+
+const SECRET: &[u8] = b"lacak-black-box-tests-secret-0123456789abcdef";
+
+/// What a service's `mount` returns: the future that sets its database up.
+pub type Mounted = Pin<Box<dyn Future<Output = Result<(), DbSetupError>> + Send>>;
+
+/// Adds `authorization: Bearer <token>` to every request of a client.
+#[derive(Clone)]
+pub struct Bearer(MetadataValue<Ascii>);
+
+impl Bearer {
+    pub fn new(token: &str) -> Self {
+        Self(format!("Bearer {token}").parse().expect("a token is ASCII"))
+    }
+}
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        request.metadata_mut().insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
+/// One service on 127.0.0.1:0 with its own database; stopped, and its database dropped, on drop.
+pub struct TestServer {
+    pub channel: Channel,
+    pub addr: SocketAddr,
+    pub issuer: TokenIssuer,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    database: TestDatabase,
+}
+
+impl TestServer {
+    /// Starts the service `mount` adds, once its database is migrated.
+    pub async fn start(service: &str, mount: impl AsyncFnOnce(&mut ServerHost, String) -> Mounted) -> Self {
+        let database = TestDatabase::create(service).await.expect("a fresh test database");
+        let (authenticator, issuer) =
+            lacak_runtime::auth::hs256_keys(SECRET, "lacak", "lacak", Duration::from_secs(30));
+        let mut host = ServerHost::new(lacak_runtime::config::ServerArgs::default(), Arc::new(authenticator))
+            .expect("a server host");
+        let ready = mount(&mut host, database.url()).await;
+        ready.await.expect("the service connects and migrates");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let addr = listener.local_addr().expect("the bound address");
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(host.serve(listener, async move {
+            let _ = stopped.await;
+        }));
+        let channel = Channel::from_shared(format!("http://{addr}"))
+            .expect("a valid URI")
+            .connect()
+            .await
+            .expect("the server accepts connections");
+        Self {
+            channel,
+            addr,
+            issuer,
+            stop: Some(stop),
+            database,
+        }
+    }
+
+    /// A token for anyone in any tenant; `teams` matter for managers.
+    pub fn token(&self, tenant: &str, subject: &str, role: Role, teams: &[&str]) -> String {
+        let principal = Principal {
+            tenant: tenant.to_owned(),
+            subject: subject.to_owned(),
+            role,
+            teams: teams.iter().map(|t| t.to_string()).collect(),
+        };
+        self.issuer
+            .issue(&principal, Duration::from_secs(300), None)
+            .expect("a signed token")
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.database.drop_now();
+    }
+}
+
+/// SQLite in a temporary directory, or a fresh PostgreSQL database.
+pub enum TestDatabase {
+    Sqlite {
+        dir: TempDir,
+        service: String,
+    },
+    Postgres {
+        admin_url: String,
+        name: String,
+        url: String,
+    },
+}
+
+impl TestDatabase {
+    pub async fn create(service: &str) -> anyhow::Result<Self> {
+        match std::env::var(POSTGRES_URL_VAR) {
+            Ok(admin_url) if !admin_url.is_empty() => {
+                let name = format!("lacak_test_{}", uuid::Uuid::new_v4().simple());
+                let admin = sea_orm::Database::connect(admin_url.as_str()).await?;
+                admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+                admin.close().await?;
+                let url = with_database(&admin_url, &name);
+                Ok(Self::Postgres { admin_url, name, url })
+            }
+            _ => Ok(Self::Sqlite {
+                dir: tempfile::tempdir()?,
+                service: service.to_owned(),
+            }),
+        }
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Self::Sqlite { dir, service } => {
+                format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.path().join(format!("{service}.db")).display()
+                )
+            }
+            Self::Postgres { url, .. } => url.clone(),
+        }
+    }
+
+    /// Drops a PostgreSQL database on its own thread: Drop cannot await.
+    fn drop_now(&mut self) {
+        if let Self::Postgres { admin_url, name, .. } = self {
+            let (admin_url, name) = (admin_url.clone(), name.clone());
+            let dropped = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .expect("a runtime to drop the test database");
+                runtime.block_on(async move {
+                    let admin = sea_orm::Database::connect(admin_url.as_str()).await?;
+                    admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                        .await?;
+                    admin.close().await
+                })
+            })
+            .join();
+            if let Ok(Err(error)) = dropped {
+                eprintln!("could not drop test database: {error}");
+            }
+        }
+    }
+}
+
+/// The admin URL with its path (the database name) replaced, its query kept.
+pub fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (admin_url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut url = format!("{}/{name}", &base[..path_start]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_name_replaces_the_path_and_keeps_the_query() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}
