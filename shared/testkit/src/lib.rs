@@ -1,14 +1,11 @@
 //! What every service's black-box tests share: a fresh database per test (SQLite, or PostgreSQL
 //! when `LACAK_TEST_POSTGRES_URL` names a server), the service on a random port, and tokens.
 
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use lacak_domain::{Principal, Role};
-use lacak_runtime::db::DbSetupError;
 use lacak_runtime::{ServerHost, TokenIssuer};
 use sea_orm::ConnectionTrait as _;
 use tempfile::TempDir;
@@ -20,9 +17,6 @@ use tonic::transport::Channel;
 pub const POSTGRES_URL_VAR: &str = "LACAK_TEST_POSTGRES_URL";
 
 const SECRET: &[u8] = b"lacak-black-box-tests-secret-0123456789abcdef";
-
-/// What a service's `mount` returns: the future that sets its database up.
-pub type Mounted = Pin<Box<dyn Future<Output = Result<(), DbSetupError>> + Send>>;
 
 /// Adds `authorization: Bearer <token>` to every request of a client.
 #[derive(Clone)]
@@ -50,20 +44,35 @@ pub struct TestServer {
     database: TestDatabase,
 }
 
-impl TestServer {
-    /// Starts the service `mount` adds, once its database is migrated.
-    pub async fn start(service: &str, mount: impl AsyncFnOnce(&mut ServerHost, String) -> Mounted) -> Self {
+/// A server host with its database, before the service is mounted and served.
+pub struct Prepared {
+    pub host: ServerHost,
+    database: TestDatabase,
+    issuer: TokenIssuer,
+}
+
+impl Prepared {
+    /// A host and a fresh database for `service`; mount the service on `host`, then [`Self::serve`].
+    pub async fn new(service: &str) -> Self {
         let database = TestDatabase::create(service).await.expect("a fresh test database");
         let (authenticator, issuer) =
             lacak_runtime::auth::hs256_keys(SECRET, "lacak", "lacak", Duration::from_secs(30));
-        let mut host = ServerHost::new(lacak_runtime::config::ServerArgs::default(), Arc::new(authenticator))
+        let host = ServerHost::new(lacak_runtime::config::ServerArgs::default(), Arc::new(authenticator))
             .expect("a server host");
-        let ready = mount(&mut host, database.url()).await;
-        ready.await.expect("the service connects and migrates");
+        Self { host, database, issuer }
+    }
+
+    /// The database URL to mount the service on.
+    pub fn url(&self) -> String {
+        self.database.url()
+    }
+
+    /// Serves on 127.0.0.1:0 and connects a channel.
+    pub async fn serve(self) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
         let addr = listener.local_addr().expect("the bound address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        tokio::spawn(host.serve(listener, async move {
+        tokio::spawn(self.host.serve(listener, async move {
             let _ = stopped.await;
         }));
         let channel = Channel::from_shared(format!("http://{addr}"))
@@ -71,15 +80,17 @@ impl TestServer {
             .connect()
             .await
             .expect("the server accepts connections");
-        Self {
+        TestServer {
             channel,
             addr,
-            issuer,
+            issuer: self.issuer,
             stop: Some(stop),
-            database,
+            database: self.database,
         }
     }
+}
 
+impl TestServer {
     /// A token for anyone in any tenant; `teams` matter for managers.
     pub fn token(&self, tenant: &str, subject: &str, role: Role, teams: &[&str]) -> String {
         let principal = Principal {

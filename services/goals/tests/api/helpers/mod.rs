@@ -2,7 +2,7 @@
 
 use lacak_domain::Role;
 use lacak_proto::goals::goals_service_client::GoalsServiceClient;
-use lacak_testkit::{Bearer, Mounted, TestServer};
+use lacak_testkit::{Bearer, Prepared, TestServer};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -30,11 +30,11 @@ pub struct TestApp {
 
 /// Starts the service on 127.0.0.1:0 with its own database, and waits until it is ready.
 pub async fn spawn_app() -> TestApp {
-    let server = TestServer::start("goals", async |host, url| {
-        let ready: Mounted = Box::pin(lacak_goals::mount(host, &url).await);
-        ready
-    })
-    .await;
+    let mut prepared = Prepared::new("goals").await;
+    let url = prepared.url();
+    let ready = lacak_goals::mount(&mut prepared.host, &url).await;
+    ready.await.expect("the service connects and migrates");
+    let server = prepared.serve().await;
     TestApp {
         channel: server.channel.clone(),
         server,
