@@ -132,8 +132,8 @@ pub fn quota_target(model: &quota::Model) -> Measure {
     stored_measure(&model.currency, &model.target)
 }
 
-pub fn scope(model: &quota::Model) -> pb::Scope {
-    pb::Scope {
+pub fn scope(model: &quota::Model) -> common_pb::Scope {
+    common_pb::Scope {
         product: model.scope_product.clone(),
         product_category: model.scope_category.clone(),
         region: model.scope_region.clone(),
