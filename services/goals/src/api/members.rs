@@ -7,7 +7,7 @@ use lacak_runtime::page::PageRequest;
 use sea_orm::TransactionTrait;
 use tonic::Request;
 
-use super::{GoalsApi, convert, mask_paths, principal, required_text, visibility, write_once};
+use super::{GoalsApi, convert, mask_paths, principal, required_text, write_once};
 use crate::domain::access::Visibility;
 use crate::domain::names::{new_id, parse_name, validate_id};
 use crate::error::{GoalsError, GoalsResult};
@@ -59,8 +59,8 @@ pub async fn create(
 
     let db = api.db()?;
     let tenant = &caller.tenant;
-    let seen = visibility(db, &caller).await?;
-    if !may_place(&caller, &seen, team.as_deref()) {
+    let seen = caller.visibility(db).await?;
+    if !may_place(&caller, seen, team.as_deref()) {
         return Err(GoalsError::denied("you may add members only to teams you manage"));
     }
     if let Some(team) = &team {
@@ -143,8 +143,8 @@ pub async fn update(
     let db = api.db()?;
     let tenant = &caller.tenant;
     let mut model = store::org::member(db, tenant, &id).await?;
-    let seen = visibility(db, &caller).await?;
-    if !may_place(&caller, &seen, model.team_id.as_deref()) {
+    let seen = caller.visibility(db).await?;
+    if !may_place(&caller, seen, model.team_id.as_deref()) {
         return Err(GoalsError::denied(format!("you may not change members/{id}")));
     }
     let mut violations = Violations::new();
@@ -160,7 +160,7 @@ pub async fn update(
         }
     }
     violations.finish()?;
-    if !may_place(&caller, &seen, model.team_id.as_deref()) {
+    if !may_place(&caller, seen, model.team_id.as_deref()) {
         return Err(GoalsError::denied("you may move members only into teams you manage"));
     }
     if let Some(team) = &model.team_id {
@@ -181,8 +181,8 @@ pub async fn delete(
     let id = parse_name(&request.get_ref().name, "members", "name")?;
     let db = api.db()?;
     let model = store::org::member(db, &caller.tenant, &id).await?;
-    let seen = visibility(db, &caller).await?;
-    if !may_place(&caller, &seen, model.team_id.as_deref()) {
+    let seen = caller.visibility(db).await?;
+    if !may_place(&caller, seen, model.team_id.as_deref()) {
         return Err(GoalsError::denied(format!("you may not delete members/{id}")));
     }
     let txn = db.begin().await?;

@@ -38,13 +38,34 @@ impl GoalsApi {
     }
 }
 
-/// The authenticated caller of a request.
-fn principal<T>(request: &Request<T>) -> GoalsResult<Principal> {
-    lacak_runtime::auth::principal(request)
+/// The authenticated caller of one request, with what they may see worked out at most once.
+pub(super) struct Caller {
+    principal: Principal,
+    seen: tokio::sync::OnceCell<Visibility>,
 }
 
-async fn visibility(db: &DatabaseConnection, principal: &Principal) -> GoalsResult<Visibility> {
-    store::org::visibility_of(db, principal).await
+impl Caller {
+    /// What the caller may see: the whole tenant, their teams' subtrees, or themselves.
+    async fn visibility(&self, db: &DatabaseConnection) -> GoalsResult<&Visibility> {
+        self.seen
+            .get_or_try_init(|| store::org::visibility_of(db, &self.principal))
+            .await
+    }
+}
+
+impl std::ops::Deref for Caller {
+    type Target = Principal;
+    fn deref(&self) -> &Principal {
+        &self.principal
+    }
+}
+
+/// The authenticated caller of a request.
+fn principal<T>(request: &Request<T>) -> GoalsResult<Caller> {
+    Ok(Caller {
+        principal: lacak_runtime::auth::principal(request)?,
+        seen: tokio::sync::OnceCell::new(),
+    })
 }
 
 lacak_runtime::delegate_rpcs! {

@@ -1,6 +1,6 @@
 //! Action plans: strategies, milestones and tasks in service of one or more quotas.
 
-use lacak_domain::{Principal, Role};
+use lacak_domain::Role;
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
 use lacak_runtime::convert::{measure_from_proto, measure_to_proto, timestamp_from_proto, timestamp_to_proto};
@@ -8,7 +8,7 @@ use lacak_runtime::page::PageRequest;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use tonic::Request;
 
-use super::{GoalsApi, convert, mask_paths, principal, required_text, visibility, write_once};
+use super::{Caller, GoalsApi, convert, mask_paths, principal, required_text, write_once};
 use crate::domain::access::may_write;
 use crate::domain::names::{Owner, new_id, parse_name};
 use crate::domain::plan::{PlanState, timeline};
@@ -87,12 +87,12 @@ fn quota_ids(violations: &mut Violations, names: &[String]) -> Vec<String> {
 }
 
 /// The quotas exist and the caller sees them.
-async fn check_quotas(db: &DatabaseConnection, caller: &Principal, ids: &[String]) -> GoalsResult<()> {
+async fn check_quotas(db: &DatabaseConnection, caller: &Caller, ids: &[String]) -> GoalsResult<()> {
     let found = store::quotas::existing_ids(db, &caller.tenant, ids.to_vec()).await?;
     if let Some(missing) = ids.iter().find(|id| !found.iter().any(|q| &q.id == *id)) {
         return Err(GoalsError::not_found("quota", format!("quotas/{missing}")));
     }
-    let seen = visibility(db, caller).await?;
+    let seen = caller.visibility(db).await?;
     if let Some(hidden) = found
         .iter()
         .find(|q| !seen.sees_owner(&Owner::from_parts(&q.owner_kind, &q.owner_id)))
@@ -167,12 +167,12 @@ async fn to_proto(db: &DatabaseConnection, model: &action_plan::Model) -> GoalsR
 /// A plan the caller may read: by its owner, or because it holds one of their tasks.
 pub(super) async fn readable_plan(
     db: &DatabaseConnection,
-    caller: &Principal,
+    caller: &Caller,
     id: &str,
 ) -> GoalsResult<action_plan::Model> {
     let model = store::plans::plan(db, &caller.tenant, id).await?;
     let owner = Owner::from_parts(&model.owner_kind, &model.owner_id);
-    if visibility(db, caller).await?.sees_owner(&owner) {
+    if caller.visibility(db).await?.sees_owner(&owner) {
         return Ok(model);
     }
     let mine = store::plans::plan_ids_with_tasks_of(db, &caller.tenant, &caller.subject).await?;
@@ -186,12 +186,12 @@ pub(super) async fn readable_plan(
 /// A plan the caller may change.
 pub(super) async fn writable_plan(
     db: &DatabaseConnection,
-    caller: &Principal,
+    caller: &Caller,
     id: &str,
 ) -> GoalsResult<action_plan::Model> {
     let model = readable_plan(db, caller, id).await?;
     let owner = Owner::from_parts(&model.owner_kind, &model.owner_id);
-    if may_write(caller, &visibility(db, caller).await?, &owner) {
+    if may_write(caller, caller.visibility(db).await?, &owner) {
         Ok(model)
     } else {
         Err(GoalsError::denied(format!("you may not change actionPlans/{id}")))
@@ -227,7 +227,7 @@ pub async fn create(
     };
     let db = api.db()?;
     let tenant = &caller.tenant;
-    if !may_write(&caller, &visibility(db, &caller).await?, &owner) {
+    if !may_write(&caller, caller.visibility(db).await?, &owner) {
         return Err(GoalsError::denied(format!(
             "you may not make plans for {}",
             owner.name()
@@ -315,8 +315,8 @@ pub async fn list(
     violations.finish()?;
     let page = page.ok_or_else(|| GoalsError::invalid("page_token", "is invalid"))?;
     let db = api.db()?;
-    let seen = visibility(db, &caller).await?;
-    let rows = store::plans::list_plans(db, &caller.tenant, &filter, &seen, &caller.subject, &page).await?;
+    let seen = caller.visibility(db).await?;
+    let rows = store::plans::list_plans(db, &caller.tenant, &filter, seen, &caller.subject, &page).await?;
     let (rows, next_page_token) = page.finish(rows, |p| p.id.clone());
     let mut action_plans = Vec::with_capacity(rows.len());
     for row in &rows {
@@ -378,7 +378,7 @@ pub async fn update(
     }
     violations.finish()?;
     if let Some(owner) = new_owner {
-        if !may_write(&caller, &visibility(db, &caller).await?, &owner) {
+        if !may_write(&caller, caller.visibility(db).await?, &owner) {
             return Err(GoalsError::denied(format!(
                 "you may not hand plans to {}",
                 owner.name()

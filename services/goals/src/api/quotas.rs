@@ -1,7 +1,6 @@
 //! Quotas: targets per owner, metric, period and scope, split over months, with every change kept.
 
 use chrono::{DateTime, Utc};
-use lacak_domain::Principal;
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
 use lacak_runtime::convert::{Measure, decimal_from_proto, measure_from_proto, measure_to_proto, timestamp_from_proto};
@@ -10,7 +9,7 @@ use rust_decimal::Decimal;
 use sea_orm::{ConnectionTrait, DatabaseConnection};
 use tonic::Request;
 
-use super::{GoalsApi, convert, mask_paths, principal, visibility, write_once};
+use super::{Caller, GoalsApi, convert, mask_paths, principal, write_once};
 use crate::domain::access::may_write;
 use crate::domain::names::{Owner, new_id, parse_name};
 use crate::domain::quota::{Metric, MetricKind, profile_to_json, seasonal_profile, validate_target};
@@ -104,10 +103,10 @@ async fn require_owner(db: &DatabaseConnection, tenant: &str, owner: &Owner) -> 
 }
 
 /// Loads a quota the caller may see; one they may not see is refused as such.
-pub(super) async fn visible_quota(db: &DatabaseConnection, caller: &Principal, id: &str) -> GoalsResult<quota::Model> {
+pub(super) async fn visible_quota(db: &DatabaseConnection, caller: &Caller, id: &str) -> GoalsResult<quota::Model> {
     let model = store::quotas::quota(db, &caller.tenant, id).await?;
     let owner = Owner::from_parts(&model.owner_kind, &model.owner_id);
-    if !visibility(db, caller).await?.sees_owner(&owner) {
+    if !caller.visibility(db).await?.sees_owner(&owner) {
         return Err(GoalsError::denied(format!("you may not see quotas/{id}")));
     }
     Ok(model)
@@ -151,8 +150,8 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateQuotaRequest>) ->
 
     let db = api.db()?;
     let tenant = &caller.tenant;
-    let seen = visibility(db, &caller).await?;
-    if !may_write(&caller, &seen, &owner) {
+    let seen = caller.visibility(db).await?;
+    if !may_write(&caller, seen, &owner) {
         return Err(GoalsError::denied(format!(
             "you may not set quotas for {}",
             owner.name()
@@ -252,8 +251,8 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListQuotasRequest>) -> Go
     violations.finish()?;
     let page = page.ok_or_else(|| GoalsError::invalid("page_token", "is invalid"))?;
     let db = api.db()?;
-    let seen = visibility(db, &caller).await?;
-    let rows = store::quotas::list(db, &caller.tenant, &filter, &seen, &page).await?;
+    let seen = caller.visibility(db).await?;
+    let rows = store::quotas::list(db, &caller.tenant, &filter, seen, &page).await?;
     let (rows, next_page_token) = page.finish(rows, |q| q.id.clone());
     Ok(pb::ListQuotasResponse {
         quotas: rows.iter().map(convert::quota).collect(),
@@ -300,7 +299,7 @@ pub async fn update(api: &GoalsApi, request: Request<pb::UpdateQuotaRequest>) ->
     let db = api.db()?;
     let current = visible_quota(db, &caller, &id).await?;
     let owner = Owner::from_parts(&current.owner_kind, &current.owner_id);
-    if !may_write(&caller, &visibility(db, &caller).await?, &owner) {
+    if !may_write(&caller, caller.visibility(db).await?, &owner) {
         return Err(GoalsError::denied(format!("you may not change quotas/{id}")));
     }
     let metric = Metric::parse(&current.metric)
@@ -444,7 +443,7 @@ pub async fn team_rollup(
     let db = api.db()?;
     let tenant = &caller.tenant;
     store::org::team(db, tenant, &team).await?;
-    if !visibility(db, &caller).await?.sees_team(&team) {
+    if !caller.visibility(db).await?.sees_team(&team) {
         return Err(GoalsError::denied(format!("you may not see teams/{team}")));
     }
     let tree = store::org::org_tree(db, tenant).await?;

@@ -1,6 +1,6 @@
 //! Quota reviews: the quotas of a period re-evaluated, each decision applied as a recorded change.
 
-use lacak_domain::{PeriodId, PeriodKind, Principal, Role};
+use lacak_domain::{PeriodId, PeriodKind, Role};
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
 use lacak_runtime::convert::{measure_from_proto, timestamp_to_proto};
@@ -9,8 +9,8 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 use tonic::Request;
 
 use super::quotas::{ChangeRequest, Source, record_change};
-use super::{GoalsApi, convert, principal, visibility, write_once};
-use crate::domain::access::{Visibility, may_write};
+use super::{Caller, GoalsApi, convert, principal, write_once};
+use crate::domain::access::may_write;
 use crate::domain::names::{Owner, new_id, parse_name};
 use crate::domain::review::{Decision, check_decision, covers};
 use crate::error::{GoalsError, GoalsResult};
@@ -36,14 +36,14 @@ fn covered_periods(period: &PeriodId) -> Vec<String> {
 /// The review as proto, with only the items the caller may see.
 async fn to_proto(
     db: &DatabaseConnection,
-    caller: &Principal,
+    caller: &Caller,
     review: &quota_review::Model,
 ) -> GoalsResult<pb::QuotaReview> {
     let items = store::reviews::items(db, &caller.tenant, &review.id).await?;
     let all_decided = items.iter().all(|i| !i.decision.is_empty());
     let ids: Vec<String> = items.iter().map(|i| i.quota_id.clone()).collect();
     let quotas = store::quotas::existing_ids(db, &caller.tenant, ids).await?;
-    let seen = visibility(db, caller).await?;
+    let seen = caller.visibility(db).await?;
     let visible_items = items
         .iter()
         .filter_map(|item| {
@@ -66,7 +66,7 @@ async fn to_proto(
     })
 }
 
-fn may_review(caller: &Principal) -> GoalsResult<()> {
+fn may_review(caller: &Caller) -> GoalsResult<()> {
     match caller.role {
         Role::Admin | Role::Manager => Ok(()),
         Role::Rep | Role::Service => Err(GoalsError::denied("only admins and managers review quotas")),
@@ -209,8 +209,8 @@ pub async fn decide(
         GoalsError::not_found("review item", format!("quotas/{quota_id} in quotaReviews/{review_id}"))
     })?;
     let quota: quota::Model = store::quotas::quota(db, tenant, &quota_id).await?;
-    let seen: Visibility = visibility(db, &caller).await?;
-    if !may_write(&caller, &seen, &Owner::from_parts(&quota.owner_kind, &quota.owner_id)) {
+    let seen = caller.visibility(db).await?;
+    if !may_write(&caller, seen, &Owner::from_parts(&quota.owner_kind, &quota.owner_id)) {
         return Err(GoalsError::denied(format!("you may not decide quotas/{quota_id}")));
     }
     if let (Some(new), false) = (&new_target, quota.currency.is_empty())

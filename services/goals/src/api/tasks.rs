@@ -1,6 +1,6 @@
 //! Tasks of action plans: managers assign them, reps move their own along.
 
-use lacak_domain::{Principal, Role};
+use lacak_domain::Role;
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
 use lacak_runtime::convert::timestamp_from_proto;
@@ -9,7 +9,7 @@ use sea_orm::DatabaseConnection;
 use tonic::Request;
 
 use super::plans::{readable_plan, writable_plan};
-use super::{GoalsApi, convert, mask_paths, principal, required_text, visibility, write_once};
+use super::{Caller, GoalsApi, convert, mask_paths, principal, required_text, write_once};
 use crate::domain::access::Visibility;
 use crate::domain::names::{new_id, parse_name, parse_task_name};
 use crate::domain::plan::TaskState;
@@ -19,7 +19,7 @@ use crate::store::plans::TaskFilter;
 use crate::store::{self};
 
 /// A task the caller may read: through its plan, or because it is theirs.
-async fn readable_task(db: &DatabaseConnection, caller: &Principal, plan: &str, id: &str) -> GoalsResult<task::Model> {
+async fn readable_task(db: &DatabaseConnection, caller: &Caller, plan: &str, id: &str) -> GoalsResult<task::Model> {
     let model = store::plans::task(db, &caller.tenant, plan, id).await?;
     if model.assignee_id == caller.subject {
         return Ok(model);
@@ -124,7 +124,7 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListTasksRequest>) -> Goa
         assignee: assignee_filter,
         ..TaskFilter::default()
     };
-    match visibility(db, &caller).await? {
+    match caller.visibility(db).await? {
         Visibility::Tenant => {}
         Visibility::Member(me) => {
             // A rep sees all tasks of a plan they may read, else only their own.
@@ -133,19 +133,19 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListTasksRequest>) -> Goa
                 None => false,
             };
             if !plan_readable {
-                filter.visible_assignees = Some(vec![me]);
+                filter.visible_assignees = Some(vec![me.clone()]);
             }
         }
         Visibility::Teams { teams, members } => {
             let plans = store::plans::plan_ids_owned_by(
                 db,
                 tenant,
-                teams.into_iter().collect(),
+                teams.iter().cloned().collect(),
                 members.iter().cloned().collect(),
             )
             .await?;
             filter.visible_plans = Some(plans);
-            filter.visible_assignees = Some(members.into_iter().collect());
+            filter.visible_assignees = Some(members.iter().cloned().collect());
         }
     }
     let rows = store::plans::list_tasks(db, tenant, &filter, &page).await?;

@@ -7,7 +7,7 @@ use lacak_runtime::page::PageRequest;
 use sea_orm::TransactionTrait;
 use tonic::Request;
 
-use super::{GoalsApi, convert, mask_paths, principal, required_text, visibility, write_once};
+use super::{GoalsApi, convert, mask_paths, principal, required_text, write_once};
 use crate::domain::names::{new_id, parse_name, validate_id};
 use crate::error::{GoalsError, GoalsResult};
 use crate::store::{self, entities::team};
@@ -47,7 +47,7 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateTeamRequest>) -> 
 
     let db = api.db()?;
     let tenant = &caller.tenant;
-    let seen = visibility(db, &caller).await?;
+    let seen = caller.visibility(db).await?;
     match (&caller.role, &parent) {
         (Role::Admin, _) => {}
         (Role::Manager, Some(parent)) if seen.sees_team(parent) => {}
@@ -122,7 +122,7 @@ pub async fn update(api: &GoalsApi, request: Request<pb::UpdateTeamRequest>) -> 
     let db = api.db()?;
     let tenant = &caller.tenant;
     let mut model = store::org::team(db, tenant, &id).await?;
-    let seen = visibility(db, &caller).await?;
+    let seen = caller.visibility(db).await?;
     let may_change = caller.role == Role::Admin || (caller.role == Role::Manager && seen.sees_team(&id));
     if !may_change {
         return Err(GoalsError::denied(format!("you may not change teams/{id}")));
@@ -177,7 +177,7 @@ pub async fn delete(api: &GoalsApi, request: Request<pb::DeleteTeamRequest>) -> 
     let id = parse_name(&request.get_ref().name, "teams", "name")?;
     let db = api.db()?;
     store::org::team(db, &caller.tenant, &id).await?;
-    let seen = visibility(db, &caller).await?;
+    let seen = caller.visibility(db).await?;
     let may_delete = caller.role == Role::Admin
         || (caller.role == Role::Manager && seen.sees_team(&id) && !caller.teams.contains(&id));
     if !may_delete {
