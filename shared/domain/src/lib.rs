@@ -5,6 +5,7 @@
 pub mod calendar;
 pub mod distribution;
 pub mod history;
+pub mod kpi;
 pub mod money;
 pub mod principal;
 
