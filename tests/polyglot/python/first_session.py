@@ -15,7 +15,7 @@ from google.protobuf import field_mask_pb2
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from lacak_stubs import load
+from lacak_stubs import channel, load
 
 money_pb2, goals_service_pb2, goals_service_pb2_grpc, org_pb2, quota_pb2 = load(
     "lacak.common.v1.money_pb2",
@@ -70,8 +70,7 @@ def main():
     if not args.token:
         sys.exit("pass --token (from `lacak token --tenant demo --role admin`) or set LACAK_TOKEN")
 
-    channel = grpc.insecure_channel(args.target)
-    goals = goals_service_pb2_grpc.GoalsServiceStub(channel)
+    goals = goals_service_pb2_grpc.GoalsServiceStub(channel(args.target))
     auth = [("authorization", f"Bearer {args.token}")]
     wait_until_ready(goals, auth)
 

@@ -15,7 +15,7 @@ from google.protobuf.timestamp_pb2 import Timestamp
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from lacak_stubs import load
+from lacak_stubs import channel, load
 
 money_pb2, service_pb2, service_grpc, catalogue_pb2, pricing_pb2, assessment_pb2 = load(
     "lacak.common.v1.money_pb2",
@@ -61,7 +61,7 @@ def main():
     args = parser.parse_args()
     if not args.token:
         sys.exit("pass --token (from `lacak token --tenant demo --role admin`) or set LACAK_TOKEN")
-    inventory = service_grpc.InventoryServiceStub(grpc.insecure_channel(args.target))
+    inventory = service_grpc.InventoryServiceStub(channel(args.target))
     auth = [("authorization", f"Bearer {args.token}")]
 
     deadline = time.monotonic() + 60

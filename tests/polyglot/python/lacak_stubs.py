@@ -28,3 +28,13 @@ def load(*modules):
             (folder / "__init__.py").touch()
     sys.path.insert(0, str(out))
     return [importlib.import_module(m) for m in modules]
+
+
+SERVICE_CONFIG = PROTO_ROOT.parent / "docs" / "grpc-service-config.json"
+
+
+def channel(target):
+    """A channel using the published service config: deadlines, and retries of reads on UNAVAILABLE."""
+    import grpc
+
+    return grpc.insecure_channel(target, options=[("grpc.service_config", SERVICE_CONFIG.read_text())])
