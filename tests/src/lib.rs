@@ -60,6 +60,11 @@ impl Suite {
         Ok(Channel::from_shared(self.url())?.connect().await?)
     }
 
+    /// A plaintext channel that connects on first use (so a refused connection shows on the call).
+    pub fn channel_lazy(&self) -> anyhow::Result<Channel> {
+        Ok(Channel::from_shared(self.url())?.connect_lazy())
+    }
+
     /// A token for a person or service of `tenant`.
     pub fn token(&self, tenant: &str, subject: &str, role: Role) -> String {
         let principal = Principal {

@@ -1,12 +1,13 @@
 //! Calls from one service to another: a deadline on every call (the caller's remaining one when
 //! shorter), W3C trace context, and the caller's identity carried in a service token.
 
+use std::path::Path;
 use std::time::Duration;
 
 use lacak_domain::{Principal, Role};
 use tonic::Status;
 use tonic::metadata::{MetadataKey, MetadataValue};
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::auth::{CallContext, TokenIssuer};
@@ -16,12 +17,52 @@ const SERVICE_TOKEN_TTL: Duration = Duration::from_secs(300);
 
 /// A lazily connected channel to another service's address, e.g. `http://goals:50051`.
 pub fn channel(url: &str, connect_timeout: Duration) -> Result<Channel, tonic::transport::Error> {
+    Ok(endpoint(url, connect_timeout)?.connect_lazy())
+}
+
+fn endpoint(url: &str, connect_timeout: Duration) -> Result<Endpoint, tonic::transport::Error> {
     Ok(Endpoint::from_shared(url.to_owned())?
         .connect_timeout(connect_timeout)
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(30))
-        .keep_alive_while_idle(true)
-        .connect_lazy())
+        .keep_alive_while_idle(true))
+}
+
+/// What a client trusts and, for mutual TLS, presents; PEM contents.
+#[derive(Debug, Clone)]
+pub struct ClientTls {
+    /// The CA that signed the server's certificate.
+    pub ca: Vec<u8>,
+    /// This service's certificate and key, for servers that require client certificates.
+    pub identity: Option<(Vec<u8>, Vec<u8>)>,
+    /// The name the server's certificate must carry; the URL's host when unset.
+    pub domain: Option<String>,
+}
+
+impl ClientTls {
+    /// Reads the PEM files of a client's TLS configuration.
+    pub fn from_files(ca: &Path, identity: Option<(&Path, &Path)>) -> std::io::Result<Self> {
+        Ok(Self {
+            ca: std::fs::read(ca)?,
+            identity: match identity {
+                Some((cert, key)) => Some((std::fs::read(cert)?, std::fs::read(key)?)),
+                None => None,
+            },
+            domain: None,
+        })
+    }
+}
+
+/// A lazily connected TLS channel (`https://…`), presenting a client certificate when given one.
+pub fn tls_channel(url: &str, connect_timeout: Duration, tls: &ClientTls) -> Result<Channel, tonic::transport::Error> {
+    let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(&tls.ca));
+    if let Some((cert, key)) = &tls.identity {
+        config = config.identity(Identity::from_pem(cert, key));
+    }
+    if let Some(domain) = &tls.domain {
+        config = config.domain_name(domain.clone());
+    }
+    Ok(endpoint(url, connect_timeout)?.tls_config(config)?.connect_lazy())
 }
 
 /// Dresses outgoing requests. One per calling service; cheap to clone.

@@ -24,6 +24,32 @@ pub struct ServerArgs {
     /// On SIGTERM or Ctrl-C, how long in-flight calls may take to finish.
     #[arg(long, env = "LACAK_DRAIN_TIMEOUT", default_value = "15s", value_parser = parse_duration)]
     pub drain_timeout: Duration,
+    /// Serve TLS with this certificate chain (PEM, leaf first); plaintext when unset.
+    #[arg(long, env = "LACAK_TLS_CERT_FILE", requires = "tls_key_file")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The private key (PEM) of the TLS certificate.
+    #[arg(long, env = "LACAK_TLS_KEY_FILE", requires = "tls_cert_file")]
+    pub tls_key_file: Option<PathBuf>,
+    /// Require client certificates signed by this CA (PEM): mutual TLS between services.
+    #[arg(long, env = "LACAK_TLS_CLIENT_CA_FILE", requires = "tls_cert_file")]
+    pub tls_client_ca_file: Option<PathBuf>,
+    /// How often the TLS files are checked for a renewed certificate.
+    #[arg(long, env = "LACAK_TLS_RELOAD_INTERVAL", default_value = "10s", value_parser = parse_duration)]
+    pub tls_reload_interval: Duration,
+}
+
+impl ServerArgs {
+    /// The TLS files, when TLS is on.
+    pub fn tls_files(&self) -> Option<crate::tls::TlsFiles> {
+        match (&self.tls_cert_file, &self.tls_key_file) {
+            (Some(cert), Some(key)) => Some(crate::tls::TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+                client_ca: self.tls_client_ca_file.clone(),
+            }),
+            _ => None,
+        }
+    }
 }
 
 impl Default for ServerArgs {
@@ -34,6 +60,10 @@ impl Default for ServerArgs {
             max_concurrent_requests: 512,
             max_message_bytes: 16 * 1024 * 1024,
             drain_timeout: Duration::from_secs(15),
+            tls_cert_file: None,
+            tls_key_file: None,
+            tls_client_ca_file: None,
+            tls_reload_interval: Duration::from_secs(10),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod error;
 pub mod idempotency;
 pub mod page;
 pub mod server;
+pub mod tls;
 pub mod validate;
 
 pub use auth::{Authenticator, CallContext, TokenIssuer};

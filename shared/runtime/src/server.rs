@@ -13,6 +13,7 @@ use tonic_health::server::HealthReporter;
 
 use crate::auth::{AuthLayer, Authenticator};
 use crate::config::ServerArgs;
+use crate::tls::ReloadingAcceptor;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -22,6 +23,8 @@ pub enum ServerError {
     Transport(#[from] tonic::transport::Error),
     #[error("server task: {0}")]
     Task(String),
+    #[error("TLS: {0}")]
+    Tls(String),
 }
 
 /// A service's readiness in `grpc.health.v1`: NOT_SERVING until its database is connected and
@@ -126,18 +129,29 @@ impl ServerHost {
             .layer(AuthLayer::new(authenticator));
 
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
-        let server = tonic::transport::Server::builder()
+        let stopped = async {
+            let _ = stop_rx.await;
+        };
+        let router = tonic::transport::Server::builder()
             // gRPC-Web arrives over HTTP/1.1.
             .accept_http1(true)
             // Bounds every call, also when the client set no deadline (answers CANCELLED).
             .timeout(args.request_timeout)
             .tcp_nodelay(true)
             .layer(stack)
-            .add_routes(routes.routes())
-            .serve_with_incoming_shutdown(incoming, async {
-                let _ = stop_rx.await;
-            });
+            .add_routes(routes.routes());
+        let server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> = match args.tls_files() {
+            // TLS from files that may be renewed while serving; with a client CA, mutual TLS.
+            Some(files) => {
+                let acceptor = Arc::new(ReloadingAcceptor::new(files).map_err(|e| ServerError::Tls(e.to_string()))?);
+                let incoming = crate::tls::incoming(listener, acceptor, args.tls_reload_interval);
+                Box::pin(router.serve_with_incoming_shutdown(incoming, stopped))
+            }
+            None => {
+                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+                Box::pin(router.serve_with_incoming_shutdown(incoming, stopped))
+            }
+        };
         let mut task = tokio::spawn(server);
 
         tokio::select! {

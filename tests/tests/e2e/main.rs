@@ -4,3 +4,4 @@
 mod calls;
 mod migrations;
 mod server;
+mod tls;
