@@ -27,6 +27,11 @@ pub struct Suite {
 /// Starts every service with `args` (its `listen` is ignored: the port is random) and waits
 /// until their databases are migrated.
 pub async fn spawn_suite(args: ServerArgs) -> anyhow::Result<Suite> {
+    spawn_suite_with(args, |_| {}).await
+}
+
+/// Like [`spawn_suite`], with `extra` adding more services to the host before it serves.
+pub async fn spawn_suite_with(args: ServerArgs, extra: impl FnOnce(&mut ServerHost)) -> anyhow::Result<Suite> {
     let data = tempfile::tempdir()?;
     let (authenticator, issuer) = lacak_runtime::auth::hs256_keys(SECRET, "lacak", "lacak", Duration::from_secs(30));
     let mut host = ServerHost::new(args, Arc::new(authenticator))?;
@@ -36,6 +41,7 @@ pub async fn spawn_suite(args: ServerArgs) -> anyhow::Result<Suite> {
     let inventory_ready = lacak_inventory::mount(&mut host, &inventory_url).await;
     goals_ready.await?;
     inventory_ready.await?;
+    extra(&mut host);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();

@@ -2,6 +2,7 @@
 //! graceful shutdown and calls between services.
 
 mod calls;
+mod drain;
 mod migrations;
 mod server;
 mod tls;
