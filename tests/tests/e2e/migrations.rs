@@ -47,3 +47,25 @@ async fn futures_join<T>(
     }
     results
 }
+
+#[tokio::test]
+async fn postgres_is_reached_over_tls_when_the_url_asks_for_it() -> anyhow::Result<()> {
+    let Ok(admin_url) = std::env::var("LACAK_TEST_POSTGRES_URL") else {
+        eprintln!("LACAK_TEST_POSTGRES_URL is not set: the PostgreSQL run of CI covers this test");
+        return Ok(());
+    };
+    let separator = if admin_url.contains('?') { '&' } else { '?' };
+    let url = format!("{admin_url}{separator}sslmode=require");
+    let db = lacak_runtime::db::connect(&url).await?;
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        ))
+        .await?
+        .expect("a row for this connection");
+    let encrypted: bool = row.try_get("", "ssl")?;
+    db.close().await?;
+    assert!(encrypted, "sslmode=require gives an encrypted connection");
+    Ok(())
+}
