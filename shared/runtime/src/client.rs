@@ -1,12 +1,15 @@
 //! Calls from one service to another: a deadline on every call (the caller's remaining one when
 //! shorter), W3C trace context, and the caller's identity carried in a service token.
 
+use std::collections::HashSet;
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
 use lacak_domain::{Principal, Role};
 use tonic::Status;
 use tonic::metadata::{MetadataKey, MetadataValue};
+use tonic::transport::channel::Change;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
 use tracing_opentelemetry::OpenTelemetrySpanExt;
 
@@ -26,6 +29,74 @@ fn endpoint(url: &str, connect_timeout: Duration) -> Result<Endpoint, tonic::tra
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(30))
         .keep_alive_while_idle(true))
+}
+
+/// A channel spread over every address `url`'s host resolves to — the pods behind a headless
+/// Service — re-resolved every `refresh` as pods come and go. Calls go to the least loaded of two
+/// addresses picked at random (tower's power of two choices).
+pub fn balanced_channel(url: &str, connect_timeout: Duration, refresh: Duration) -> Result<Channel, BalanceError> {
+    let uri: http::Uri = url.parse().map_err(|_| BalanceError(format!("{url:?} is not a URL")))?;
+    let host = uri
+        .host()
+        .ok_or_else(|| BalanceError(format!("{url:?} names no host")))?
+        .trim_matches(['[', ']'])
+        .to_owned();
+    let scheme = uri.scheme_str().unwrap_or("http").to_owned();
+    let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
+    let resolve = move || {
+        let host = host.clone();
+        async move {
+            match tokio::net::lookup_host((host.as_str(), port)).await {
+                Ok(addresses) => addresses.collect(),
+                Err(error) => {
+                    tracing::warn!(%host, %error, "cannot resolve; keeping the addresses known");
+                    Vec::new()
+                }
+            }
+        }
+    };
+    Ok(balanced_channel_with(&scheme, connect_timeout, refresh, resolve))
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("balanced channel: {0}")]
+pub struct BalanceError(String);
+
+/// [`balanced_channel`] with the resolution given: what `resolve` answers is the set of addresses
+/// calls are spread over. An empty answer (a failed lookup) keeps the addresses already known.
+pub fn balanced_channel_with<F, Fut>(scheme: &str, connect_timeout: Duration, refresh: Duration, resolve: F) -> Channel
+where
+    F: Fn() -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Vec<SocketAddr>> + Send,
+{
+    let (channel, changes) = Channel::balance_channel::<SocketAddr>(64);
+    let scheme = scheme.to_owned();
+    tokio::spawn(async move {
+        let mut known: HashSet<SocketAddr> = HashSet::new();
+        let mut tick = tokio::time::interval(refresh.max(Duration::from_millis(10)));
+        loop {
+            tick.tick().await;
+            let now: HashSet<SocketAddr> = resolve().await.into_iter().collect();
+            if now.is_empty() {
+                continue;
+            }
+            for gone in known.difference(&now) {
+                if changes.send(Change::Remove(*gone)).await.is_err() {
+                    return;
+                }
+            }
+            for new in now.difference(&known) {
+                let Ok(endpoint) = endpoint(&format!("{scheme}://{new}"), connect_timeout) else {
+                    continue;
+                };
+                if changes.send(Change::Insert(*new, endpoint)).await.is_err() {
+                    return;
+                }
+            }
+            known = now;
+        }
+    });
+    channel
 }
 
 /// What a client trusts and, for mutual TLS, presents; PEM contents.

@@ -102,3 +102,64 @@ async fn unavailable_idempotent_calls_are_retried_a_bounded_number_of_times() {
     assert_eq!(outcome.unwrap_err().code(), Code::InvalidArgument);
     assert_eq!(attempts, 1, "only UNAVAILABLE is retried");
 }
+
+#[tokio::test]
+async fn calls_spread_over_every_replica_and_follow_them_as_they_go() -> anyhow::Result<()> {
+    use std::sync::{Arc, Mutex};
+
+    use lacak_proto::goals::GetTeamRequest;
+    use lacak_runtime::client::balanced_channel_with;
+
+    // Two replicas with their own databases: a team exists on the first only, so an answer tells
+    // which replica served the call.
+    let first = spawn_suite(ServerArgs::default()).await?;
+    let second = spawn_suite(ServerArgs::default()).await?;
+    let admin = first.token("acme", "boss", Role::Admin);
+    let team = CreateTeamRequest {
+        team_id: "emea".into(),
+        team: Some(Team {
+            display_name: "EMEA".into(),
+            ..Team::default()
+        }),
+        ..CreateTeamRequest::default()
+    };
+    GoalsServiceClient::new(first.channel().await?)
+        .create_team(authorized(&admin, team))
+        .await?;
+
+    let replicas = Arc::new(Mutex::new(vec![first.addr, second.addr]));
+    let seen = replicas.clone();
+    let resolve = move || {
+        let addresses = seen.lock().map(|a| a.clone()).unwrap_or_default();
+        async move { addresses }
+    };
+    let channel = balanced_channel_with("http", Duration::from_secs(2), Duration::from_millis(50), resolve);
+    let mut goals = GoalsServiceClient::new(channel);
+    let get = || GetTeamRequest {
+        name: "teams/emea".into(),
+    };
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let (mut on_first, mut on_second) = (0, 0);
+    for _ in 0..40 {
+        match goals.get_team(authorized(&admin, get())).await {
+            Ok(_) => on_first += 1,
+            Err(status) if status.code() == Code::NotFound => on_second += 1,
+            Err(status) => anyhow::bail!("unexpected answer: {status:?}"),
+        }
+    }
+    assert!(
+        on_first > 0 && on_second > 0,
+        "both replicas served calls: {on_first} and {on_second}"
+    );
+
+    // The second replica goes away: after the next resolution every call reaches the first.
+    replicas
+        .lock()
+        .map_err(|_| anyhow::anyhow!("poisoned"))?
+        .retain(|a| *a == first.addr);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    for _ in 0..20 {
+        goals.get_team(authorized(&admin, get())).await?;
+    }
+    Ok(())
+}
