@@ -65,6 +65,8 @@ impl CallContext {
 /// Checks tokens: signature, algorithm, issuer, audience, expiry with bounded skew.
 pub struct Authenticator {
     key: DecodingKey,
+    /// A previous key still accepted while callers move to the current one (key rotation).
+    previous: Option<DecodingKey>,
     validation: Validation,
 }
 
@@ -76,7 +78,17 @@ impl Authenticator {
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
         validation.leeway = leeway.as_secs();
         validation.validate_nbf = true;
-        Self { key, validation }
+        Self {
+            key,
+            previous: None,
+            validation,
+        }
+    }
+
+    /// Also accepts tokens signed with `previous`, during a key rotation.
+    pub fn with_previous_key(mut self, previous: DecodingKey) -> Self {
+        self.previous = Some(previous);
+        self
     }
 
     /// The principal behind an `authorization` header value.
@@ -88,6 +100,10 @@ impl Authenticator {
             .ok_or(AuthError::NotBearer)?
             .trim();
         let data = jsonwebtoken::decode::<Claims>(token, &self.key, &self.validation)
+            .or_else(|error| match &self.previous {
+                Some(previous) => jsonwebtoken::decode::<Claims>(token, previous, &self.validation).map_err(|_| error),
+                None => Err(error),
+            })
             .map_err(|e| AuthError::Invalid(e.to_string()))?;
         let claims = data.claims;
         principal_from_claims(&claims).map(|p| (p, claims.act))
@@ -202,13 +218,17 @@ pub fn load_keys(
                 .clone()
                 .unwrap_or_else(|| default_secret_path(data_dir));
             let secret = read_or_create_secret(&path, create_secret)?;
-            let authenticator = Authenticator::new(
+            let mut authenticator = Authenticator::new(
                 args.jwt_algorithm,
                 DecodingKey::from_secret(&secret),
                 &args.jwt_issuer,
                 &args.jwt_audience,
                 args.jwt_leeway,
             );
+            if let Some(previous) = &args.jwt_previous_key_file {
+                let previous = read_or_create_secret(previous, false)?;
+                authenticator = authenticator.with_previous_key(DecodingKey::from_secret(&previous));
+            }
             let issuer = TokenIssuer::new(
                 args.jwt_algorithm,
                 EncodingKey::from_secret(&secret),
@@ -228,13 +248,22 @@ pub fn load_keys(
                 _ => DecodingKey::from_ed_pem(&public),
             }
             .map_err(|e| AuthError::Keys(format!("{}: {e}", public_path.display())))?;
-            let authenticator = Authenticator::new(
+            let mut authenticator = Authenticator::new(
                 args.jwt_algorithm,
                 decoding,
                 &args.jwt_issuer,
                 &args.jwt_audience,
                 args.jwt_leeway,
             );
+            if let Some(path) = &args.jwt_previous_key_file {
+                let previous = read(path)?;
+                let previous = match args.jwt_algorithm {
+                    JwtAlgorithm::Rs256 => DecodingKey::from_rsa_pem(&previous),
+                    _ => DecodingKey::from_ed_pem(&previous),
+                }
+                .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))?;
+                authenticator = authenticator.with_previous_key(previous);
+            }
             let issuer = match &args.jwt_private_key_file {
                 None => None,
                 Some(path) => {
@@ -545,6 +574,7 @@ mod tests {
             jwt_secret_file: None,
             jwt_public_key_file: Some(public),
             jwt_private_key_file: Some(private),
+            jwt_previous_key_file: None,
             jwt_issuer: "lacak".into(),
             jwt_audience: "lacak".into(),
             jwt_leeway: Duration::from_secs(5),
@@ -574,6 +604,7 @@ mod tests {
             jwt_secret_file: None,
             jwt_public_key_file: None,
             jwt_private_key_file: None,
+            jwt_previous_key_file: None,
             jwt_issuer: "lacak".into(),
             jwt_audience: "lacak".into(),
             jwt_leeway: Duration::from_secs(5),
@@ -593,6 +624,41 @@ mod tests {
             "the same secret is reused"
         );
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn during_a_rotation_tokens_of_the_previous_key_are_still_accepted() {
+        let old = b"the-old-secret-the-old-secret-0123";
+        let new = b"the-new-secret-the-new-secret-4567";
+        let (_, old_issuer) = hs256_keys(old, "lacak", "lacak", Duration::from_secs(5));
+        let (plain, new_issuer) = hs256_keys(new, "lacak", "lacak", Duration::from_secs(5));
+        let rotating = plain.with_previous_key(DecodingKey::from_secret(old));
+        let (plain, _) = hs256_keys(new, "lacak", "lacak", Duration::from_secs(5));
+        let old_token = format!(
+            "Bearer {}",
+            old_issuer.issue(&manager(), Duration::from_secs(60), None).unwrap()
+        );
+        let new_token = format!(
+            "Bearer {}",
+            new_issuer.issue(&manager(), Duration::from_secs(60), None).unwrap()
+        );
+        assert!(rotating.authenticate(Some(&old_token)).is_ok());
+        assert!(rotating.authenticate(Some(&new_token)).is_ok());
+        assert!(
+            plain.authenticate(Some(&old_token)).is_err(),
+            "without the previous key, old tokens are refused"
+        );
+        let (_, stranger) = hs256_keys(
+            b"a-third-secret-a-third-secret-8901",
+            "lacak",
+            "lacak",
+            Duration::from_secs(5),
+        );
+        let forged = format!(
+            "Bearer {}",
+            stranger.issue(&manager(), Duration::from_secs(60), None).unwrap()
+        );
+        assert!(rotating.authenticate(Some(&forged)).is_err());
     }
 
     #[test]

@@ -98,6 +98,9 @@ pub struct AuthArgs {
     /// RS256 or EdDSA private key (PEM) that signs this process's calls to other services.
     #[arg(long, env = "LACAK_JWT_PRIVATE_KEY_FILE")]
     pub jwt_private_key_file: Option<PathBuf>,
+    /// During a key rotation, the previous HS256 secret or public key (PEM), still accepted.
+    #[arg(long, env = "LACAK_JWT_PREVIOUS_KEY_FILE")]
+    pub jwt_previous_key_file: Option<PathBuf>,
     /// Required `iss` claim.
     #[arg(long, env = "LACAK_JWT_ISSUER", default_value = "lacak")]
     pub jwt_issuer: String,
