@@ -8,6 +8,7 @@ pub mod convert;
 pub mod db;
 pub mod error;
 pub mod idempotency;
+pub mod names;
 pub mod page;
 pub mod server;
 pub mod tls;

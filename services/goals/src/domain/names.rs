@@ -1,6 +1,7 @@
 //! Resource names ("teams/emea", "members/m-1", ...) and the ids inside them.
 
 use lacak_runtime::FieldViolation;
+pub use lacak_runtime::names::{new_id, parse_name, validate_id};
 
 /// Whose quota or plan it is.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,39 +59,6 @@ impl Owner {
     }
 }
 
-/// An id chosen by a client or generated: 1-63 of a-z, 0-9 and '-', not starting with '-'.
-pub fn validate_id(id: &str, field: &str) -> Result<(), FieldViolation> {
-    let ok = !id.is_empty()
-        && id.len() <= 63
-        && !id.starts_with('-')
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if ok {
-        Ok(())
-    } else {
-        Err(FieldViolation::new(
-            field,
-            "must be 1-63 characters of a-z, 0-9 and '-', not starting with '-'",
-        ))
-    }
-}
-
-/// The id in "collection/{id}".
-pub fn parse_name(name: &str, collection: &str, field: &str) -> Result<String, FieldViolation> {
-    match name.strip_prefix(collection).and_then(|rest| rest.strip_prefix('/')) {
-        Some(id) => validate_id(id, field).map(|()| id.to_owned()),
-        None if name.is_empty() => Err(FieldViolation::new(
-            field,
-            format!("is required: \"{collection}/{{id}}\""),
-        )),
-        None => Err(FieldViolation::new(
-            field,
-            format!("must look like \"{collection}/{{id}}\""),
-        )),
-    }
-}
-
 /// The (plan id, task id) in "actionPlans/{plan}/tasks/{task}".
 pub fn parse_task_name(name: &str, field: &str) -> Result<(String, String), FieldViolation> {
     let parts: Vec<&str> = name.split('/').collect();
@@ -105,11 +73,6 @@ pub fn parse_task_name(name: &str, field: &str) -> Result<(String, String), Fiel
             "must look like \"actionPlans/{plan}/tasks/{task}\"",
         )),
     }
-}
-
-/// A fresh id: time-ordered, so lists in id order read oldest first.
-pub fn new_id() -> String {
-    uuid::Uuid::now_v7().to_string()
 }
 
 #[cfg(test)]
