@@ -271,7 +271,7 @@ pub async fn portfolio(
         |p: &price::Model| p.sku.clone(),
     );
     let running_promotions = store::pricing::running_at(db, tenant, at).await?;
-    let estimates = store::estimates::all(db, tenant).await?;
+    let estimates = group_by_sku(store::estimates::all(db, tenant).await?, |e| e.sku.clone());
     let tree = store::catalogue::category_tree(db, tenant).await?;
 
     let mut figures = Vec::with_capacity(products.len());
@@ -298,7 +298,9 @@ pub async fn portfolio(
             sku: sku.to_owned(),
             unit_net_margin: None,
             net_margin_percent: None,
-            expected_volume: expected_volume(&estimates.iter().filter(|e| e.sku == sku).collect::<Vec<_>>()),
+            expected_volume: estimates
+                .get(sku)
+                .and_then(|rows| expected_volume(&rows.iter().collect::<Vec<_>>())),
             has_cost: cost.is_some(),
             has_price: list.is_some(),
         };
