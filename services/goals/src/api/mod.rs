@@ -6,6 +6,7 @@ mod members;
 mod plans;
 mod quotas;
 mod reviews;
+mod rollup;
 mod tasks;
 mod teams;
 
@@ -90,7 +91,7 @@ lacak_runtime::delegate_rpcs! {
     update_quota: pb::UpdateQuotaRequest => pb::UpdateQuotaResponse = quotas::update;
     list_quota_changes: pb::ListQuotaChangesRequest => pb::ListQuotaChangesResponse = quotas::list_changes;
     get_quota_target_as_of: pb::GetQuotaTargetAsOfRequest => pb::GetQuotaTargetAsOfResponse = quotas::target_as_of;
-    get_team_rollup: pb::GetTeamRollupRequest => pb::GetTeamRollupResponse = quotas::team_rollup;
+    get_team_rollup: pb::GetTeamRollupRequest => pb::GetTeamRollupResponse = rollup::team_rollup;
     create_action_plan: pb::CreateActionPlanRequest => pb::CreateActionPlanResponse = plans::create;
     get_action_plan: pb::GetActionPlanRequest => pb::GetActionPlanResponse = plans::get;
     list_action_plans: pb::ListActionPlansRequest => pb::ListActionPlansResponse = plans::list;

@@ -8,6 +8,7 @@ mod profitability;
 mod promotions;
 mod settings;
 mod stock;
+mod valuations;
 
 use lacak_domain::{Principal, Role};
 use lacak_proto::inventory as pb;
@@ -93,6 +94,6 @@ lacak_runtime::delegate_rpcs! {
         list_stock_movements: pb::ListStockMovementsRequest => pb::ListStockMovementsResponse = stock::list_movements;
         get_stock_level: pb::GetStockLevelRequest => pb::GetStockLevelResponse = stock::get_level;
         list_stock_levels: pb::ListStockLevelsRequest => pb::ListStockLevelsResponse = stock::list_levels;
-        batch_get_valuations: pb::BatchGetValuationsRequest => pb::BatchGetValuationsResponse = profitability::batch_valuations;
+        batch_get_valuations: pb::BatchGetValuationsRequest => pb::BatchGetValuationsResponse = valuations::batch_valuations;
     }
 }

@@ -1,18 +1,19 @@
 //! Identity: bearer JWTs checked once, in one layer, for every RPC but health and reflection.
 
-use std::future::Future;
+mod keys;
+mod layer;
+
+pub use keys::load_keys;
+pub use layer::{AuthLayer, AuthService, parse_grpc_timeout};
+
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
-use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use base64::Engine as _;
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use lacak_domain::{Principal, Role};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{AuthArgs, JwtAlgorithm};
+use crate::config::JwtAlgorithm;
 
 /// The claims of a Lacak token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -204,247 +205,6 @@ pub fn default_secret_path(data_dir: &Path) -> PathBuf {
     data_dir.join("signing-key")
 }
 
-/// Loads the keys the configuration names. With HS256 and `create_secret`, a missing secret file
-/// is created with 32 random bytes (base64url), readable by its owner only.
-pub fn load_keys(
-    args: &AuthArgs,
-    data_dir: &Path,
-    create_secret: bool,
-) -> Result<(Authenticator, Option<TokenIssuer>), AuthError> {
-    match args.jwt_algorithm {
-        JwtAlgorithm::Hs256 => {
-            let path = args
-                .jwt_secret_file
-                .clone()
-                .unwrap_or_else(|| default_secret_path(data_dir));
-            let secret = read_or_create_secret(&path, create_secret)?;
-            let mut authenticator = Authenticator::new(
-                args.jwt_algorithm,
-                DecodingKey::from_secret(&secret),
-                &args.jwt_issuer,
-                &args.jwt_audience,
-                args.jwt_leeway,
-            );
-            if let Some(previous) = &args.jwt_previous_key_file {
-                let previous = read_or_create_secret(previous, false)?;
-                authenticator = authenticator.with_previous_key(DecodingKey::from_secret(&previous));
-            }
-            let issuer = TokenIssuer::new(
-                args.jwt_algorithm,
-                EncodingKey::from_secret(&secret),
-                &args.jwt_issuer,
-                &args.jwt_audience,
-            );
-            Ok((authenticator, Some(issuer)))
-        }
-        JwtAlgorithm::Rs256 | JwtAlgorithm::EdDsa => {
-            let public_path = args
-                .jwt_public_key_file
-                .as_ref()
-                .ok_or_else(|| AuthError::Keys("RS256 and EdDSA need --jwt-public-key-file".into()))?;
-            let public = read(public_path)?;
-            let decoding = match args.jwt_algorithm {
-                JwtAlgorithm::Rs256 => DecodingKey::from_rsa_pem(&public),
-                _ => DecodingKey::from_ed_pem(&public),
-            }
-            .map_err(|e| AuthError::Keys(format!("{}: {e}", public_path.display())))?;
-            let mut authenticator = Authenticator::new(
-                args.jwt_algorithm,
-                decoding,
-                &args.jwt_issuer,
-                &args.jwt_audience,
-                args.jwt_leeway,
-            );
-            if let Some(path) = &args.jwt_previous_key_file {
-                let previous = read(path)?;
-                let previous = match args.jwt_algorithm {
-                    JwtAlgorithm::Rs256 => DecodingKey::from_rsa_pem(&previous),
-                    _ => DecodingKey::from_ed_pem(&previous),
-                }
-                .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))?;
-                authenticator = authenticator.with_previous_key(previous);
-            }
-            let issuer = match &args.jwt_private_key_file {
-                None => None,
-                Some(path) => {
-                    let private = read(path)?;
-                    let encoding = match args.jwt_algorithm {
-                        JwtAlgorithm::Rs256 => EncodingKey::from_rsa_pem(&private),
-                        _ => EncodingKey::from_ed_pem(&private),
-                    }
-                    .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))?;
-                    Some(TokenIssuer::new(
-                        args.jwt_algorithm,
-                        encoding,
-                        &args.jwt_issuer,
-                        &args.jwt_audience,
-                    ))
-                }
-            };
-            Ok((authenticator, issuer))
-        }
-    }
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, AuthError> {
-    std::fs::read(path).map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))
-}
-
-fn read_or_create_secret(path: &Path, create: bool) -> Result<Vec<u8>, AuthError> {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let secret = String::from_utf8_lossy(&bytes).trim().as_bytes().to_vec();
-            if secret.len() < 32 {
-                return Err(AuthError::Keys(format!(
-                    "{}: an HS256 secret needs at least 32 bytes",
-                    path.display()
-                )));
-            }
-            Ok(secret)
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && create => {
-            let mut raw = [0u8; 32];
-            getrandom::fill(&mut raw).map_err(|e| AuthError::Keys(e.to_string()))?;
-            let text = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(raw);
-            if let Some(dir) = path.parent() {
-                std::fs::create_dir_all(dir).map_err(|e| AuthError::Keys(format!("{}: {e}", dir.display())))?;
-            }
-            write_private(path, text.as_bytes())?;
-            tracing::info!(path = %path.display(), "created a new token signing key");
-            Ok(text.into_bytes())
-        }
-        Err(e) => Err(AuthError::Keys(format!(
-            "{}: {e}; run `lacak up` once to create it, or pass --jwt-secret-file",
-            path.display()
-        ))),
-    }
-}
-
-#[cfg(unix)]
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AuthError> {
-    use std::io::Write as _;
-    use std::os::unix::fs::OpenOptionsExt as _;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))?;
-    file.write_all(bytes)
-        .map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))
-}
-
-#[cfg(not(unix))]
-fn write_private(path: &Path, bytes: &[u8]) -> Result<(), AuthError> {
-    std::fs::write(path, bytes).map_err(|e| AuthError::Keys(format!("{}: {e}", path.display())))
-}
-
-/// Paths that answer without a token: health checks and reflection.
-fn is_public(path: &str) -> bool {
-    path.starts_with("/grpc.health.v1.Health/")
-        || path.starts_with("/grpc.reflection.v1.ServerReflection/")
-        || path.starts_with("/grpc.reflection.v1alpha.ServerReflection/")
-}
-
-/// Reads `grpc-timeout` ("<digits><H|M|S|m|u|n>") into a duration.
-pub fn parse_grpc_timeout(value: &str) -> Option<Duration> {
-    if value.len() < 2 || value.len() > 9 {
-        return None;
-    }
-    let (digits, unit) = value.split_at(value.len() - 1);
-    let amount: u64 = digits.parse().ok()?;
-    Some(match unit {
-        "H" => Duration::from_secs(amount.saturating_mul(3600)),
-        "M" => Duration::from_secs(amount.saturating_mul(60)),
-        "S" => Duration::from_secs(amount),
-        "m" => Duration::from_millis(amount),
-        "u" => Duration::from_micros(amount),
-        "n" => Duration::from_nanos(amount),
-        _ => return None,
-    })
-}
-
-/// The layer that authenticates every request and hands the handlers a [`CallContext`].
-#[derive(Clone)]
-pub struct AuthLayer {
-    authenticator: Arc<Authenticator>,
-}
-
-impl AuthLayer {
-    pub fn new(authenticator: Arc<Authenticator>) -> Self {
-        Self { authenticator }
-    }
-}
-
-impl<S> tower_layer::Layer<S> for AuthLayer {
-    type Service = AuthService<S>;
-    fn layer(&self, inner: S) -> Self::Service {
-        AuthService {
-            inner,
-            authenticator: self.authenticator.clone(),
-        }
-    }
-}
-
-#[derive(Clone)]
-pub struct AuthService<S> {
-    inner: S,
-    authenticator: Arc<Authenticator>,
-}
-
-impl<S, B, RB> tower_service::Service<http::Request<B>> for AuthService<S>
-where
-    S: tower_service::Service<http::Request<B>, Response = http::Response<RB>> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-    B: Send + 'static,
-    RB: Default + Send + 'static,
-{
-    type Response = S::Response;
-    type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
-        if !is_public(request.uri().path()) {
-            let header = request
-                .headers()
-                .get(http::header::AUTHORIZATION)
-                .and_then(|v| v.to_str().ok());
-            match self.authenticator.authenticate(header) {
-                Ok((principal, on_behalf_of)) => {
-                    let deadline = request
-                        .headers()
-                        .get("grpc-timeout")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(parse_grpc_timeout)
-                        .map(|timeout| Instant::now() + timeout);
-                    request.extensions_mut().insert(CallContext {
-                        principal,
-                        on_behalf_of,
-                        deadline,
-                    });
-                }
-                Err(error) => {
-                    let status = crate::error::with_info(
-                        tonic::Code::Unauthenticated,
-                        error.to_string(),
-                        "UNAUTHENTICATED",
-                        "auth.lacak.dev",
-                    );
-                    return Box::pin(async move { Ok(status.into_http()) });
-                }
-            }
-        }
-        // The clone is ready as tower's contract requires; keep the polled one for the next call.
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move { inner.call(request).await })
-    }
-}
-
 /// The principal of a request, as a service error when the auth layer did not run.
 pub fn principal<D: crate::ErrorDomain, T>(request: &tonic::Request<T>) -> Result<Principal, crate::ServiceError<D>> {
     request
@@ -465,6 +225,7 @@ pub fn caller<T>(request: &tonic::Request<T>) -> Result<&CallContext, tonic::Sta
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::AuthArgs;
 
     fn keys() -> (Authenticator, TokenIssuer) {
         let secret = b"0123456789abcdef0123456789abcdef";
