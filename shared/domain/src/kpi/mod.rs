@@ -1,4 +1,5 @@
-//! KPI formulas of sales monitoring as pure functions: sales, funnel, pipeline, customers, attainment.
+//! KPI formulas of sales monitoring as pure functions: sales, funnel, pipeline, customers, attainment,
+//! and the significance tests and trends the tracking report reads them with.
 //!
 //! Conventions every formula here follows (`docs/KPIS.md` lists each KPI):
 //! - Rates are percentages, 0..=100 when the parts are, never fractions; coverage is a plain ratio.
@@ -15,6 +16,8 @@ mod funnel;
 mod pipeline;
 mod rollup;
 mod sales;
+mod stats;
+mod trend;
 
 pub use attainment::{
     PeriodProgress, attainment_percent, expected_share_elapsed, money_attainment_percent, money_variance,
@@ -29,6 +32,8 @@ pub use sales::{
     CreditShare, SaleLine, SalesTotals, average_deal_size, credited_amount, credited_sales, gross_margin,
     gross_margin_percent, split_credit,
 };
+pub use stats::{MeanTest, ProportionTest, SIGNIFICANCE, two_proportion_test, welch_test};
+pub use trend::{moving_average, weekly_bucket_start};
 
 use chrono::{DateTime, Utc};
 use rust_decimal::{Decimal, RoundingStrategy};
