@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use lacak_domain::{Principal, Role};
-use lacak_runtime::ServerHost;
+use lacak_runtime::{ServerHost, TokenIssuer};
 use lacak_runtime::auth::load_keys;
 use lacak_runtime::config::{AuthArgs, ServerArgs, TelemetryArgs, parse_duration};
 use lacak_runtime::db::{self, DbSetupError};
@@ -43,31 +43,76 @@ enum Command {
 enum Service {
     Goals,
     Inventory,
+    Monitoring,
 }
 
 impl Service {
-    const ALL: [Service; 2] = [Service::Goals, Service::Inventory];
+    const ALL: [Service; 3] = [Service::Goals, Service::Inventory, Service::Monitoring];
 
     fn name(self) -> &'static str {
         match self {
             Service::Goals => "goals",
             Service::Inventory => "inventory",
+            Service::Monitoring => "monitoring",
         }
     }
 
     /// Adds the service to `host`; the future sets up its database and reports it ready.
-    async fn mount(self, host: &mut ServerHost, url: &str) -> BoxFuture {
-        match self {
+    /// `peers` says how to reach the services it calls.
+    async fn mount(self, host: &mut ServerHost, url: &str, peers: &Peers) -> anyhow::Result<BoxFuture> {
+        Ok(match self {
             Service::Goals => Box::pin(lacak_goals::mount(host, url).await),
             Service::Inventory => Box::pin(lacak_inventory::mount(host, url).await),
-        }
+            Service::Monitoring => Box::pin(lacak_monitoring::mount(host, url, peers.monitoring()?).await),
+        })
     }
 
     async fn migrate(self, url: &str) -> Result<(), DbSetupError> {
         match self {
             Service::Goals => db::migrate::<lacak_goals::Migrator>(url).await,
             Service::Inventory => db::migrate::<lacak_inventory::Migrator>(url).await,
+            Service::Monitoring => db::migrate::<lacak_monitoring::Migrator>(url).await,
         }
+    }
+}
+
+/// Where the services a service calls are.
+#[derive(clap::Args, Clone)]
+struct PeerArgs {
+    /// The goals service, e.g. http://goals:50051 (a headless Service's name balances over its pods).
+    #[arg(long, env = "LACAK_GOALS_URL")]
+    goals_url: Option<String>,
+    /// The inventory service, e.g. http://inventory:50051.
+    #[arg(long, env = "LACAK_INVENTORY_URL")]
+    inventory_url: Option<String>,
+    /// The longest a call to another service may take when the caller set no shorter deadline.
+    #[arg(long, env = "LACAK_CALL_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    call_timeout: Duration,
+}
+
+/// Peers resolved: their URLs and the issuer of the service tokens calls to them carry.
+struct Peers {
+    args: PeerArgs,
+    issuer: Option<TokenIssuer>,
+    service: &'static str,
+}
+
+impl Peers {
+    fn channel(&self, url: Option<&str>, flag: &str) -> anyhow::Result<tonic::transport::Channel> {
+        let url = url.with_context(|| format!("{} calls other services: pass --{flag}", self.service))?;
+        lacak_runtime::client::balanced_channel(url, Duration::from_secs(5), Duration::from_secs(10))
+            .map_err(|e| anyhow::anyhow!("--{flag} {url}: {e}"))
+    }
+
+    fn monitoring(&self) -> anyhow::Result<lacak_monitoring::Dependencies> {
+        let issuer = self.issuer.clone().context(
+            "monitoring signs service tokens for its calls: configure --jwt-secret-file or --jwt-private-key-file",
+        )?;
+        Ok(lacak_monitoring::Dependencies::new(
+            self.channel(self.args.goals_url.as_deref(), "goals-url")?,
+            self.channel(self.args.inventory_url.as_deref(), "inventory-url")?,
+            lacak_runtime::client::Outgoing::new(lacak_monitoring::SERVICE_NAME, issuer, self.args.call_timeout),
+        ))
     }
 }
 
@@ -90,6 +135,8 @@ struct UpArgs {
     /// The inventory database (default: SQLite at <data-dir>/inventory.db).
     #[arg(long, env = "LACAK_INVENTORY_DATABASE_URL")]
     inventory_database_url: Option<String>,
+    #[arg(long, env = "LACAK_MONITORING_DATABASE_URL")]
+    monitoring_database_url: Option<String>,
     #[command(flatten)]
     server: ServerArgs,
     #[command(flatten)]
@@ -107,6 +154,8 @@ struct ServeArgs {
     /// The service's database (default: SQLite at <data-dir>/<service>.db).
     #[arg(long, env = "LACAK_DATABASE_URL")]
     database_url: Option<String>,
+    #[command(flatten)]
+    peers: PeerArgs,
     #[command(flatten)]
     server: ServerArgs,
     #[command(flatten)]
@@ -174,16 +223,33 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
 async fn up(args: UpArgs) -> anyhow::Result<()> {
     let _telemetry = lacak_telemetry::init(&args.telemetry.to_config("lacak")?)?;
     let data_dir = &args.data.data_dir;
-    let (authenticator, _) = load_keys(&args.auth, data_dir, true)?;
+    let (authenticator, issuer) = load_keys(&args.auth, data_dir, true)?;
     let mut host = ServerHost::new(args.server.clone(), Arc::new(authenticator))?;
+    let listener = bind(&args.server).await?;
+    // The suite calls itself: monitoring reaches goals and inventory on this very listener.
+    let mut own = listener.local_addr()?;
+    if own.ip().is_unspecified() {
+        own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
+    }
+    let scheme = if args.server.tls_files().is_some() { "https" } else { "http" };
+    let peers = Peers {
+        args: PeerArgs {
+            goals_url: Some(format!("{scheme}://{own}")),
+            inventory_url: Some(format!("{scheme}://{own}")),
+            call_timeout: Duration::from_secs(5),
+        },
+        issuer,
+        service: "monitoring",
+    };
     let mut setups = Vec::new();
     for service in Service::ALL {
         let configured = match service {
             Service::Goals => args.goals_database_url.as_deref(),
             Service::Inventory => args.inventory_database_url.as_deref(),
+            Service::Monitoring => args.monitoring_database_url.as_deref(),
         };
         let url = db::database_url(configured, data_dir, service.name())?;
-        setups.push(service.mount(&mut host, &url).await);
+        setups.push(service.mount(&mut host, &url, &peers).await?);
     }
     let ready: BoxFuture = Box::pin(async move {
         for setup in setups {
@@ -191,7 +257,6 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         }
         Ok(())
     });
-    let listener = bind(&args.server).await?;
     tracing::info!(
         address = %listener.local_addr()?,
         data_dir = %data_dir.display(),
@@ -205,10 +270,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let service = args.service.name();
     let _telemetry = lacak_telemetry::init(&args.telemetry.to_config(&format!("lacak-{service}"))?)?;
     let data_dir = &args.data.data_dir;
-    let (authenticator, _) = load_keys(&args.auth, data_dir, false)?;
+    let (authenticator, issuer) = load_keys(&args.auth, data_dir, false)?;
     let mut host = ServerHost::new(args.server.clone(), Arc::new(authenticator))?;
     let url = db::database_url(args.database_url.as_deref(), data_dir, service)?;
-    let ready = args.service.mount(&mut host, &url).await;
+    let peers = Peers {
+        args: args.peers.clone(),
+        issuer,
+        service,
+    };
+    let ready = args.service.mount(&mut host, &url, &peers).await?;
     let listener = bind(&args.server).await?;
     tracing::info!(address = %listener.local_addr()?, service, "serving");
     run_until_stopped(host, listener, ready).await

@@ -150,6 +150,9 @@ pub enum ServiceError<D: ErrorDomain> {
     Aborted(String),
     #[error("the database is not ready yet")]
     NotReady,
+    /// Another Lacak service answered with an error; `what` says which call.
+    #[error("{what}: {}", .status.message())]
+    Upstream { what: &'static str, status: Status },
     #[error(transparent)]
     Database(#[from] sea_orm::DbErr),
     #[doc(hidden)]
@@ -174,6 +177,10 @@ impl<D: ErrorDomain> ServiceError<D> {
             reason,
             message: message.into(),
         }
+    }
+
+    pub fn upstream(what: &'static str, status: Status) -> Self {
+        ServiceError::Upstream { what, status }
     }
 
     pub fn invalid(field: &str, description: impl Into<String>) -> Self {
@@ -223,6 +230,20 @@ impl<D: ErrorDomain> From<ServiceError<D>> for Status {
             }
             ServiceError::Aborted(_) => with_info(Code::Aborted, message, "ETAG_MISMATCH", domain),
             ServiceError::NotReady => with_info(Code::Unavailable, message, "NOT_READY", domain),
+            // Unavailable and timed-out dependencies stay retryable; anything else the dependency
+            // refused is this service's failure to prepare a valid call.
+            ServiceError::Upstream { status, .. } => match status.code() {
+                Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted => {
+                    with_info(status.code(), message, "DEPENDENCY_UNAVAILABLE", domain)
+                }
+                Code::PermissionDenied | Code::Unauthenticated => {
+                    with_info(Code::PermissionDenied, message, "DEPENDENCY_REFUSED", domain)
+                }
+                Code::NotFound | Code::InvalidArgument | Code::FailedPrecondition => {
+                    with_info(Code::FailedPrecondition, message, "DEPENDENCY_REFUSED", domain)
+                }
+                _ => with_info(Code::Internal, message, "DEPENDENCY_FAILED", domain),
+            },
             ServiceError::Database(error) => database_status(&error, domain),
             ServiceError::Never(_, never) => match never {},
         }

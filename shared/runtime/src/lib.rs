@@ -20,10 +20,11 @@ pub use server::{Readiness, ServerHost};
 
 /// Implements a generated gRPC service trait by handing each method to a handler
 /// `async fn(&Api, Request<Req>) -> Result<Resp, ServiceError<_>>`, so handlers stay plain
-/// functions grouped by resource and the trait impl is one list.
+/// functions grouped by resource and the trait impl is one list. Streaming methods, whose
+/// shapes differ, go verbatim in a trailing `streaming { … }` block.
 #[macro_export]
 macro_rules! delegate_rpcs {
-    ($service:path, $api:ty { $($method:ident: $request:ty => $response:ty = $handler:path;)* }) => {
+    ($service:path, $api:ty { $($method:ident: $request:ty => $response:ty = $handler:path;)* } $(streaming { $($streaming:tt)* })?) => {
         #[::tonic::async_trait]
         impl $service for $api {
             $(
@@ -34,6 +35,7 @@ macro_rules! delegate_rpcs {
                     $handler(self, request).await.map(::tonic::Response::new).map_err(::tonic::Status::from)
                 }
             )*
+            $($($streaming)*)?
         }
     };
 }

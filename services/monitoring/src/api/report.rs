@@ -1,0 +1,123 @@
+//! The team's sales tracking report, and its CSV and Excel exports.
+
+use std::collections::HashSet;
+
+use lacak_domain::{PeriodId, validate_currency_code};
+use lacak_proto::monitoring as pb;
+use lacak_runtime::CallContext;
+use lacak_runtime::convert::{now, timestamp_to_proto};
+use lacak_runtime::names::parse_name;
+use tonic::Request;
+
+use super::{MonitoringApi, caller};
+use crate::domain::access::Owner;
+use crate::error::{MonitoringError, MonitoringResult};
+use crate::kpis::{self, Scope};
+use crate::report;
+use crate::store;
+
+/// Buckets of the trend's moving average when none is asked for.
+const DEFAULT_WINDOW: usize = 3;
+
+fn checked(team: &str, period: &str, currency: &str) -> MonitoringResult<(String, PeriodId)> {
+    let mut v = lacak_runtime::Violations::new();
+    let team = v.take(parse_name(team, "teams", "team"));
+    let period = match period.parse::<PeriodId>() {
+        Ok(period) => Some(period),
+        Err(_) => {
+            v.add("period", "must be a fiscal period such as FY2026, FY2026-Q3 or FY2026-M07");
+            None
+        }
+    };
+    if validate_currency_code(currency).is_err() {
+        v.add("currency_code", "is required: an ISO 4217 code such as IDR or USD");
+    }
+    v.finish()?;
+    match (team, period) {
+        (Some(team), Some(period)) => Ok((team, period)),
+        _ => Err(MonitoringError::invalid("team", "is invalid")),
+    }
+}
+
+/// Builds the report of a team the caller may see.
+pub async fn build(
+    api: &MonitoringApi,
+    ctx: &CallContext,
+    team: &str,
+    period: PeriodId,
+    currency: &str,
+    granularity: pb::Granularity,
+    window: usize,
+) -> MonitoringResult<(pb::TrackingReport, String)> {
+    let owner = Owner::Team(team.to_owned());
+    let org = api.see_owner(ctx, &owner).await?;
+    let db = api.db()?;
+    let members = org.members_of(&owner);
+    let calendar = *api.deps.calendar(ctx).await?;
+    let facts = kpis::gather(db, &api.deps, ctx, calendar, &members, period, Scope::All, currency).await?;
+    let quotas = api.deps.quotas(ctx, "", &period.to_string()).await?;
+    let targets = report::revenue_targets(&quotas, currency);
+    let table = report::member_table(&org, &members, &facts, &targets)?;
+
+    let set: HashSet<&str> = members.iter().map(String::as_str).collect();
+    let filter = kpis::rollup_filter(&api.deps, ctx, &calendar, &members, facts.bounds, &Scope::All, currency).await?;
+    let by_day = store::kpis::by_day(db, &ctx.principal.tenant, &filter).await?;
+    let trend = report::trend(&facts, &set, &by_day, granularity, window);
+
+    let team_figures = facts.figures(&|m| set.contains(m))?;
+    let baseline = store::deals::active_between(db, &ctx.principal.tenant, &members, report::baseline_start(&facts), facts.bounds.0).await?;
+    let baseline = store::deals::attach_stages(db, baseline).await?;
+    let weak_points = report::weak_points(&org, &members, &facts, &team_figures, &baseline)?;
+    let display = org.teams.get(team).map(|t| t.display_name.clone()).unwrap_or_default();
+    Ok((
+        pb::TrackingReport {
+            team: owner.name(),
+            period: period.to_string(),
+            members: table,
+            trend,
+            weak_points,
+            generate_time: Some(timestamp_to_proto(now())),
+        },
+        if display.is_empty() { team.to_owned() } else { display },
+    ))
+}
+
+pub async fn get(api: &MonitoringApi, request: Request<pb::GetTrackingReportRequest>) -> MonitoringResult<pb::GetTrackingReportResponse> {
+    let ctx = caller(&request)?;
+    let body = request.into_inner();
+    let (team, period) = checked(&body.team, &body.period, &body.currency_code)?;
+    if body.moving_average_window < 0 || body.moving_average_window > 366 {
+        return Err(MonitoringError::invalid("moving_average_window", "must be within 0..=366"));
+    }
+    let window = if body.moving_average_window == 0 { DEFAULT_WINDOW } else { body.moving_average_window as usize };
+    let granularity = pb::Granularity::try_from(body.granularity).unwrap_or(pb::Granularity::Month);
+    let (report, _) = build(api, &ctx, &team, period, &body.currency_code, granularity, window).await?;
+    Ok(pb::GetTrackingReportResponse { report: Some(report) })
+}
+
+pub async fn export(api: &MonitoringApi, request: Request<pb::ExportTrackingReportRequest>) -> MonitoringResult<pb::ExportTrackingReportResponse> {
+    let ctx = caller(&request)?;
+    let body = request.into_inner();
+    let (team, period) = checked(&body.team, &body.period, &body.currency_code)?;
+    let format = pb::ExportFormat::try_from(body.format).unwrap_or(pb::ExportFormat::Unspecified);
+    if format == pb::ExportFormat::Unspecified {
+        return Err(MonitoringError::invalid("format", "is required: EXPORT_FORMAT_CSV or EXPORT_FORMAT_XLSX"));
+    }
+    let (report, display) = build(api, &ctx, &team, period, &body.currency_code, pb::Granularity::Month, DEFAULT_WINDOW).await?;
+    let base = format!("tracking-{team}-{period}");
+    let (file_name, content_type, content) = match format {
+        pb::ExportFormat::Xlsx => (
+            format!("{base}.xlsx"),
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            crate::export::report_xlsx(&report, &display)
+                .map_err(|e| MonitoringError::precondition("EXPORT_FAILED", format!("the workbook could not be written: {e}")))?,
+        ),
+        _ => (format!("{base}.csv"), "text/csv", crate::export::report_csv(&report)),
+    };
+    Ok(pb::ExportTrackingReportResponse {
+        file_name,
+        content_type: content_type.to_owned(),
+        content,
+        generate_time: report.generate_time,
+    })
+}

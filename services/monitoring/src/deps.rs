@@ -1,0 +1,286 @@
+//! What monitoring asks goals and inventory, with a deadline on every call and short-lived
+//! per-tenant caches for what changes rarely (the calendar, the organisation).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use lacak_domain::{FiscalCalendar, Principal, Role};
+use lacak_proto::goals::goals_service_client::GoalsServiceClient;
+use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
+use lacak_proto::{goals as gpb, inventory as ipb};
+use lacak_runtime::auth::CallContext;
+use lacak_runtime::client::{Outgoing, retry_idempotent};
+use tonic::Status;
+use tonic::transport::Channel;
+
+use crate::domain::access::{MemberInfo, Org, TeamInfo};
+use crate::error::{MonitoringError, MonitoringResult};
+
+/// Attempts of one idempotent read before giving up on UNAVAILABLE.
+const ATTEMPTS: u32 = 3;
+/// How long a tenant's calendar is reused.
+const CALENDAR_TTL: Duration = Duration::from_secs(60);
+/// How long a tenant's organisation is reused; an owner not found in it refreshes it at once.
+const ORG_TTL: Duration = Duration::from_secs(5);
+/// Lines per valuation call (inventory takes at most 10,000).
+const VALUATION_CHUNK: usize = 10_000;
+
+/// The other services monitoring calls, and how it dresses its calls.
+#[derive(Clone)]
+pub struct Dependencies {
+    goals: Channel,
+    inventory: Channel,
+    outgoing: Outgoing,
+    calendars: Arc<Cache<FiscalCalendar>>,
+    orgs: Arc<Cache<Org>>,
+}
+
+struct Cache<T> {
+    ttl: Duration,
+    entries: Mutex<HashMap<String, (Instant, Arc<T>)>>,
+}
+
+impl<T> Cache<T> {
+    fn new(ttl: Duration) -> Self {
+        Cache {
+            ttl,
+            entries: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn get(&self, tenant: &str) -> Option<Arc<T>> {
+        let entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries
+            .get(tenant)
+            .filter(|(at, _)| at.elapsed() < self.ttl)
+            .map(|(_, value)| value.clone())
+    }
+
+    fn put(&self, tenant: &str, value: T) -> Arc<T> {
+        let value = Arc::new(value);
+        let mut entries = self.entries.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        entries.insert(tenant.to_owned(), (Instant::now(), value.clone()));
+        value
+    }
+}
+
+/// A tenant's calling context for calls monitoring makes on its own (background costing).
+pub fn service_context(tenant: &str) -> CallContext {
+    CallContext {
+        principal: Principal {
+            tenant: tenant.to_owned(),
+            subject: crate::SERVICE_NAME.to_owned(),
+            role: Role::Service,
+            teams: Vec::new(),
+        },
+        on_behalf_of: None,
+        deadline: None,
+    }
+}
+
+fn upstream(what: &'static str) -> impl Fn(Status) -> MonitoringError {
+    move |status| MonitoringError::upstream(what, status)
+}
+
+impl Dependencies {
+    pub fn new(goals: Channel, inventory: Channel, outgoing: Outgoing) -> Self {
+        Dependencies {
+            goals,
+            inventory,
+            outgoing,
+            calendars: Arc::new(Cache::new(CALENDAR_TTL)),
+            orgs: Arc::new(Cache::new(ORG_TTL)),
+        }
+    }
+
+    fn goals(&self) -> GoalsServiceClient<Channel> {
+        GoalsServiceClient::new(self.goals.clone()).max_decoding_message_size(64 << 20)
+    }
+
+    fn inventory(&self) -> InventoryServiceClient<Channel> {
+        InventoryServiceClient::new(self.inventory.clone()).max_decoding_message_size(64 << 20)
+    }
+
+    /// The tenant's fiscal calendar.
+    pub async fn calendar(&self, caller: &CallContext) -> MonitoringResult<Arc<FiscalCalendar>> {
+        let tenant = &caller.principal.tenant;
+        if let Some(calendar) = self.calendars.get(tenant) {
+            return Ok(calendar);
+        }
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(caller, gpb::GetFiscalCalendarRequest {})?;
+            self.goals().get_fiscal_calendar(request).await
+        })
+        .await
+        .map_err(upstream("reading the fiscal calendar from goals"))?
+        .into_inner();
+        let calendar = response.fiscal_calendar.unwrap_or_default();
+        let start_month = u32::try_from(calendar.start_month).unwrap_or(1).max(1);
+        let time_zone = if calendar.time_zone.is_empty() { "UTC" } else { &calendar.time_zone };
+        let calendar = FiscalCalendar::new(start_month, time_zone).map_err(|error| {
+            MonitoringError::upstream("reading the fiscal calendar from goals", Status::internal(error.to_string()))
+        })?;
+        Ok(self.calendars.put(tenant, calendar))
+    }
+
+    /// The tenant's organisation, refreshed when older than a few seconds.
+    pub async fn org(&self, caller: &CallContext) -> MonitoringResult<Arc<Org>> {
+        match self.orgs.get(&caller.principal.tenant) {
+            Some(org) => Ok(org),
+            None => self.fresh_org(caller).await,
+        }
+    }
+
+    /// The tenant's organisation as goals has it now.
+    pub async fn fresh_org(&self, caller: &CallContext) -> MonitoringResult<Arc<Org>> {
+        let mut teams = HashMap::new();
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    gpb::ListTeamsRequest {
+                        page_size: 1000,
+                        page_token: token.clone(),
+                        ..Default::default()
+                    },
+                )?;
+                self.goals().list_teams(request).await
+            })
+            .await
+            .map_err(upstream("listing teams in goals"))?
+            .into_inner();
+            for team in page.teams {
+                let id = team.name.trim_start_matches("teams/").to_owned();
+                let parent = team.parent.strip_prefix("teams/").map(str::to_owned);
+                teams.insert(
+                    id,
+                    TeamInfo {
+                        parent,
+                        display_name: team.display_name,
+                    },
+                );
+            }
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        let mut members = HashMap::new();
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    gpb::ListMembersRequest {
+                        page_size: 1000,
+                        page_token: token.clone(),
+                        ..Default::default()
+                    },
+                )?;
+                self.goals().list_members(request).await
+            })
+            .await
+            .map_err(upstream("listing members in goals"))?
+            .into_inner();
+            for member in page.members {
+                let id = member.name.trim_start_matches("members/").to_owned();
+                let team = member.team.strip_prefix("teams/").map(str::to_owned);
+                members.insert(
+                    id,
+                    MemberInfo {
+                        team,
+                        display_name: member.display_name,
+                    },
+                );
+            }
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(self.orgs.put(&caller.principal.tenant, Org::new(teams, members)))
+    }
+
+    /// Every quota of `owner` ("members/x" or "teams/x") for `period`.
+    pub async fn quotas(&self, caller: &CallContext, owner: &str, period: &str) -> MonitoringResult<Vec<gpb::Quota>> {
+        let mut quotas = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    gpb::ListQuotasRequest {
+                        owner: owner.to_owned(),
+                        period: period.to_owned(),
+                        page_size: 1000,
+                        page_token: token.clone(),
+                        ..Default::default()
+                    },
+                )?;
+                self.goals().list_quotas(request).await
+            })
+            .await
+            .map_err(upstream("listing quotas in goals"))?
+            .into_inner();
+            quotas.extend(page.quotas);
+            if page.next_page_token.is_empty() {
+                return Ok(quotas);
+            }
+            token = page.next_page_token;
+        }
+    }
+
+    /// The SKUs of a category and its sub-categories.
+    pub async fn skus_in_category(&self, caller: &CallContext, category: &str) -> MonitoringResult<Vec<String>> {
+        let mut skus = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    ipb::ListProductsRequest {
+                        category: format!("categories/{category}"),
+                        page_size: 1000,
+                        page_token: token.clone(),
+                        ..Default::default()
+                    },
+                )?;
+                self.inventory().list_products(request).await
+            })
+            .await
+            .map_err(upstream("listing a category's products in inventory"))?
+            .into_inner();
+            skus.extend(page.products.into_iter().map(|p| p.sku));
+            if page.next_page_token.is_empty() {
+                return Ok(skus);
+            }
+            token = page.next_page_token;
+        }
+    }
+
+    /// The cost and price of each line at its instant, in the order asked. An error means
+    /// inventory could not answer; the caller decides what waits.
+    pub async fn valuations(
+        &self,
+        caller: &CallContext,
+        lines: Vec<ipb::ValuationLine>,
+    ) -> Result<Vec<ipb::Valuation>, Status> {
+        let mut valuations = Vec::with_capacity(lines.len());
+        for chunk in lines.chunks(VALUATION_CHUNK) {
+            let response = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    ipb::BatchGetValuationsRequest {
+                        lines: chunk.to_vec(),
+                    },
+                )?;
+                self.inventory().batch_get_valuations(request).await
+            })
+            .await?;
+            valuations.extend(response.into_inner().valuations);
+        }
+        Ok(valuations)
+    }
+}

@@ -1,0 +1,424 @@
+//! Ingestion: a batch of up to a thousand events applied exactly once, all or nothing.
+//!
+//! 1. Every event is checked; one invalid event rejects the batch, naming its index.
+//! 2. Sale lines not applied before are valued by inventory as of their sale's time, in one call.
+//!    If inventory cannot answer, the sales are still taken, marked as awaiting cost.
+//! 3. One transaction claims the events' external ids, applies the records, inserts the sales and
+//!    adds them to the rollups; the batch is acknowledged only after it commits.
+
+use std::collections::{HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use lacak_proto::inventory as ipb;
+use lacak_proto::monitoring as pb;
+use lacak_runtime::auth::CallContext;
+use lacak_runtime::convert::{decimal_from_proto, timestamp_to_proto};
+use lacak_runtime::error::Violations;
+use lacak_runtime::names::new_id;
+use sea_orm::{DatabaseConnection, TransactionTrait};
+
+use crate::deps::Dependencies;
+use crate::domain::access::Org;
+use crate::domain::rollup::{BookedLine, Rollups, SalePlace, Share, credit_or_owner, local_day};
+use crate::domain::units::to_units;
+use crate::error::{MonitoringError, MonitoringResult};
+use crate::records::{self, ClosureInput, CustomerInput, DealInput, LeadInput, SaleInput, StageChangeInput};
+use crate::store::entities::sale;
+use crate::store::sales::{StoredLine, lines_to_json};
+use crate::store::{self, credit_to_json};
+
+/// Events one batch may hold.
+pub const MAX_EVENTS: usize = 1000;
+
+/// One checked event.
+#[derive(Debug, Clone)]
+pub enum Event {
+    Customer(CustomerInput),
+    Lead(LeadInput),
+    Deal(DealInput),
+    StageChange(StageChangeInput),
+    Closure { deal_external_id: String, closure: ClosureInput },
+    Sale(SaleInput),
+}
+
+/// A checked batch: each event with its external id, in the order sent.
+#[derive(Debug, Clone, Default)]
+pub struct Batch {
+    pub events: Vec<(String, Event)>,
+}
+
+/// What applying a batch did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub applied: i32,
+    pub duplicates: i32,
+    pub awaiting_cost: i32,
+    /// The members whose numbers changed: watchers of them are woken.
+    pub members: HashSet<String>,
+}
+
+/// Checks every event of a batch; violations name `events[i]…`.
+pub fn check(events: &[pb::IngestEvent]) -> Result<Batch, Violations> {
+    let mut v = Violations::new();
+    if events.is_empty() {
+        v.add("events", "a batch needs at least one event");
+    } else if events.len() > MAX_EVENTS {
+        v.add("events", format!("at most {MAX_EVENTS} events per batch; split it"));
+        return Err(v);
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut batch = Batch::default();
+    for (i, event) in events.iter().enumerate() {
+        let at = format!("events[{i}]");
+        let id = records::external_id(&mut v, &event.external_id, format!("{at}.external_id"), true);
+        if let Some(first) = seen.insert(event.external_id.as_str(), i)
+            && id.is_some()
+        {
+            v.add(format!("{at}.external_id"), format!("repeats events[{first}].external_id"));
+        }
+        use pb::ingest_event::Event as E;
+        let checked = match &event.event {
+            None => {
+                v.add(format!("{at}.event"), "is required: customer, lead, deal, stage_change, closure or sale");
+                continue;
+            }
+            Some(E::Customer(c)) => Event::Customer(records::customer(&mut v, c, &format!("{at}.customer"))),
+            Some(E::Lead(l)) => Event::Lead(records::lead(&mut v, l, &format!("{at}.lead"))),
+            Some(E::Deal(d)) => Event::Deal(records::deal(&mut v, d, &format!("{at}.deal"), true)),
+            Some(E::StageChange(c)) => {
+                Event::StageChange(records::stage_change(&mut v, c, &format!("{at}.stage_change")))
+            }
+            Some(E::Closure(c)) => {
+                let prefix = format!("{at}.closure");
+                let deal_external_id =
+                    records::external_id(&mut v, &c.deal_external_id, format!("{prefix}.deal_external_id"), true)
+                        .unwrap_or_default();
+                let closure = records::closure(&mut v, c.outcome, &c.reason, c.time.as_ref(), &prefix);
+                if closure.time.is_none() {
+                    v.add(format!("{prefix}.time"), "is required");
+                }
+                Event::Closure {
+                    deal_external_id,
+                    closure,
+                }
+            }
+            Some(E::Sale(s)) => Event::Sale(records::sale(&mut v, s, &format!("{at}.sale"))),
+        };
+        batch.events.push((id.unwrap_or_default(), checked));
+    }
+    v.finish()?;
+    Ok(batch)
+}
+
+/// The members a batch names, each with the field that names it first.
+fn named_members(batch: &Batch) -> Vec<(String, String)> {
+    let mut named = Vec::new();
+    for (i, (_, event)) in batch.events.iter().enumerate() {
+        let (prefix, owner, credit): (&str, &str, &[Share]) = match event {
+            Event::Lead(l) => ("lead", &l.owner, &[]),
+            Event::Deal(d) => ("deal", &d.owner, &d.credit),
+            Event::Sale(s) => ("sale", &s.owner, &s.credit),
+            _ => continue,
+        };
+        named.push((owner.to_owned(), format!("events[{i}].{prefix}.owner")));
+        for (j, share) in credit.iter().enumerate() {
+            named.push((share.member.clone(), format!("events[{i}].{prefix}.credit[{j}].member")));
+        }
+    }
+    named
+}
+
+/// Refuses members goals does not know, re-reading the organisation once before refusing.
+pub async fn check_members(deps: &Dependencies, caller: &CallContext, batch: &Batch) -> MonitoringResult<()> {
+    let named = named_members(batch);
+    let unknown = |org: &Org| -> Violations {
+        let mut v = Violations::new();
+        for (member, field) in &named {
+            if !org.members.contains_key(member) {
+                v.add(field.clone(), format!("members/{member} is not a member in goals"));
+            }
+        }
+        v
+    };
+    if unknown(&*deps.org(caller).await?).is_empty() {
+        return Ok(());
+    }
+    unknown(&*deps.fresh_org(caller).await?).finish()?;
+    Ok(())
+}
+
+/// Each new sale's lines as stored: costed from `valuations`, or awaiting.
+struct Costing {
+    /// Keyed by (event index, line index).
+    lines: HashMap<(usize, usize), StoredLine>,
+}
+
+async fn cost_sales(
+    deps: &Dependencies,
+    caller: &CallContext,
+    batch: &Batch,
+    skip: &HashSet<String>,
+) -> MonitoringResult<Costing> {
+    let mut keys = Vec::new();
+    let mut asks = Vec::new();
+    for (i, (id, event)) in batch.events.iter().enumerate() {
+        if let Event::Sale(sale) = event
+            && !skip.contains(id)
+        {
+            for (j, line) in sale.lines.iter().enumerate() {
+                keys.push((i, j));
+                asks.push(ipb::ValuationLine {
+                    sku: line.sku.clone(),
+                    time: Some(timestamp_to_proto(sale.book_time)),
+                    currency_code: sale.currency.clone(),
+                });
+            }
+        }
+    }
+    let mut costing = Costing { lines: HashMap::new() };
+    if asks.is_empty() {
+        return Ok(costing);
+    }
+    let valuations = match deps.valuations(caller, asks).await {
+        Ok(valuations) if valuations.len() == keys.len() => Some(valuations),
+        Ok(_) => {
+            tracing::warn!("inventory answered a different number of valuations; sales wait for their cost");
+            None
+        }
+        Err(status) => {
+            tracing::warn!(%status, "inventory cannot value sale lines now; sales wait for their cost");
+            None
+        }
+    };
+    let mut v = Violations::new();
+    for (k, &(i, j)) in keys.iter().enumerate() {
+        let Event::Sale(sale) = &batch.events[i].1 else { continue };
+        let line = &sale.lines[j];
+        let mut stored = StoredLine {
+            sku: line.sku.clone(),
+            quantity: line.quantity,
+            unit_price: line.unit_price,
+            discount_percent: line.discount_percent,
+            revenue: line.revenue,
+            unit_cost: None,
+            cost_currency: None,
+            awaiting_cost: true,
+        };
+        if let Some(valuations) = &valuations {
+            let valuation = &valuations[k];
+            if !valuation.found {
+                v.add(
+                    format!("events[{i}].sale.lines[{j}].sku"),
+                    format!("{} is not in inventory's catalogue", line.sku),
+                );
+            }
+            apply_valuation(&mut stored, valuation);
+        }
+        costing.lines.insert((i, j), stored);
+    }
+    v.finish()?;
+    Ok(costing)
+}
+
+/// Takes a valuation's unit cost into a line; a line whose SKU had no cost in force yet stays awaiting.
+pub fn apply_valuation(line: &mut StoredLine, valuation: &ipb::Valuation) {
+    let Some(cost) = &valuation.unit_cost else { return };
+    let amount = decimal_from_proto(
+        &lacak_proto::common::Decimal {
+            value: lacak_domain::Money::from_units_nanos(&cost.currency_code, cost.units, cost.nanos)
+                .map(|m| m.amount.to_string())
+                .unwrap_or_default(),
+        },
+        "unit_cost",
+    );
+    if let Ok(amount) = amount {
+        line.unit_cost = Some(amount);
+        line.cost_currency = Some(cost.currency_code.clone());
+        line.awaiting_cost = false;
+    }
+}
+
+/// The booked form of stored lines, for the rollups.
+pub fn booked(lines: &[StoredLine], currency: &str) -> Vec<BookedLine> {
+    lines
+        .iter()
+        .map(|line| BookedLine {
+            sku: line.sku.clone(),
+            quantity: line.quantity,
+            revenue: line.revenue,
+            cost: line.cost_in(currency),
+        })
+        .collect()
+}
+
+/// Applies a checked batch; see the module's steps.
+pub async fn apply(
+    db: &DatabaseConnection,
+    deps: &Dependencies,
+    caller: &CallContext,
+    batch: &Batch,
+    now: DateTime<Utc>,
+) -> MonitoringResult<Applied> {
+    let tenant = caller.principal.tenant.as_str();
+    let ids: Vec<String> = batch.events.iter().map(|(id, _)| id.clone()).collect();
+    let known = store::sales::applied_events(db, tenant, &ids).await?;
+    if known.len() == ids.len() {
+        return Ok(Applied {
+            duplicates: ids.len() as i32,
+            ..Applied::default()
+        });
+    }
+    check_members(deps, caller, batch).await?;
+    let costing = cost_sales(deps, caller, batch, &known).await?;
+    let time_zone = deps.calendar(caller).await?.time_zone;
+
+    let txn = db.begin().await?;
+    let claimed = store::sales::claim_events(&txn, tenant, &ids, now).await?;
+    let mut outcome = Applied::default();
+    let mut sales: Vec<(usize, sale::Model, Vec<StoredLine>, Vec<Share>)> = Vec::new();
+    for (i, (id, event)) in batch.events.iter().enumerate() {
+        if !claimed.contains(id) {
+            outcome.duplicates += 1;
+            continue;
+        }
+        let at = format!("events[{i}]");
+        match event {
+            Event::Customer(c) => {
+                store::customers::upsert(&txn, tenant, c, now).await?;
+            }
+            Event::Lead(l) => {
+                store::leads::upsert(&txn, tenant, l, now).await?;
+                outcome.members.insert(l.owner.clone());
+            }
+            Event::Deal(d) => {
+                store::deals::upsert(&txn, tenant, d, now).await?;
+                outcome.members.insert(d.owner.clone());
+            }
+            Event::StageChange(c) => {
+                let deal = store::deals::find_external(&txn, tenant, &c.deal_external_id)
+                    .await?
+                    .ok_or_else(|| {
+                        MonitoringError::invalid(
+                            &format!("{at}.stage_change.deal_external_id"),
+                            "no deal has this external id",
+                        )
+                    })?;
+                outcome.members.insert(deal.owner.clone());
+                store::deals::move_stage(&txn, deal, &c.stage, c.time, now).await?;
+            }
+            Event::Closure {
+                deal_external_id,
+                closure,
+            } => {
+                let deal = store::deals::find_external(&txn, tenant, deal_external_id)
+                    .await?
+                    .ok_or_else(|| {
+                        MonitoringError::invalid(&format!("{at}.closure.deal_external_id"), "no deal has this external id")
+                    })?;
+                outcome.members.insert(deal.owner.clone());
+                store::deals::close(&txn, deal, closure, now).await?;
+            }
+            Event::Sale(s) => {
+                let lines: Vec<StoredLine> = (0..s.lines.len())
+                    .map(|j| costing.lines.get(&(i, j)).cloned())
+                    .collect::<Option<_>>()
+                    .ok_or_else(|| MonitoringError::precondition("NOT_VALUED", "a sale line was not valued"))?;
+                let credit = credit_or_owner(&s.owner, &s.credit);
+                let revenue_units = lines
+                    .iter()
+                    .map(|l| to_units(l.revenue))
+                    .try_fold(0i64, |sum, units| units.and_then(|u| sum.checked_add(u)))
+                    .ok_or_else(|| MonitoringError::invalid(&format!("{at}.sale.lines"), "the sale's total is too large"))?;
+                let members = format!(",{},", credit.iter().map(|c| c.member.as_str()).collect::<Vec<_>>().join(","));
+                let model = sale::Model {
+                    tenant: tenant.to_owned(),
+                    id: new_id(),
+                    external_id: s.external_id.clone(),
+                    customer: s.customer.clone(),
+                    region: String::new(),
+                    segment: String::new(),
+                    owner: s.owner.clone(),
+                    credit: credit_to_json(&s.credit),
+                    members,
+                    lines: lines_to_json(&lines),
+                    currency: s.currency.clone(),
+                    revenue_units,
+                    book_time: s.book_time,
+                    deal: s.deal.clone(),
+                    awaiting_cost: lines.iter().any(|l| l.awaiting_cost),
+                    create_time: now,
+                };
+                sales.push((i, model, lines, credit));
+            }
+        }
+    }
+
+    let customer_ids: Vec<String> = {
+        let ids: HashSet<&str> = sales
+            .iter()
+            .filter(|(_, m, _, _)| !m.customer.is_empty())
+            .map(|(_, m, _, _)| m.customer.as_str())
+            .collect();
+        ids.into_iter().map(str::to_owned).collect()
+    };
+    let mut customers: HashMap<String, store::entities::customer::Model> = store::customers::many(&txn, tenant, customer_ids)
+        .await?
+        .into_iter()
+        .map(|c| (c.id.clone(), c))
+        .collect();
+    let mut v = Violations::new();
+    for (i, model, _, _) in &mut sales {
+        if model.customer.is_empty() {
+            continue;
+        }
+        match customers.get(&model.customer) {
+            Some(customer) => {
+                model.region = customer.region.clone();
+                model.segment = customer.segment.clone();
+            }
+            None => v.add(format!("events[{i}].sale.customer"), format!("customers/{} does not exist", model.customer)),
+        }
+    }
+    v.finish()?;
+
+    let models: Vec<sale::Model> = sales.iter().map(|(_, model, _, _)| model.clone()).collect();
+    let inserted = store::sales::insert_new(&txn, &models).await?;
+    let mut rollups = Rollups::default();
+    for (i, model, lines, credit) in &sales {
+        if !inserted.contains(&model.external_id) {
+            outcome.duplicates += 1;
+            continue;
+        }
+        let place = SalePlace {
+            day: local_day(model.book_time, time_zone),
+            currency: &model.currency,
+            region: &model.region,
+            segment: &model.segment,
+        };
+        rollups
+            .add_sale(&place, credit, &booked(lines, &model.currency))
+            .map_err(|error| MonitoringError::invalid(&format!("events[{i}].sale"), error.to_string()))?;
+        if let Some(customer) = customers.get_mut(&model.customer)
+            && (customer.acquire_time.is_none_or(|t| t > model.book_time) || customer.acquired_by.is_empty())
+        {
+            let lead = credit.iter().max_by(|a, b| a.percent.cmp(&b.percent)).map(|s| s.member.clone());
+            let member = lead.unwrap_or_else(|| model.owner.clone());
+            store::customers::mark_acquired(&txn, customer, &member, model.book_time).await?;
+            customer.acquire_time = Some(customer.acquire_time.map_or(model.book_time, |t| t.min(model.book_time)));
+            customer.acquired_by = member;
+        }
+        outcome.applied += 1;
+        if model.awaiting_cost {
+            outcome.awaiting_cost += 1;
+        }
+        outcome.members.extend(credit.iter().map(|s| s.member.clone()));
+    }
+    store::sales::add_to_rollups(&txn, tenant, &rollups.into_sorted()).await?;
+    txn.commit().await?;
+    outcome.applied += batch
+        .events
+        .iter()
+        .filter(|(id, event)| claimed.contains(id) && !matches!(event, Event::Sale(_)))
+        .count() as i32;
+    Ok(outcome)
+}

@@ -1,0 +1,351 @@
+//! The sales tracking report of a team and period: each member against their revenue target,
+//! ranked; the team's revenue trend with a moving average; and its weak points — members and
+//! funnel stages that differ from the team's baseline by more than chance, ranked by revenue at stake.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Duration, Utc};
+use lacak_domain::kpi::{self, SIGNIFICANCE};
+use lacak_domain::{Money, PeriodId, PeriodKind};
+use lacak_proto::goals as gpb;
+use lacak_proto::monitoring as pb;
+use lacak_runtime::convert::{Measure, decimal_to_proto, measure_from_proto, money_to_proto, timestamp_to_proto};
+use rust_decimal::Decimal;
+use rust_decimal::prelude::FromPrimitive;
+
+use crate::domain::access::Org;
+use crate::domain::rollup::{day_date, local_day};
+use crate::domain::units::from_units;
+use crate::kpis::{Figures, PeriodFacts, stage_order};
+use crate::store::deals::DealRecord;
+use crate::store::kpis::SalesSums;
+
+fn money(currency: &str, amount: Decimal) -> Money {
+    Money {
+        currency: currency.to_owned(),
+        amount,
+    }
+}
+
+fn duration_to_proto(duration: Duration) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: duration.num_seconds(),
+        nanos: duration.subsec_nanos(),
+    }
+}
+
+/// Each member's revenue target for the period, unscoped and in `currency`.
+pub fn revenue_targets(quotas: &[gpb::Quota], currency: &str) -> HashMap<String, Decimal> {
+    quotas
+        .iter()
+        .filter(|q| q.metric == gpb::Metric::Revenue as i32)
+        .filter(|q| q.scope.as_ref().is_none_or(|s| *s == Default::default()))
+        .filter_map(|q| {
+            let member = q.owner.strip_prefix("members/")?;
+            match measure_from_proto(q.target.as_ref(), "target").ok()? {
+                Measure::Money(m) if m.currency == currency => Some((member.to_owned(), m.amount)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+/// The per-member table, ranked by attainment (members without a target last, by revenue).
+pub fn member_table(
+    org: &Org,
+    members: &[String],
+    facts: &PeriodFacts,
+    targets: &HashMap<String, Decimal>,
+) -> crate::error::MonitoringResult<Vec<pb::MemberPerformance>> {
+    let currency = facts.currency.as_str();
+    let mut rows = Vec::with_capacity(members.len());
+    for member in members {
+        let figures = facts.figures(&|m| m == member)?;
+        let actual = figures.revenue();
+        let target = targets.get(member).copied();
+        let attainment = target.and_then(|t| kpi::attainment_percent(actual, t));
+        rows.push((
+            attainment,
+            actual,
+            pb::MemberPerformance {
+                member: format!("members/{member}"),
+                display_name: org.members.get(member).map(|m| m.display_name.clone()).unwrap_or_default(),
+                rank: 0,
+                target: target.map(|t| money_to_proto(&money(currency, t))),
+                actual: Some(money_to_proto(&money(currency, actual))),
+                variance: target.map(|t| money_to_proto(&money(currency, kpi::variance(actual, t)))),
+                attainment_percent: attainment.map(decimal_to_proto),
+                lead_conversion_percent: figures.cohort.conversion_rate.map(decimal_to_proto),
+                win_rate_percent: figures.win_rate().map(decimal_to_proto),
+                median_time_to_close: figures.time_to_close().map(|s| duration_to_proto(s.median)),
+            },
+        ));
+    }
+    rows.sort_by(|a, b| {
+        b.0.is_some()
+            .cmp(&a.0.is_some())
+            .then(b.0.cmp(&a.0))
+            .then(b.1.cmp(&a.1))
+            .then(a.2.member.cmp(&b.2.member))
+    });
+    Ok(rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, (_, _, mut row))| {
+            row.rank = i as i32 + 1;
+            row
+        })
+        .collect())
+}
+
+/// The bucket a local day falls in, with its start and label.
+fn bucket(facts: &PeriodFacts, granularity: pb::Granularity, day: i32) -> (i32, String) {
+    let date = day_date(day);
+    match granularity {
+        pb::Granularity::Day => (day, date.to_string()),
+        pb::Granularity::Week => {
+            let monday = kpi::weekly_bucket_start(date);
+            (crate::domain::rollup::day_number(monday), monday.to_string())
+        }
+        pb::Granularity::Month | pb::Granularity::Unspecified => {
+            let tz = facts.calendar.time_zone;
+            let midnight = date
+                .and_hms_opt(12, 0, 0)
+                .and_then(|noon| noon.and_local_timezone(tz).earliest())
+                .map(|local| local.with_timezone(&Utc))
+                .unwrap_or_default();
+            let month = facts.calendar.period_containing(midnight, PeriodKind::Month);
+            let start = facts.calendar.bounds(&month).map(|(s, _)| local_day(s, tz)).unwrap_or(day);
+            (start, month.to_string())
+        }
+    }
+}
+
+/// The team's revenue and deals won per bucket, from the period's start to now (or its end).
+pub fn trend(
+    facts: &PeriodFacts,
+    members: &HashSet<&str>,
+    by_day: &BTreeMap<i32, SalesSums>,
+    granularity: pb::Granularity,
+    window: usize,
+) -> Vec<pb::TrendPoint> {
+    let tz = facts.calendar.time_zone;
+    let (start, end) = facts.bounds;
+    let first = local_day(start, tz);
+    let last = local_day(end.min(facts.as_of.max(start + Duration::seconds(1))), tz).min(local_day(end, tz) - 1);
+    let mut buckets: BTreeMap<i32, (String, Decimal, i64)> = BTreeMap::new();
+    for day in first..=last.max(first) {
+        let (key, label) = bucket(facts, granularity, day);
+        buckets.entry(key).or_insert((label, Decimal::ZERO, 0));
+    }
+    for (day, sums) in by_day.range(first..=last.max(first)) {
+        let (key, label) = bucket(facts, granularity, *day);
+        buckets.entry(key).or_insert((label, Decimal::ZERO, 0)).1 += from_units(sums.revenue);
+    }
+    for record in facts.active.iter().filter(|r| members.contains(r.deal.owner.as_str())) {
+        if record.deal.outcome == "won"
+            && let Some(closed) = record.deal.close_time
+            && closed >= start
+            && closed < end
+        {
+            let (key, label) = bucket(facts, granularity, local_day(closed, tz));
+            buckets.entry(key).or_insert((label, Decimal::ZERO, 0)).2 += 1;
+        }
+    }
+    let revenues: Vec<Decimal> = buckets.values().map(|(_, revenue, _)| *revenue).collect();
+    let averages = kpi::moving_average(&revenues, window);
+    buckets
+        .into_iter()
+        .zip(averages)
+        .map(|((key, (label, revenue, won)), average)| {
+            let start_time = day_date(key)
+                .and_hms_opt(0, 0, 0)
+                .and_then(|midnight| midnight.and_local_timezone(tz).earliest())
+                .map(|local| local.with_timezone(&Utc))
+                .unwrap_or_default();
+            pb::TrendPoint {
+                start_time: Some(timestamp_to_proto(start_time)),
+                label,
+                revenue: Some(money_to_proto(&money(&facts.currency, revenue))),
+                moving_average: average.map(|a| money_to_proto(&money(&facts.currency, a))),
+                deals_won: won,
+            }
+        })
+        .collect()
+}
+
+fn to_decimal(value: f64) -> Decimal {
+    Decimal::from_f64(value).unwrap_or_default().round_dp(6).normalize()
+}
+
+fn rate(successes: u64, trials: u64) -> Option<f64> {
+    (trials > 0).then(|| successes as f64 / trials as f64 * 100.0)
+}
+
+/// A weak point found by a proportion test: `observed` below `baseline` beyond chance.
+#[allow(clippy::too_many_arguments)]
+fn proportion_weak_point(
+    kind: pb::WeakPointKind,
+    member: &str,
+    stage: &str,
+    (successes, trials): (u64, u64),
+    (base_successes, base_trials): (u64, u64),
+    average_deal: Decimal,
+    currency: &str,
+    describe: impl Fn(f64, f64, f64) -> String,
+) -> Option<(Decimal, pb::WeakPoint)> {
+    let test = kpi::two_proportion_test(successes, trials, base_successes, base_trials)?;
+    if test.rate_a >= test.rate_b || test.p_value >= SIGNIFICANCE {
+        return None;
+    }
+    let at_stake = (test.rate_b - test.rate_a) / Decimal::ONE_HUNDRED * Decimal::from(trials) * average_deal;
+    let at_stake = at_stake.round_dp(2);
+    let observed = rate(successes, trials)?;
+    let baseline = rate(base_successes, base_trials)?;
+    Some((
+        at_stake,
+        pb::WeakPoint {
+            kind: kind as i32,
+            member: if member.is_empty() { String::new() } else { format!("members/{member}") },
+            stage: stage.to_owned(),
+            value: Some(decimal_to_proto(test.rate_a)),
+            baseline: Some(decimal_to_proto(test.rate_b)),
+            p_value: Some(decimal_to_proto(to_decimal(test.p_value))),
+            revenue_at_stake: Some(money_to_proto(&money(currency, at_stake))),
+            explanation: describe(observed, baseline, test.p_value),
+        },
+    ))
+}
+
+/// Per stage: deals that reached it and advanced to the next, and days spent in it.
+struct StageStats {
+    order: Vec<String>,
+    reached: HashMap<String, (u64, u64)>,
+    days: HashMap<String, Vec<f64>>,
+}
+
+fn stage_stats(records: &[&DealRecord], order: Option<&[String]>) -> StageStats {
+    let histories: Vec<Vec<String>> = records
+        .iter()
+        .map(|r| r.stages.iter().map(|s| s.to_stage.clone()).collect())
+        .collect();
+    let order = order.map_or_else(|| stage_order(&histories), <[String]>::to_vec);
+    let mut reached = HashMap::new();
+    for conversion in kpi::stage_conversion(&order, &histories) {
+        reached.insert(order[conversion.from].clone(), (conversion.advanced, conversion.reached));
+    }
+    let mut days: HashMap<String, Vec<f64>> = HashMap::new();
+    for record in records {
+        for pair in record.stages.windows(2) {
+            let spent = (pair[1].time - pair[0].time).num_seconds() as f64 / 86_400.0;
+            days.entry(pair[0].to_stage.clone()).or_default().push(spent);
+        }
+    }
+    StageStats { order, reached, days }
+}
+
+/// Members and stages weaker than the baseline beyond chance, ranked by revenue at stake.
+pub fn weak_points(
+    org: &Org,
+    members: &[String],
+    facts: &PeriodFacts,
+    team: &Figures,
+    baseline_deals: &[DealRecord],
+) -> crate::error::MonitoringResult<Vec<pb::WeakPoint>> {
+    let currency = facts.currency.as_str();
+    let average_deal = team.average_deal_size(currency).map_or(Decimal::ZERO, |m| m.amount);
+    let name = |member: &str| {
+        org.members
+            .get(member)
+            .map(|m| m.display_name.clone())
+            .filter(|n| !n.is_empty())
+            .unwrap_or_else(|| member.to_owned())
+    };
+    let mut found: Vec<(Decimal, pb::WeakPoint)> = Vec::new();
+    for member in members {
+        let mine = facts.figures(&|m| m == member)?;
+        let others = facts.figures(&|m| m != member && members.iter().any(|x| x == m))?;
+        let who = name(member);
+        found.extend(proportion_weak_point(
+            pb::WeakPointKind::MemberLeadConversion,
+            member,
+            "",
+            (mine.cohort.converted, mine.cohort.leads),
+            (others.cohort.converted, others.cohort.leads),
+            average_deal,
+            currency,
+            |o, b, p| format!("{who} converts {o:.1}% of leads to deals against {b:.1}% for the rest of the team (p = {p:.4})"),
+        ));
+        found.extend(proportion_weak_point(
+            pb::WeakPointKind::MemberWinRate,
+            member,
+            "",
+            (mine.won.len() as u64, mine.won.len() as u64 + mine.lost),
+            (others.won.len() as u64, others.won.len() as u64 + others.lost),
+            average_deal,
+            currency,
+            |o, b, p| format!("{who} wins {o:.1}% of closed deals against {b:.1}% for the rest of the team (p = {p:.4})"),
+        ));
+    }
+
+    let set: HashSet<&str> = members.iter().map(String::as_str).collect();
+    let now: Vec<&DealRecord> = facts.active.iter().filter(|r| set.contains(r.deal.owner.as_str())).collect();
+    let before: Vec<&DealRecord> = baseline_deals.iter().filter(|r| set.contains(r.deal.owner.as_str())).collect();
+    let current = stage_stats(&now, None);
+    let baseline = stage_stats(&before, Some(&current.order));
+    let win_fraction = team.win_rate().unwrap_or_default() / Decimal::ONE_HUNDRED;
+    for stage in &current.order {
+        if let (Some(&(advanced, reached)), Some(&(base_advanced, base_reached))) =
+            (current.reached.get(stage), baseline.reached.get(stage))
+        {
+            found.extend(proportion_weak_point(
+                pb::WeakPointKind::StageConversion,
+                "",
+                stage,
+                (advanced, reached),
+                (base_advanced, base_reached),
+                average_deal,
+                currency,
+                |o, b, p| format!("{o:.1}% of deals leave \"{stage}\" forward this period against {b:.1}% over the previous four (p = {p:.4})"),
+            ));
+        }
+        if let (Some(days), Some(base_days)) = (current.days.get(stage), baseline.days.get(stage))
+            && let Some(test) = kpi::welch_test(days, base_days)
+            && test.mean_a > test.mean_b
+            && test.p_value < SIGNIFICANCE
+        {
+            let slower = ((test.mean_a - test.mean_b) / test.mean_a).clamp(0.0, 1.0);
+            let at_stake = (to_decimal(slower) * Decimal::from(days.len()) * average_deal * win_fraction).round_dp(2);
+            found.push((
+                at_stake,
+                pb::WeakPoint {
+                    kind: pb::WeakPointKind::TimeInStage as i32,
+                    member: String::new(),
+                    stage: stage.clone(),
+                    value: Some(decimal_to_proto(to_decimal(test.mean_a))),
+                    baseline: Some(decimal_to_proto(to_decimal(test.mean_b))),
+                    p_value: Some(decimal_to_proto(to_decimal(test.p_value))),
+                    revenue_at_stake: Some(money_to_proto(&money(currency, at_stake))),
+                    explanation: format!(
+                        "deals spend {:.1} days in \"{stage}\" this period against {:.1} over the previous four (p = {:.4})",
+                        test.mean_a, test.mean_b, test.p_value
+                    ),
+                },
+            ));
+        }
+    }
+    found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.explanation.cmp(&b.1.explanation)));
+    Ok(found.into_iter().map(|(_, w)| w).collect())
+}
+
+/// The start of the baseline window: four periods of the same kind before `period`.
+pub fn baseline_start(facts: &PeriodFacts) -> DateTime<Utc> {
+    let mut period: PeriodId = facts.period;
+    for _ in 0..4 {
+        match period.previous() {
+            Some(previous) => period = previous,
+            None => break,
+        }
+    }
+    facts.calendar.bounds(&period).map_or(facts.bounds.0, |(start, _)| start)
+}

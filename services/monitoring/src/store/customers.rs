@@ -1,0 +1,150 @@
+//! Customers: created, changed, and upserted by external id from ingestion.
+
+use chrono::{DateTime, Utc};
+use lacak_runtime::names::new_id;
+use lacak_runtime::page::PageRequest;
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+
+use super::entities::customer;
+use super::is_duplicate;
+use crate::error::{MonitoringError, MonitoringResult};
+use crate::records::CustomerInput;
+
+pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> MonitoringResult<customer::Model> {
+    customer::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
+        .one(db)
+        .await?
+        .ok_or_else(|| MonitoringError::not_found("customer", format!("customers/{id}")))
+}
+
+pub async fn find_external<C: ConnectionTrait>(db: &C, tenant: &str, external_id: &str) -> MonitoringResult<Option<customer::Model>> {
+    Ok(customer::Entity::find()
+        .filter(customer::Column::Tenant.eq(tenant))
+        .filter(customer::Column::ExternalId.eq(external_id))
+        .one(db)
+        .await?)
+}
+
+/// The customers among `ids`, for a batch of sales.
+pub async fn many<C: ConnectionTrait>(db: &C, tenant: &str, ids: Vec<String>) -> MonitoringResult<Vec<customer::Model>> {
+    let mut found = Vec::new();
+    for chunk in ids.chunks(500) {
+        found.extend(
+            customer::Entity::find()
+                .filter(customer::Column::Tenant.eq(tenant))
+                .filter(customer::Column::Id.is_in(chunk.iter().cloned()))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
+
+pub async fn insert<C: ConnectionTrait>(db: &C, tenant: &str, input: &CustomerInput, now: DateTime<Utc>) -> MonitoringResult<customer::Model> {
+    let id = input.id.clone().unwrap_or_else(new_id);
+    let model = customer::Model {
+        tenant: tenant.to_owned(),
+        id: id.clone(),
+        display_name: input.display_name.clone(),
+        segment: input.segment.clone(),
+        region: input.region.clone(),
+        acquire_time: input.acquire_time,
+        acquired_by: String::new(),
+        churn_time: input.churn_time,
+        external_id: input.external_id.clone(),
+        create_time: now,
+        update_time: now,
+    };
+    match customer::Entity::insert(model.clone().into_active_model()).exec(db).await {
+        Ok(_) => Ok(model),
+        Err(error) if is_duplicate(&error) => Err(MonitoringError::AlreadyExists {
+            what: "customer",
+            name: match &input.external_id {
+                Some(external) if input.id.is_none() => format!("external id {external}"),
+                _ => format!("customers/{id}"),
+            },
+        }),
+        Err(error) => Err(error.into()),
+    }
+}
+
+/// Changes the given fields of a stored customer.
+pub async fn update<C: ConnectionTrait>(
+    db: &C,
+    current: customer::Model,
+    input: &CustomerInput,
+    paths: &[String],
+    now: DateTime<Utc>,
+) -> MonitoringResult<customer::Model> {
+    let mut active = current.into_active_model();
+    for path in paths {
+        match path.as_str() {
+            "display_name" => active.display_name = Set(input.display_name.clone()),
+            "segment" => active.segment = Set(input.segment.clone()),
+            "region" => active.region = Set(input.region.clone()),
+            "churn_time" => active.churn_time = Set(input.churn_time),
+            "acquire_time" => active.acquire_time = Set(input.acquire_time),
+            _ => {}
+        }
+    }
+    active.update_time = Set(now);
+    Ok(active.update(db).await?)
+}
+
+/// Ingestion: the customer with the event's external id (or name) takes the event's values, or is created.
+pub async fn upsert<C: ConnectionTrait>(db: &C, tenant: &str, input: &CustomerInput, now: DateTime<Utc>) -> MonitoringResult<customer::Model> {
+    let existing = match (&input.external_id, &input.id) {
+        (Some(external), _) => find_external(db, tenant, external).await?,
+        (None, Some(id)) => customer::Entity::find_by_id((tenant.to_owned(), id.clone())).one(db).await?,
+        (None, None) => None,
+    };
+    match existing {
+        Some(current) => {
+            let mut paths = vec!["display_name".to_owned(), "segment".to_owned(), "region".to_owned()];
+            if input.churn_time.is_some() {
+                paths.push("churn_time".to_owned());
+            }
+            if input.acquire_time.is_some() {
+                paths.push("acquire_time".to_owned());
+            }
+            update(db, current, input, &paths, now).await
+        }
+        None => insert(db, tenant, input, now).await,
+    }
+}
+
+/// Marks a customer acquired by `member` at `time` unless it was acquired earlier.
+pub async fn mark_acquired<C: ConnectionTrait>(db: &C, current: &customer::Model, member: &str, time: DateTime<Utc>) -> MonitoringResult<()> {
+    if current.acquire_time.is_some_and(|t| t <= time) && !current.acquired_by.is_empty() {
+        return Ok(());
+    }
+    let mut active = current.clone().into_active_model();
+    active.acquire_time = Set(Some(current.acquire_time.map_or(time, |t| t.min(time))));
+    active.acquired_by = Set(member.to_owned());
+    active.update(db).await?;
+    Ok(())
+}
+
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    segment: &str,
+    region: &str,
+    page: &PageRequest,
+) -> MonitoringResult<Vec<customer::Model>> {
+    let mut query = customer::Entity::find().filter(customer::Column::Tenant.eq(tenant));
+    if !segment.is_empty() {
+        query = query.filter(customer::Column::Segment.eq(segment.to_lowercase()));
+    }
+    if !region.is_empty() {
+        query = query.filter(customer::Column::Region.eq(region.to_lowercase()));
+    }
+    if let Some(after) = &page.after {
+        query = query.filter(customer::Column::Id.gt(after.as_str()));
+    }
+    Ok(query
+        .order_by_asc(customer::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
+}

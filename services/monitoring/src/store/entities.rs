@@ -1,0 +1,142 @@
+//! The monitoring tables as sea-orm entities. Every table is keyed by tenant first.
+
+macro_rules! no_relations {
+    () => {
+        #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+        pub enum Relation {}
+        impl ActiveModelBehavior for ActiveModel {}
+    };
+}
+
+pub mod customer {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "customers")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub display_name: String,
+        pub segment: String,
+        pub region: String,
+        pub acquire_time: Option<DateTimeUtc>,
+        /// The member credited with winning the customer, or empty.
+        pub acquired_by: String,
+        pub churn_time: Option<DateTimeUtc>,
+        pub external_id: Option<String>,
+        pub create_time: DateTimeUtc,
+        pub update_time: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod lead {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "leads")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub source: String,
+        pub owner: String,
+        pub customer: String,
+        /// "new", "working", "converted" or "disqualified".
+        pub status: String,
+        pub deal: String,
+        pub create_time: DateTimeUtc,
+        pub convert_time: Option<DateTimeUtc>,
+        pub external_id: Option<String>,
+        pub update_time: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod deal {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "deals")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub owner: String,
+        pub customer: String,
+        pub currency: String,
+        /// A decimal as text.
+        pub amount: String,
+        pub expected_close_time: Option<DateTimeUtc>,
+        pub stage: String,
+        /// "pipeline", "best_case", "commit", "closed" or "omitted".
+        pub forecast_category: String,
+        /// "", "won" or "lost".
+        pub outcome: String,
+        pub outcome_reason: String,
+        pub close_time: Option<DateTimeUtc>,
+        /// JSON `[{"member": …, "percent": "60"}]`; empty array for all to the owner.
+        pub credit: String,
+        pub lead: String,
+        pub external_id: Option<String>,
+        pub create_time: DateTimeUtc,
+        pub update_time: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod deal_stage {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "deal_stages")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub deal_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub seq: i32,
+        pub from_stage: String,
+        pub to_stage: String,
+        pub time: DateTimeUtc,
+    }
+    no_relations!();
+}
+
+pub mod sale {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sales")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub id: String,
+        pub external_id: String,
+        pub customer: String,
+        /// The customer's region and segment when the sale was booked: where it was rolled up.
+        pub region: String,
+        pub segment: String,
+        pub owner: String,
+        /// JSON shares, empty array for all to the owner.
+        pub credit: String,
+        /// ",ana,budi," — the credited members, for filtering by member.
+        pub members: String,
+        /// JSON lines (`store::sales::StoredLine`).
+        pub lines: String,
+        pub currency: String,
+        /// The sale's revenue after discounts, in ten-thousandths.
+        pub revenue_units: i64,
+        pub book_time: DateTimeUtc,
+        pub deal: String,
+        pub awaiting_cost: bool,
+        pub create_time: DateTimeUtc,
+    }
+    no_relations!();
+}

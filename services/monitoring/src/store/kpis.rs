@@ -1,0 +1,116 @@
+//! KPI reads: sums of rollup rows for a set of members, a local-day range, one dimension and one
+//! currency. The rows read grow with members × days, never with the number of sales.
+
+use std::collections::{BTreeMap, HashMap};
+
+use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
+
+use crate::domain::rollup::Dim;
+use crate::error::MonitoringResult;
+
+/// Member chunk of one query.
+const CHUNK: usize = 500;
+
+/// Which rollup rows to sum.
+#[derive(Debug, Clone)]
+pub struct RollupFilter {
+    pub dim: Dim,
+    /// The dimension's values (SKUs, a region…); ignored for [`Dim::All`].
+    pub values: Vec<String>,
+    pub currency: String,
+    pub members: Vec<String>,
+    /// Local days `[start_day, end_day)`.
+    pub start_day: i32,
+    pub end_day: i32,
+}
+
+/// Sums of rollup amounts, in ten-thousandths.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SalesSums {
+    pub revenue: i64,
+    pub costed_revenue: i64,
+    pub cost: i64,
+    pub units: i64,
+}
+
+impl SalesSums {
+    pub fn add(&mut self, other: &SalesSums) {
+        self.revenue += other.revenue;
+        self.costed_revenue += other.costed_revenue;
+        self.cost += other.cost;
+        self.units += other.units;
+    }
+}
+
+fn select(tenant: &str, filter: &RollupFilter, members: &[String], group: &str) -> SelectStatement {
+    let mut query = Query::select();
+    query
+        .column(Alias::new(group))
+        .expr_as(Expr::cust("CAST(SUM(revenue) AS BIGINT)"), Alias::new("revenue"))
+        .expr_as(Expr::cust("CAST(SUM(costed_revenue) AS BIGINT)"), Alias::new("costed_revenue"))
+        .expr_as(Expr::cust("CAST(SUM(cost) AS BIGINT)"), Alias::new("cost"))
+        .expr_as(Expr::cust("CAST(SUM(units) AS BIGINT)"), Alias::new("units"))
+        .from(Alias::new("sale_rollups"))
+        .and_where(Expr::col(Alias::new("tenant")).eq(tenant))
+        .and_where(Expr::col(Alias::new("dim")).eq(filter.dim.as_str()))
+        .and_where(Expr::col(Alias::new("currency")).eq(filter.currency.as_str()))
+        .and_where(Expr::col(Alias::new("member")).is_in(members.iter().cloned()))
+        .and_where(Expr::col(Alias::new("day")).gte(filter.start_day))
+        .and_where(Expr::col(Alias::new("day")).lt(filter.end_day))
+        .group_by_col(Alias::new(group));
+    if filter.dim == Dim::All {
+        query.and_where(Expr::col(Alias::new("dim_value")).eq(""));
+    } else {
+        query.and_where(Expr::col(Alias::new("dim_value")).is_in(filter.values.iter().cloned()));
+    }
+    query
+}
+
+fn sums(row: &sea_orm::QueryResult) -> MonitoringResult<SalesSums> {
+    Ok(SalesSums {
+        revenue: row.try_get::<Option<i64>>("", "revenue")?.unwrap_or(0),
+        costed_revenue: row.try_get::<Option<i64>>("", "costed_revenue")?.unwrap_or(0),
+        cost: row.try_get::<Option<i64>>("", "cost")?.unwrap_or(0),
+        units: row.try_get::<Option<i64>>("", "units")?.unwrap_or(0),
+    })
+}
+
+/// Each member's sums; members without sales are absent (read them as zero).
+pub async fn by_member<C: ConnectionTrait>(db: &C, tenant: &str, filter: &RollupFilter) -> MonitoringResult<HashMap<String, SalesSums>> {
+    let mut out: HashMap<String, SalesSums> = HashMap::new();
+    if filter.dim != Dim::All && filter.values.is_empty() {
+        return Ok(out);
+    }
+    for members in filter.members.chunks(CHUNK) {
+        for row in db.query_all(&select(tenant, filter, members, "member")).await? {
+            let member: String = row.try_get("", "member")?;
+            out.entry(member).or_default().add(&sums(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The members' sums per local day.
+pub async fn by_day<C: ConnectionTrait>(db: &C, tenant: &str, filter: &RollupFilter) -> MonitoringResult<BTreeMap<i32, SalesSums>> {
+    let mut out: BTreeMap<i32, SalesSums> = BTreeMap::new();
+    if filter.dim != Dim::All && filter.values.is_empty() {
+        return Ok(out);
+    }
+    for members in filter.members.chunks(CHUNK) {
+        for row in db.query_all(&select(tenant, filter, members, "day")).await? {
+            let day: i32 = row.try_get("", "day")?;
+            out.entry(day).or_default().add(&sums(&row)?);
+        }
+    }
+    Ok(out)
+}
+
+/// The members' total.
+pub async fn total<C: ConnectionTrait>(db: &C, tenant: &str, filter: &RollupFilter) -> MonitoringResult<SalesSums> {
+    let mut total = SalesSums::default();
+    for sums in by_member(db, tenant, filter).await?.values() {
+        total.add(sums);
+    }
+    Ok(total)
+}
