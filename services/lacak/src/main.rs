@@ -9,10 +9,10 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use lacak_domain::{Principal, Role};
-use lacak_runtime::{ServerHost, TokenIssuer};
 use lacak_runtime::auth::load_keys;
 use lacak_runtime::config::{AuthArgs, ServerArgs, TelemetryArgs, parse_duration};
 use lacak_runtime::db::{self, DbSetupError};
+use lacak_runtime::{ServerHost, TokenIssuer};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -231,7 +231,11 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     if own.ip().is_unspecified() {
         own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
-    let scheme = if args.server.tls_files().is_some() { "https" } else { "http" };
+    let scheme = if args.server.tls_files().is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let peers = Peers {
         args: PeerArgs {
             goals_url: Some(format!("{scheme}://{own}")),

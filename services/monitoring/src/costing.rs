@@ -82,7 +82,8 @@ async fn cost_tenant(
         }
     };
     let time_zone = deps.calendar(&caller).await?.time_zone;
-    let mut updated_lines: Vec<Vec<store::sales::StoredLine>> = sales.iter().map(|s| lines_from_json(&s.lines)).collect();
+    let mut updated_lines: Vec<Vec<store::sales::StoredLine>> =
+        sales.iter().map(|s| lines_from_json(&s.lines)).collect();
     let mut newly_costed: Vec<Vec<BookedLine>> = vec![Vec::new(); sales.len()];
     for (k, &(i, j)) in keys.iter().enumerate() {
         let line = &mut updated_lines[i][j];

@@ -117,9 +117,16 @@ impl Dependencies {
         .into_inner();
         let calendar = response.fiscal_calendar.unwrap_or_default();
         let start_month = u32::try_from(calendar.start_month).unwrap_or(1).max(1);
-        let time_zone = if calendar.time_zone.is_empty() { "UTC" } else { &calendar.time_zone };
+        let time_zone = if calendar.time_zone.is_empty() {
+            "UTC"
+        } else {
+            &calendar.time_zone
+        };
         let calendar = FiscalCalendar::new(start_month, time_zone).map_err(|error| {
-            MonitoringError::upstream("reading the fiscal calendar from goals", Status::internal(error.to_string()))
+            MonitoringError::upstream(
+                "reading the fiscal calendar from goals",
+                Status::internal(error.to_string()),
+            )
         })?;
         Ok(self.calendars.put(tenant, calendar))
     }
@@ -270,12 +277,9 @@ impl Dependencies {
         let mut valuations = Vec::with_capacity(lines.len());
         for chunk in lines.chunks(VALUATION_CHUNK) {
             let response = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    ipb::BatchGetValuationsRequest {
-                        lines: chunk.to_vec(),
-                    },
-                )?;
+                let request = self
+                    .outgoing
+                    .request(caller, ipb::BatchGetValuationsRequest { lines: chunk.to_vec() })?;
                 self.inventory().batch_get_valuations(request).await
             })
             .await?;

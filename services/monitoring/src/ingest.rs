@@ -37,7 +37,10 @@ pub enum Event {
     Lead(LeadInput),
     Deal(DealInput),
     StageChange(StageChangeInput),
-    Closure { deal_external_id: String, closure: ClosureInput },
+    Closure {
+        deal_external_id: String,
+        closure: ClosureInput,
+    },
     Sale(SaleInput),
 }
 
@@ -74,12 +77,18 @@ pub fn check(events: &[pb::IngestEvent]) -> Result<Batch, Violations> {
         if let Some(first) = seen.insert(event.external_id.as_str(), i)
             && id.is_some()
         {
-            v.add(format!("{at}.external_id"), format!("repeats events[{first}].external_id"));
+            v.add(
+                format!("{at}.external_id"),
+                format!("repeats events[{first}].external_id"),
+            );
         }
         use pb::ingest_event::Event as E;
         let checked = match &event.event {
             None => {
-                v.add(format!("{at}.event"), "is required: customer, lead, deal, stage_change, closure or sale");
+                v.add(
+                    format!("{at}.event"),
+                    "is required: customer, lead, deal, stage_change, closure or sale",
+                );
                 continue;
             }
             Some(E::Customer(c)) => Event::Customer(records::customer(&mut v, c, &format!("{at}.customer"))),
@@ -192,7 +201,9 @@ async fn cost_sales(
     };
     let mut v = Violations::new();
     for (k, &(i, j)) in keys.iter().enumerate() {
-        let Event::Sale(sale) = &batch.events[i].1 else { continue };
+        let Event::Sale(sale) = &batch.events[i].1 else {
+            continue;
+        };
         let line = &sale.lines[j];
         let mut stored = StoredLine {
             sku: line.sku.clone(),
@@ -313,7 +324,10 @@ pub async fn apply(
                 let deal = store::deals::find_external(&txn, tenant, deal_external_id)
                     .await?
                     .ok_or_else(|| {
-                        MonitoringError::invalid(&format!("{at}.closure.deal_external_id"), "no deal has this external id")
+                        MonitoringError::invalid(
+                            &format!("{at}.closure.deal_external_id"),
+                            "no deal has this external id",
+                        )
                     })?;
                 outcome.members.insert(deal.owner.clone());
                 store::deals::close(&txn, deal, closure, now).await?;
@@ -328,8 +342,13 @@ pub async fn apply(
                     .iter()
                     .map(|l| to_units(l.revenue))
                     .try_fold(0i64, |sum, units| units.and_then(|u| sum.checked_add(u)))
-                    .ok_or_else(|| MonitoringError::invalid(&format!("{at}.sale.lines"), "the sale's total is too large"))?;
-                let members = format!(",{},", credit.iter().map(|c| c.member.as_str()).collect::<Vec<_>>().join(","));
+                    .ok_or_else(|| {
+                        MonitoringError::invalid(&format!("{at}.sale.lines"), "the sale's total is too large")
+                    })?;
+                let members = format!(
+                    ",{},",
+                    credit.iter().map(|c| c.member.as_str()).collect::<Vec<_>>().join(",")
+                );
                 let model = sale::Model {
                     tenant: tenant.to_owned(),
                     id: new_id(),
@@ -361,11 +380,12 @@ pub async fn apply(
             .collect();
         ids.into_iter().map(str::to_owned).collect()
     };
-    let mut customers: HashMap<String, store::entities::customer::Model> = store::customers::many(&txn, tenant, customer_ids)
-        .await?
-        .into_iter()
-        .map(|c| (c.id.clone(), c))
-        .collect();
+    let mut customers: HashMap<String, store::entities::customer::Model> =
+        store::customers::many(&txn, tenant, customer_ids)
+            .await?
+            .into_iter()
+            .map(|c| (c.id.clone(), c))
+            .collect();
     let mut v = Violations::new();
     for (i, model, _, _) in &mut sales {
         if model.customer.is_empty() {
@@ -376,7 +396,10 @@ pub async fn apply(
                 model.region = customer.region.clone();
                 model.segment = customer.segment.clone();
             }
-            None => v.add(format!("events[{i}].sale.customer"), format!("customers/{} does not exist", model.customer)),
+            None => v.add(
+                format!("events[{i}].sale.customer"),
+                format!("customers/{} does not exist", model.customer),
+            ),
         }
     }
     v.finish()?;
@@ -401,10 +424,17 @@ pub async fn apply(
         if let Some(customer) = customers.get_mut(&model.customer)
             && (customer.acquire_time.is_none_or(|t| t > model.book_time) || customer.acquired_by.is_empty())
         {
-            let lead = credit.iter().max_by(|a, b| a.percent.cmp(&b.percent)).map(|s| s.member.clone());
+            let lead = credit
+                .iter()
+                .max_by(|a, b| a.percent.cmp(&b.percent))
+                .map(|s| s.member.clone());
             let member = lead.unwrap_or_else(|| model.owner.clone());
             store::customers::mark_acquired(&txn, customer, &member, model.book_time).await?;
-            customer.acquire_time = Some(customer.acquire_time.map_or(model.book_time, |t| t.min(model.book_time)));
+            customer.acquire_time = Some(
+                customer
+                    .acquire_time
+                    .map_or(model.book_time, |t| t.min(model.book_time)),
+            );
             customer.acquired_by = member;
         }
         outcome.applied += 1;

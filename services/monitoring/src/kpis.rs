@@ -10,7 +10,10 @@ use lacak_proto::common as cpb;
 use lacak_proto::goals as gpb;
 use lacak_proto::monitoring as pb;
 use lacak_runtime::auth::CallContext;
-use lacak_runtime::convert::{Measure, decimal_from_proto, decimal_to_proto, measure_from_proto, measure_to_proto, money_to_proto, timestamp_to_proto};
+use lacak_runtime::convert::{
+    Measure, decimal_from_proto, decimal_to_proto, measure_from_proto, measure_to_proto, money_to_proto,
+    timestamp_to_proto,
+};
 use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
 
@@ -41,9 +44,8 @@ impl Scope {
         let Some(scope) = scope else { return Ok(Scope::All) };
         let set: Vec<Scope> = [
             (!scope.product.is_empty()).then(|| Scope::Product(scope.product.clone())),
-            (!scope.product_category.is_empty()).then(|| {
-                Scope::Category(scope.product_category.trim_start_matches("categories/").to_owned())
-            }),
+            (!scope.product_category.is_empty())
+                .then(|| Scope::Category(scope.product_category.trim_start_matches("categories/").to_owned())),
             (!scope.region.is_empty()).then(|| Scope::Region(scope.region.to_lowercase())),
             (!scope.segment.is_empty()).then(|| Scope::Segment(scope.segment.to_lowercase())),
         ]
@@ -342,13 +344,20 @@ impl PeriodFacts {
             .open
             .iter()
             .filter(|d| of(&d.owner) && d.currency == self.currency)
-            .map(|d| (money(&d.currency, d.amount.parse().unwrap_or_default()), forecast_weight(&d.forecast_category)))
+            .map(|d| {
+                (
+                    money(&d.currency, d.amount.parse().unwrap_or_default()),
+                    forecast_weight(&d.forecast_category),
+                )
+            })
             .collect();
         let mine: Vec<&customer::Model> = self.customers.iter().filter(|c| of(&c.acquired_by)).collect();
         let new_customers = kpi::new_customers(mine.iter().filter_map(|c| c.acquire_time), self.bounds);
         let active_at = |at: DateTime<Utc>| {
             mine.iter()
-                .filter(move |c| c.acquire_time.is_some_and(|a| a < at.max(start)) && c.churn_time.is_none_or(|ch| ch >= at))
+                .filter(move |c| {
+                    c.acquire_time.is_some_and(|a| a < at.max(start)) && c.churn_time.is_none_or(|ch| ch >= at)
+                })
                 .map(|c| c.id.as_str())
         };
         let at_start: Vec<&str> = mine
@@ -411,7 +420,8 @@ pub fn compose(
     let cycle = figures.time_to_close();
     let open_money: Vec<Money> = figures.open_amounts.iter().map(|(m, _)| m.clone()).collect();
     let open_pipeline = kpi::open_pipeline(currency, &open_money).map_err(kpi_error)?;
-    let weighted = kpi::weighted_pipeline(currency, figures.open_amounts.iter().map(|(m, w)| (m, *w))).map_err(kpi_error)?;
+    let weighted =
+        kpi::weighted_pipeline(currency, figures.open_amounts.iter().map(|(m, w)| (m, *w))).map_err(kpi_error)?;
     let velocity = match (win_rate, &average_deal, &cycle) {
         (Some(rate), Some(size), Some(cycle)) => {
             kpi::sales_velocity(figures.open_amounts.len() as u64, rate, size, cycle.average).map_err(kpi_error)?
@@ -498,7 +508,10 @@ fn attainment(
         gpb::Metric::LeadConversionRate => figures.cohort.conversion_rate.unwrap_or_default(),
         gpb::Metric::Unspecified => return Ok(None),
     };
-    let is_rate = matches!(metric, gpb::Metric::CustomerRetentionRate | gpb::Metric::LeadConversionRate);
+    let is_rate = matches!(
+        metric,
+        gpb::Metric::CustomerRetentionRate | gpb::Metric::LeadConversionRate
+    );
     let projection = if is_rate {
         Some(actual)
     } else {
@@ -526,7 +539,9 @@ fn attainment(
         quota: quota.name.clone(),
         target: Some(measure_to_proto(&target)),
         actual: Some(measure_to_proto(&target.with_amount(actual))),
-        variance: Some(measure_to_proto(&target.with_amount(kpi::variance(actual, target.amount())))),
+        variance: Some(measure_to_proto(
+            &target.with_amount(kpi::variance(actual, target.amount())),
+        )),
         attainment_percent: kpi::attainment_percent(actual, target.amount()).map(decimal_to_proto),
         projection: projection.map(|p| measure_to_proto(&target.with_amount(p))),
     }))
@@ -552,7 +567,16 @@ pub async fn other_currency_actuals(
         if target.currency == facts.currency {
             continue;
         }
-        let filter = rollup_filter(deps, caller, &facts.calendar, members, facts.bounds, &facts.scope, &target.currency).await?;
+        let filter = rollup_filter(
+            deps,
+            caller,
+            &facts.calendar,
+            members,
+            facts.bounds,
+            &facts.scope,
+            &target.currency,
+        )
+        .await?;
         let sums = store::kpis::total(db, &caller.principal.tenant, &filter).await?;
         let actual = if quota.metric == gpb::Metric::GrossMargin as i32 {
             from_units(sums.costed_revenue - sums.cost)
@@ -596,6 +620,9 @@ mod tests {
             region: "EMEA".into(),
             ..Default::default()
         };
-        assert_eq!(Scope::from_proto(Some(&region), "scope").unwrap(), Scope::Region("emea".into()));
+        assert_eq!(
+            Scope::from_proto(Some(&region), "scope").unwrap(),
+            Scope::Region("emea".into())
+        );
     }
 }

@@ -19,7 +19,11 @@ pub const MAX_EXTERNAL_ID: usize = 128;
 const MAX_TEXT: usize = 200;
 
 fn field(prefix: &str, name: &str) -> String {
-    if prefix.is_empty() { name.to_owned() } else { format!("{prefix}.{name}") }
+    if prefix.is_empty() {
+        name.to_owned()
+    } else {
+        format!("{prefix}.{name}")
+    }
 }
 
 fn optional_text(violations: &mut Violations, value: &str, field: String) -> String {
@@ -48,7 +52,10 @@ pub fn external_id(violations: &mut Violations, value: &str, field: String, requ
         return None;
     }
     if value.chars().count() > MAX_EXTERNAL_ID || value.chars().any(char::is_control) {
-        violations.add(field, format!("must be 1-{MAX_EXTERNAL_ID} characters without control characters"));
+        violations.add(
+            field,
+            format!("must be 1-{MAX_EXTERNAL_ID} characters without control characters"),
+        );
         return None;
     }
     Some(value.to_owned())
@@ -62,7 +69,9 @@ fn name(violations: &mut Violations, value: &str, collection: &str, field: Strin
     if value.is_empty() && !required {
         return String::new();
     }
-    violations.take(parse_name(value, collection, &field)).unwrap_or_default()
+    violations
+        .take(parse_name(value, collection, &field))
+        .unwrap_or_default()
 }
 
 /// The id a client chose in a resource name, or none.
@@ -99,7 +108,10 @@ fn credit(violations: &mut Violations, shares: &[pb::CreditShare], prefix: &str)
         }
     }
     if !shares.is_empty() && parsed.len() == shares.len() && sum != Decimal::ONE_HUNDRED {
-        violations.add(format!("{prefix}.credit"), format!("shares sum to {sum}; they must sum to 100"));
+        violations.add(
+            format!("{prefix}.credit"),
+            format!("shares sum to {sum}; they must sum to 100"),
+        );
     }
     parsed
 }
@@ -232,7 +244,11 @@ pub fn deal(violations: &mut Violations, d: &pb::Deal, prefix: &str, external_re
         customer: name(violations, &d.customer, "customers", field(prefix, "customer"), false),
         currency,
         amount,
-        expected_close_time: time(violations, d.expected_close_time.as_ref(), field(prefix, "expected_close_time")),
+        expected_close_time: time(
+            violations,
+            d.expected_close_time.as_ref(),
+            field(prefix, "expected_close_time"),
+        ),
         stage: required_text(violations, &d.stage, field(prefix, "stage")).to_lowercase(),
         forecast_category: forecast_word(
             pb::ForecastCategory::try_from(d.forecast_category).unwrap_or(pb::ForecastCategory::Unspecified),
@@ -240,7 +256,12 @@ pub fn deal(violations: &mut Violations, d: &pb::Deal, prefix: &str, external_re
         credit: credit(violations, &d.credit, prefix),
         lead: name(violations, &d.lead, "leads", field(prefix, "lead"), false),
         create_time: time(violations, d.create_time.as_ref(), field(prefix, "create_time")),
-        external_id: external_id(violations, &d.external_id, field(prefix, "external_id"), external_required),
+        external_id: external_id(
+            violations,
+            &d.external_id,
+            field(prefix, "external_id"),
+            external_required,
+        ),
     }
 }
 
@@ -314,7 +335,10 @@ pub fn sale(violations: &mut Violations, s: &pb::Sale, prefix: &str) -> SaleInpu
                 None => currency = Some(price.currency.clone()),
                 Some(c) if *c != price.currency => violations.add(
                     format!("{at}.unit_price.currency_code"),
-                    format!("{} differs from the sale's {c}: a sale is in one currency", price.currency),
+                    format!(
+                        "{} differs from the sale's {c}: a sale is in one currency",
+                        price.currency
+                    ),
                 ),
                 Some(_) => {}
             }
@@ -365,7 +389,9 @@ pub fn stage_change(violations: &mut Violations, c: &pb::DealStageChange, prefix
             .unwrap_or_default(),
         stage: required_text(violations, &c.stage, field(prefix, "stage")).to_lowercase(),
         time: match &c.time {
-            Some(t) => violations.take(timestamp_from_proto(t, &field(prefix, "time"))).unwrap_or_default(),
+            Some(t) => violations
+                .take(timestamp_from_proto(t, &field(prefix, "time")))
+                .unwrap_or_default(),
             None => {
                 violations.add(field(prefix, "time"), "is required");
                 DateTime::default()

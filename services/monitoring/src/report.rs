@@ -69,7 +69,11 @@ pub fn member_table(
             actual,
             pb::MemberPerformance {
                 member: format!("members/{member}"),
-                display_name: org.members.get(member).map(|m| m.display_name.clone()).unwrap_or_default(),
+                display_name: org
+                    .members
+                    .get(member)
+                    .map(|m| m.display_name.clone())
+                    .unwrap_or_default(),
                 rank: 0,
                 target: target.map(|t| money_to_proto(&money(currency, t))),
                 actual: Some(money_to_proto(&money(currency, actual))),
@@ -115,7 +119,11 @@ fn bucket(facts: &PeriodFacts, granularity: pb::Granularity, day: i32) -> (i32, 
                 .map(|local| local.with_timezone(&Utc))
                 .unwrap_or_default();
             let month = facts.calendar.period_containing(midnight, PeriodKind::Month);
-            let start = facts.calendar.bounds(&month).map(|(s, _)| local_day(s, tz)).unwrap_or(day);
+            let start = facts
+                .calendar
+                .bounds(&month)
+                .map(|(s, _)| local_day(s, tz))
+                .unwrap_or(day);
             (start, month.to_string())
         }
     }
@@ -206,7 +214,11 @@ fn proportion_weak_point(
         at_stake,
         pb::WeakPoint {
             kind: kind as i32,
-            member: if member.is_empty() { String::new() } else { format!("members/{member}") },
+            member: if member.is_empty() {
+                String::new()
+            } else {
+                format!("members/{member}")
+            },
             stage: stage.to_owned(),
             value: Some(decimal_to_proto(test.rate_a)),
             baseline: Some(decimal_to_proto(test.rate_b)),
@@ -232,7 +244,10 @@ fn stage_stats(records: &[&DealRecord], order: Option<&[String]>) -> StageStats 
     let order = order.map_or_else(|| stage_order(&histories), <[String]>::to_vec);
     let mut reached = HashMap::new();
     for conversion in kpi::stage_conversion(&order, &histories) {
-        reached.insert(order[conversion.from].clone(), (conversion.advanced, conversion.reached));
+        reached.insert(
+            order[conversion.from].clone(),
+            (conversion.advanced, conversion.reached),
+        );
     }
     let mut days: HashMap<String, Vec<f64>> = HashMap::new();
     for record in records {
@@ -274,7 +289,11 @@ pub fn weak_points(
             (others.cohort.converted, others.cohort.leads),
             average_deal,
             currency,
-            |o, b, p| format!("{who} converts {o:.1}% of leads to deals against {b:.1}% for the rest of the team (p = {p:.4})"),
+            |o, b, p| {
+                format!(
+                    "{who} converts {o:.1}% of leads to deals against {b:.1}% for the rest of the team (p = {p:.4})"
+                )
+            },
         ));
         found.extend(proportion_weak_point(
             pb::WeakPointKind::MemberWinRate,
@@ -284,13 +303,22 @@ pub fn weak_points(
             (others.won.len() as u64, others.won.len() as u64 + others.lost),
             average_deal,
             currency,
-            |o, b, p| format!("{who} wins {o:.1}% of closed deals against {b:.1}% for the rest of the team (p = {p:.4})"),
+            |o, b, p| {
+                format!("{who} wins {o:.1}% of closed deals against {b:.1}% for the rest of the team (p = {p:.4})")
+            },
         ));
     }
 
     let set: HashSet<&str> = members.iter().map(String::as_str).collect();
-    let now: Vec<&DealRecord> = facts.active.iter().filter(|r| set.contains(r.deal.owner.as_str())).collect();
-    let before: Vec<&DealRecord> = baseline_deals.iter().filter(|r| set.contains(r.deal.owner.as_str())).collect();
+    let now: Vec<&DealRecord> = facts
+        .active
+        .iter()
+        .filter(|r| set.contains(r.deal.owner.as_str()))
+        .collect();
+    let before: Vec<&DealRecord> = baseline_deals
+        .iter()
+        .filter(|r| set.contains(r.deal.owner.as_str()))
+        .collect();
     let current = stage_stats(&now, None);
     let baseline = stage_stats(&before, Some(&current.order));
     let win_fraction = team.win_rate().unwrap_or_default() / Decimal::ONE_HUNDRED;
@@ -347,5 +375,8 @@ pub fn baseline_start(facts: &PeriodFacts) -> DateTime<Utc> {
             None => break,
         }
     }
-    facts.calendar.bounds(&period).map_or(facts.bounds.0, |(start, _)| start)
+    facts
+        .calendar
+        .bounds(&period)
+        .map_or(facts.bounds.0, |(start, _)| start)
 }

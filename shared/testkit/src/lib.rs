@@ -42,13 +42,17 @@ pub struct TestServer {
     pub issuer: TokenIssuer,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     database: TestDatabase,
+    extra: Vec<TestDatabase>,
 }
 
-/// A server host with its database, before the service is mounted and served.
+/// A server host with its database, bound to 127.0.0.1:0 but not yet serving: mount services
+/// first (they may call each other at [`Prepared::addr`]), then [`Prepared::serve`].
 pub struct Prepared {
     pub host: ServerHost,
     database: TestDatabase,
+    extra: Vec<TestDatabase>,
     issuer: TokenIssuer,
+    listener: tokio::net::TcpListener,
 }
 
 impl Prepared {
@@ -59,7 +63,14 @@ impl Prepared {
             lacak_runtime::auth::hs256_keys(SECRET, "lacak", "lacak", Duration::from_secs(30));
         let host = ServerHost::new(lacak_runtime::config::ServerArgs::default(), Arc::new(authenticator))
             .expect("a server host");
-        Self { host, database, issuer }
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        Self {
+            host,
+            database,
+            extra: Vec::new(),
+            issuer,
+            listener,
+        }
     }
 
     /// The database URL to mount the service on.
@@ -67,9 +78,27 @@ impl Prepared {
         self.database.url()
     }
 
-    /// Serves on 127.0.0.1:0 and connects a channel.
+    /// Another fresh database, for a second service mounted on the same host.
+    pub async fn extra_database(&mut self, service: &str) -> String {
+        let database = TestDatabase::create(service).await.expect("a fresh test database");
+        let url = database.url();
+        self.extra.push(database);
+        url
+    }
+
+    /// Where the host will serve.
+    pub fn addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("the bound address")
+    }
+
+    /// Signs tokens the host accepts, e.g. a service's tokens for calls to itself.
+    pub fn issuer(&self) -> TokenIssuer {
+        self.issuer.clone()
+    }
+
+    /// Serves on the bound address and connects a channel.
     pub async fn serve(self) -> TestServer {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a free port");
+        let listener = self.listener;
         let addr = listener.local_addr().expect("the bound address");
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(self.host.serve(listener, async move {
@@ -86,6 +115,7 @@ impl Prepared {
             issuer: self.issuer,
             stop: Some(stop),
             database: self.database,
+            extra: self.extra,
         }
     }
 }
@@ -111,6 +141,9 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
         self.database.drop_now();
+        for database in &mut self.extra {
+            database.drop_now();
+        }
     }
 }
 

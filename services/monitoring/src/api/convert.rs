@@ -4,13 +4,17 @@ use lacak_domain::Money;
 use lacak_proto::monitoring as pb;
 use lacak_runtime::convert::{decimal_to_proto, money_to_proto, timestamp_to_proto};
 
+use crate::store::credit_from_json;
 use crate::store::deals::DealRecord;
 use crate::store::entities::{customer, lead, sale};
 use crate::store::sales::lines_from_json;
-use crate::store::credit_from_json;
 
 fn name(collection: &str, id: &str) -> String {
-    if id.is_empty() { String::new() } else { format!("{collection}/{id}") }
+    if id.is_empty() {
+        String::new()
+    } else {
+        format!("{collection}/{id}")
+    }
 }
 
 fn credit(json: &str) -> Vec<pb::CreditShare> {

@@ -14,7 +14,10 @@ use crate::error::MonitoringResult;
 use crate::records;
 use crate::store;
 
-pub async fn create(api: &MonitoringApi, request: Request<pb::CreateCustomerRequest>) -> MonitoringResult<pb::CreateCustomerResponse> {
+pub async fn create(
+    api: &MonitoringApi,
+    request: Request<pb::CreateCustomerRequest>,
+) -> MonitoringResult<pb::CreateCustomerResponse> {
     let caller = principal(&request)?;
     require_customer_writer(&caller)?;
     let db = api.db()?;
@@ -28,9 +31,14 @@ pub async fn create(api: &MonitoringApi, request: Request<pb::CreateCustomerRequ
         v.add("customer", "is required");
     }
     v.finish()?;
-    let id = write_once(db, &caller.tenant, "CreateCustomer", &body.request_id, &body, async |txn| {
-        Ok(store::customers::insert(txn, &caller.tenant, &input, now()).await?.id)
-    })
+    let id = write_once(
+        db,
+        &caller.tenant,
+        "CreateCustomer",
+        &body.request_id,
+        &body,
+        async |txn| Ok(store::customers::insert(txn, &caller.tenant, &input, now()).await?.id),
+    )
     .await?;
     let customer = store::customers::get(db, &caller.tenant, &id).await?;
     Ok(pb::CreateCustomerResponse {
@@ -38,7 +46,10 @@ pub async fn create(api: &MonitoringApi, request: Request<pb::CreateCustomerRequ
     })
 }
 
-pub async fn get(api: &MonitoringApi, request: Request<pb::GetCustomerRequest>) -> MonitoringResult<pb::GetCustomerResponse> {
+pub async fn get(
+    api: &MonitoringApi,
+    request: Request<pb::GetCustomerRequest>,
+) -> MonitoringResult<pb::GetCustomerResponse> {
     let caller = principal(&request)?;
     let id = parse_name(&request.get_ref().name, "customers", "name")?;
     let customer = store::customers::get(api.db()?, &caller.tenant, &id).await?;
@@ -47,7 +58,10 @@ pub async fn get(api: &MonitoringApi, request: Request<pb::GetCustomerRequest>) 
     })
 }
 
-pub async fn list(api: &MonitoringApi, request: Request<pb::ListCustomersRequest>) -> MonitoringResult<pb::ListCustomersResponse> {
+pub async fn list(
+    api: &MonitoringApi,
+    request: Request<pb::ListCustomersRequest>,
+) -> MonitoringResult<pb::ListCustomersResponse> {
     let caller = principal(&request)?;
     let body = request.into_inner();
     let page = PageRequest::parse(
@@ -63,7 +77,10 @@ pub async fn list(api: &MonitoringApi, request: Request<pb::ListCustomersRequest
     })
 }
 
-pub async fn update(api: &MonitoringApi, request: Request<pb::UpdateCustomerRequest>) -> MonitoringResult<pb::UpdateCustomerResponse> {
+pub async fn update(
+    api: &MonitoringApi,
+    request: Request<pb::UpdateCustomerRequest>,
+) -> MonitoringResult<pb::UpdateCustomerResponse> {
     let caller = principal(&request)?;
     require_customer_writer(&caller)?;
     let db = api.db()?;

@@ -17,7 +17,11 @@ use crate::records;
 use crate::store;
 use crate::store::deals::DealFilter;
 
-async fn visible_deal(api: &MonitoringApi, ctx: &lacak_runtime::CallContext, id: &str) -> MonitoringResult<store::entities::deal::Model> {
+async fn visible_deal(
+    api: &MonitoringApi,
+    ctx: &lacak_runtime::CallContext,
+    id: &str,
+) -> MonitoringResult<store::entities::deal::Model> {
     let deal = store::deals::find(api.db()?, &ctx.principal.tenant, id).await?;
     let (_, visibility) = api.access(ctx).await?;
     if !visibility.sees_member(&deal.owner) {
@@ -30,7 +34,10 @@ async fn respond(api: &MonitoringApi, deal: store::entities::deal::Model) -> Mon
     Ok(convert::deal(store::deals::with_stages(api.db()?, deal).await?))
 }
 
-pub async fn create(api: &MonitoringApi, request: Request<pb::CreateDealRequest>) -> MonitoringResult<pb::CreateDealResponse> {
+pub async fn create(
+    api: &MonitoringApi,
+    request: Request<pb::CreateDealRequest>,
+) -> MonitoringResult<pb::CreateDealResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let db = api.db()?;
@@ -43,7 +50,8 @@ pub async fn create(api: &MonitoringApi, request: Request<pb::CreateDealRequest>
     v.finish()?;
     api.may_record_for(&ctx, &input.owner, "deal.owner").await?;
     for (i, share) in input.credit.iter().enumerate() {
-        api.may_record_for(&ctx, &share.member, &format!("deal.credit[{i}].member")).await?;
+        api.may_record_for(&ctx, &share.member, &format!("deal.credit[{i}].member"))
+            .await?;
     }
     let id = write_once(db, &tenant, "CreateDeal", &body.request_id, &body, async |txn| {
         Ok(store::deals::insert(txn, &tenant, &input, now()).await?.id)
@@ -65,7 +73,10 @@ pub async fn get(api: &MonitoringApi, request: Request<pb::GetDealRequest>) -> M
     })
 }
 
-pub async fn list(api: &MonitoringApi, request: Request<pb::ListDealsRequest>) -> MonitoringResult<pb::ListDealsResponse> {
+pub async fn list(
+    api: &MonitoringApi,
+    request: Request<pb::ListDealsRequest>,
+) -> MonitoringResult<pb::ListDealsResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let body = request.into_inner();
@@ -79,7 +90,12 @@ pub async fn list(api: &MonitoringApi, request: Request<pb::ListDealsRequest>) -
     let page = PageRequest::parse(
         body.page_size,
         &body.page_token,
-        &[&tenant, "ListDeals", &body.owner, if body.open_only { "open" } else { "all" }],
+        &[
+            &tenant,
+            "ListDeals",
+            &body.owner,
+            if body.open_only { "open" } else { "all" },
+        ],
     )?;
     let db = api.db()?;
     let rows = store::deals::list(
@@ -100,13 +116,23 @@ pub async fn list(api: &MonitoringApi, request: Request<pb::ListDealsRequest>) -
     })
 }
 
-pub async fn update(api: &MonitoringApi, request: Request<pb::UpdateDealRequest>) -> MonitoringResult<pb::UpdateDealResponse> {
+pub async fn update(
+    api: &MonitoringApi,
+    request: Request<pb::UpdateDealRequest>,
+) -> MonitoringResult<pb::UpdateDealResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let body = request.into_inner();
     let paths = mask_paths(
         body.update_mask.as_ref(),
-        &["amount", "expected_close_time", "forecast_category", "credit", "owner", "customer"],
+        &[
+            "amount",
+            "expected_close_time",
+            "forecast_category",
+            "credit",
+            "owner",
+            "customer",
+        ],
     )?;
     let deal = body.deal.unwrap_or_default();
     let id = parse_name(&deal.name, "deals", "deal.name")?;
@@ -137,7 +163,10 @@ pub async fn update(api: &MonitoringApi, request: Request<pb::UpdateDealRequest>
     })
 }
 
-pub async fn move_stage(api: &MonitoringApi, request: Request<pb::MoveDealStageRequest>) -> MonitoringResult<pb::MoveDealStageResponse> {
+pub async fn move_stage(
+    api: &MonitoringApi,
+    request: Request<pb::MoveDealStageRequest>,
+) -> MonitoringResult<pb::MoveDealStageResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let body = request.into_inner();
@@ -165,7 +194,10 @@ pub async fn move_stage(api: &MonitoringApi, request: Request<pb::MoveDealStageR
     })
 }
 
-pub async fn close(api: &MonitoringApi, request: Request<pb::CloseDealRequest>) -> MonitoringResult<pb::CloseDealResponse> {
+pub async fn close(
+    api: &MonitoringApi,
+    request: Request<pb::CloseDealRequest>,
+) -> MonitoringResult<pb::CloseDealResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let body = request.into_inner();

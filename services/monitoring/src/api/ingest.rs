@@ -27,7 +27,10 @@ async fn apply(
     Ok(applied)
 }
 
-pub async fn ingest(api: &MonitoringApi, request: Request<pb::IngestEventsRequest>) -> MonitoringResult<pb::IngestEventsResponse> {
+pub async fn ingest(
+    api: &MonitoringApi,
+    request: Request<pb::IngestEventsRequest>,
+) -> MonitoringResult<pb::IngestEventsResponse> {
     let ctx = caller(&request)?;
     require_ingester(&ctx.principal)?;
     let body = request.into_inner();
@@ -41,7 +44,10 @@ pub async fn ingest(api: &MonitoringApi, request: Request<pb::IngestEventsReques
 
 /// Each batch is acknowledged once committed, in order. An invalid batch ends the stream with its
 /// error; the batches acknowledged before it stay applied.
-pub async fn stream(api: &MonitoringApi, request: Request<Streaming<pb::StreamIngestEventsRequest>>) -> MonitoringResult<IngestStream> {
+pub async fn stream(
+    api: &MonitoringApi,
+    request: Request<Streaming<pb::StreamIngestEventsRequest>>,
+) -> MonitoringResult<IngestStream> {
     let ctx = caller(&request)?;
     require_ingester(&ctx.principal)?;
     let api = api.clone();

@@ -30,18 +30,30 @@ pub struct KpiQuestion {
     pub currency: String,
 }
 
-pub fn question(owner: &str, period: &str, scope: Option<&cpb::Scope>, currency: &str) -> MonitoringResult<KpiQuestion> {
+pub fn question(
+    owner: &str,
+    period: &str,
+    scope: Option<&cpb::Scope>,
+    currency: &str,
+) -> MonitoringResult<KpiQuestion> {
     let mut v = lacak_runtime::Violations::new();
-    let owner = v.take(parse_owner(owner, "owner").map_err(|e| match e {
-        MonitoringError::Invalid(violations) => violations.iter().next().cloned().unwrap_or_else(|| {
-            lacak_runtime::FieldViolation::new("owner", "is invalid")
-        }),
-        _ => lacak_runtime::FieldViolation::new("owner", "is invalid"),
+    let owner = v.take(parse_owner(owner, "owner").map_err(|e| {
+        match e {
+            MonitoringError::Invalid(violations) => violations
+                .iter()
+                .next()
+                .cloned()
+                .unwrap_or_else(|| lacak_runtime::FieldViolation::new("owner", "is invalid")),
+            _ => lacak_runtime::FieldViolation::new("owner", "is invalid"),
+        }
     }));
     let period = match period.parse::<PeriodId>() {
         Ok(period) => Some(period),
         Err(_) => {
-            v.add("period", "must be a fiscal period such as FY2026, FY2026-Q3 or FY2026-M07");
+            v.add(
+                "period",
+                "must be a fiscal period such as FY2026, FY2026-Q3 or FY2026-M07",
+            );
             None
         }
     };
@@ -76,7 +88,17 @@ pub async fn read(api: &MonitoringApi, ctx: &CallContext, q: &KpiQuestion) -> Mo
     let db = api.db()?;
     let members = org.members_of(&q.owner);
     let calendar = *api.deps.calendar(ctx).await?;
-    let facts = kpis::gather(db, &api.deps, ctx, calendar, &members, q.period, q.scope.clone(), &q.currency).await?;
+    let facts = kpis::gather(
+        db,
+        &api.deps,
+        ctx,
+        calendar,
+        &members,
+        q.period,
+        q.scope.clone(),
+        &q.currency,
+    )
+    .await?;
     let quotas = api.deps.quotas(ctx, &q.owner.name(), &q.period.to_string()).await?;
     let other = kpis::other_currency_actuals(db, &api.deps, ctx, &facts, &members, &quotas).await?;
     kpis::compose(&q.owner, &members, &facts, &quotas, &other)
@@ -108,7 +130,11 @@ pub async fn watch(api: &MonitoringApi, request: Request<pb::WatchKpisRequest>) 
     let mut changes = api.feed.subscribe();
     tokio::spawn(async move {
         let mut last = fingerprint(&first);
-        if sender.send(Ok(pb::WatchKpisResponse { kpis: Some(first) })).await.is_err() {
+        if sender
+            .send(Ok(pb::WatchKpisResponse { kpis: Some(first) }))
+            .await
+            .is_err()
+        {
             return;
         }
         let tenant = ctx.principal.tenant.clone();
@@ -134,7 +160,11 @@ pub async fn watch(api: &MonitoringApi, request: Request<pb::WatchKpisRequest>) 
                     let print = fingerprint(&kpis);
                     if print != last {
                         last = print;
-                        if sender.send(Ok(pb::WatchKpisResponse { kpis: Some(kpis) })).await.is_err() {
+                        if sender
+                            .send(Ok(pb::WatchKpisResponse { kpis: Some(kpis) }))
+                            .await
+                            .is_err()
+                        {
                             return;
                         }
                     }

@@ -16,7 +16,10 @@ use crate::records;
 use crate::store;
 use crate::store::leads::LeadFilter;
 
-pub async fn create(api: &MonitoringApi, request: Request<pb::CreateLeadRequest>) -> MonitoringResult<pb::CreateLeadResponse> {
+pub async fn create(
+    api: &MonitoringApi,
+    request: Request<pb::CreateLeadRequest>,
+) -> MonitoringResult<pb::CreateLeadResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let db = api.db()?;
@@ -52,7 +55,10 @@ pub async fn get(api: &MonitoringApi, request: Request<pb::GetLeadRequest>) -> M
     })
 }
 
-pub async fn list(api: &MonitoringApi, request: Request<pb::ListLeadsRequest>) -> MonitoringResult<pb::ListLeadsResponse> {
+pub async fn list(
+    api: &MonitoringApi,
+    request: Request<pb::ListLeadsRequest>,
+) -> MonitoringResult<pb::ListLeadsResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let body = request.into_inner();
@@ -81,12 +87,18 @@ pub async fn list(api: &MonitoringApi, request: Request<pb::ListLeadsRequest>) -
     })
 }
 
-pub async fn update(api: &MonitoringApi, request: Request<pb::UpdateLeadRequest>) -> MonitoringResult<pb::UpdateLeadResponse> {
+pub async fn update(
+    api: &MonitoringApi,
+    request: Request<pb::UpdateLeadRequest>,
+) -> MonitoringResult<pb::UpdateLeadResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let db = api.db()?;
     let body = request.into_inner();
-    let paths = mask_paths(body.update_mask.as_ref(), &["owner", "customer", "status", "deal", "source"])?;
+    let paths = mask_paths(
+        body.update_mask.as_ref(),
+        &["owner", "customer", "status", "deal", "source"],
+    )?;
     let lead = body.lead.unwrap_or_default();
     let id = parse_name(&lead.name, "leads", "lead.name")?;
     let current = store::leads::get(db, &tenant, &id).await?;
@@ -113,7 +125,10 @@ pub async fn update(api: &MonitoringApi, request: Request<pb::UpdateLeadRequest>
         api.may_record_for(&ctx, &input.owner, "lead.owner").await?;
     }
     if !input.deal.is_empty() && !store::deals::exists(db, &tenant, &input.deal).await? {
-        return Err(MonitoringError::invalid("lead.deal", format!("deals/{} does not exist", input.deal)));
+        return Err(MonitoringError::invalid(
+            "lead.deal",
+            format!("deals/{} does not exist", input.deal),
+        ));
     }
     let updated = store::leads::update(db, current, &input, &paths, now()).await?;
     api.feed.announce(&tenant, [updated.owner.clone()].into());

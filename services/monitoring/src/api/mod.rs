@@ -59,11 +59,18 @@ impl MonitoringApi {
             org = self.deps.fresh_org(caller).await?;
         }
         if !org.visibility(&caller.principal).sees(owner) {
-            return Err(MonitoringError::denied(format!("{} is not among the owners you may see", owner.name())));
+            return Err(MonitoringError::denied(format!(
+                "{} is not among the owners you may see",
+                owner.name()
+            )));
         }
         if !org.knows(owner) {
             return Err(MonitoringError::not_found(
-                if matches!(owner, Owner::Member(_)) { "member" } else { "team" },
+                if matches!(owner, Owner::Member(_)) {
+                    "member"
+                } else {
+                    "team"
+                },
                 owner.name(),
             ));
         }
@@ -120,9 +127,15 @@ fn parse_owner(name: &str, field: &str) -> MonitoringResult<Owner> {
     } else if name.starts_with("members/") {
         Ok(Owner::Member(lacak_runtime::names::parse_name(name, "members", field)?))
     } else if name.is_empty() {
-        Err(MonitoringError::invalid(field, "is required: \"members/{id}\" or \"teams/{id}\""))
+        Err(MonitoringError::invalid(
+            field,
+            "is required: \"members/{id}\" or \"teams/{id}\"",
+        ))
     } else {
-        Err(MonitoringError::invalid(field, "must look like \"members/{id}\" or \"teams/{id}\""))
+        Err(MonitoringError::invalid(
+            field,
+            "must look like \"members/{id}\" or \"teams/{id}\"",
+        ))
     }
 }
 

@@ -25,7 +25,10 @@ fn checked(team: &str, period: &str, currency: &str) -> MonitoringResult<(String
     let period = match period.parse::<PeriodId>() {
         Ok(period) => Some(period),
         Err(_) => {
-            v.add("period", "must be a fiscal period such as FY2026, FY2026-Q3 or FY2026-M07");
+            v.add(
+                "period",
+                "must be a fiscal period such as FY2026, FY2026-Q3 or FY2026-M07",
+            );
             None
         }
     };
@@ -65,7 +68,14 @@ pub async fn build(
     let trend = report::trend(&facts, &set, &by_day, granularity, window);
 
     let team_figures = facts.figures(&|m| set.contains(m))?;
-    let baseline = store::deals::active_between(db, &ctx.principal.tenant, &members, report::baseline_start(&facts), facts.bounds.0).await?;
+    let baseline = store::deals::active_between(
+        db,
+        &ctx.principal.tenant,
+        &members,
+        report::baseline_start(&facts),
+        facts.bounds.0,
+    )
+    .await?;
     let baseline = store::deals::attach_stages(db, baseline).await?;
     let weak_points = report::weak_points(&org, &members, &facts, &team_figures, &baseline)?;
     let display = org.teams.get(team).map(|t| t.display_name.clone()).unwrap_or_default();
@@ -82,35 +92,61 @@ pub async fn build(
     ))
 }
 
-pub async fn get(api: &MonitoringApi, request: Request<pb::GetTrackingReportRequest>) -> MonitoringResult<pb::GetTrackingReportResponse> {
+pub async fn get(
+    api: &MonitoringApi,
+    request: Request<pb::GetTrackingReportRequest>,
+) -> MonitoringResult<pb::GetTrackingReportResponse> {
     let ctx = caller(&request)?;
     let body = request.into_inner();
     let (team, period) = checked(&body.team, &body.period, &body.currency_code)?;
     if body.moving_average_window < 0 || body.moving_average_window > 366 {
-        return Err(MonitoringError::invalid("moving_average_window", "must be within 0..=366"));
+        return Err(MonitoringError::invalid(
+            "moving_average_window",
+            "must be within 0..=366",
+        ));
     }
-    let window = if body.moving_average_window == 0 { DEFAULT_WINDOW } else { body.moving_average_window as usize };
+    let window = if body.moving_average_window == 0 {
+        DEFAULT_WINDOW
+    } else {
+        body.moving_average_window as usize
+    };
     let granularity = pb::Granularity::try_from(body.granularity).unwrap_or(pb::Granularity::Month);
     let (report, _) = build(api, &ctx, &team, period, &body.currency_code, granularity, window).await?;
     Ok(pb::GetTrackingReportResponse { report: Some(report) })
 }
 
-pub async fn export(api: &MonitoringApi, request: Request<pb::ExportTrackingReportRequest>) -> MonitoringResult<pb::ExportTrackingReportResponse> {
+pub async fn export(
+    api: &MonitoringApi,
+    request: Request<pb::ExportTrackingReportRequest>,
+) -> MonitoringResult<pb::ExportTrackingReportResponse> {
     let ctx = caller(&request)?;
     let body = request.into_inner();
     let (team, period) = checked(&body.team, &body.period, &body.currency_code)?;
     let format = pb::ExportFormat::try_from(body.format).unwrap_or(pb::ExportFormat::Unspecified);
     if format == pb::ExportFormat::Unspecified {
-        return Err(MonitoringError::invalid("format", "is required: EXPORT_FORMAT_CSV or EXPORT_FORMAT_XLSX"));
+        return Err(MonitoringError::invalid(
+            "format",
+            "is required: EXPORT_FORMAT_CSV or EXPORT_FORMAT_XLSX",
+        ));
     }
-    let (report, display) = build(api, &ctx, &team, period, &body.currency_code, pb::Granularity::Month, DEFAULT_WINDOW).await?;
+    let (report, display) = build(
+        api,
+        &ctx,
+        &team,
+        period,
+        &body.currency_code,
+        pb::Granularity::Month,
+        DEFAULT_WINDOW,
+    )
+    .await?;
     let base = format!("tracking-{team}-{period}");
     let (file_name, content_type, content) = match format {
         pb::ExportFormat::Xlsx => (
             format!("{base}.xlsx"),
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            crate::export::report_xlsx(&report, &display)
-                .map_err(|e| MonitoringError::precondition("EXPORT_FAILED", format!("the workbook could not be written: {e}")))?,
+            crate::export::report_xlsx(&report, &display).map_err(|e| {
+                MonitoringError::precondition("EXPORT_FAILED", format!("the workbook could not be written: {e}"))
+            })?,
         ),
         _ => (format!("{base}.csv"), "text/csv", crate::export::report_csv(&report)),
     };

@@ -32,7 +32,10 @@ fn as_request_fields(error: MonitoringError) -> MonitoringError {
     }
 }
 
-pub async fn record(api: &MonitoringApi, request: Request<pb::RecordSaleRequest>) -> MonitoringResult<pb::RecordSaleResponse> {
+pub async fn record(
+    api: &MonitoringApi,
+    request: Request<pb::RecordSaleRequest>,
+) -> MonitoringResult<pb::RecordSaleResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let body = request.into_inner();
@@ -44,7 +47,8 @@ pub async fn record(api: &MonitoringApi, request: Request<pb::RecordSaleRequest>
     v.finish()?;
     api.may_record_for(&ctx, &input.owner, "sale.owner").await?;
     for (i, share) in input.credit.iter().enumerate() {
-        api.may_record_for(&ctx, &share.member, &format!("sale.credit[{i}].member")).await?;
+        api.may_record_for(&ctx, &share.member, &format!("sale.credit[{i}].member"))
+            .await?;
     }
     let db = api.db()?;
     let external_id = input.external_id.clone();
@@ -79,13 +83,22 @@ pub async fn get(api: &MonitoringApi, request: Request<pb::GetSaleRequest>) -> M
     })
 }
 
-pub async fn list(api: &MonitoringApi, request: Request<pb::ListSalesRequest>) -> MonitoringResult<pb::ListSalesResponse> {
+pub async fn list(
+    api: &MonitoringApi,
+    request: Request<pb::ListSalesRequest>,
+) -> MonitoringResult<pb::ListSalesResponse> {
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let body = request.into_inner();
     let mut v = Violations::new();
-    let start = body.start_time.as_ref().and_then(|t| v.take(timestamp_from_proto(t, "start_time")));
-    let end = body.end_time.as_ref().and_then(|t| v.take(timestamp_from_proto(t, "end_time")));
+    let start = body
+        .start_time
+        .as_ref()
+        .and_then(|t| v.take(timestamp_from_proto(t, "start_time")));
+    let end = body
+        .end_time
+        .as_ref()
+        .and_then(|t| v.take(timestamp_from_proto(t, "end_time")));
     v.finish()?;
     let members = if body.member.is_empty() {
         api.access(&ctx).await?.1.member_filter()

@@ -144,7 +144,12 @@ pub struct Rollups {
 impl Rollups {
     /// Credits `lines` to `credit` at `place`. Each line's revenue, cost and units are split in
     /// ten-thousandths that add up exactly to the line's.
-    pub fn add_sale(&mut self, place: &SalePlace<'_>, credit: &[Share], lines: &[BookedLine]) -> Result<(), RollupError> {
+    pub fn add_sale(
+        &mut self,
+        place: &SalePlace<'_>,
+        credit: &[Share],
+        lines: &[BookedLine],
+    ) -> Result<(), RollupError> {
         let shares: Vec<Decimal> = credit.iter().map(|share| share.percent).collect();
         for line in lines {
             let revenue = split_credit(line.revenue, &shares, SCALE)?;
@@ -189,7 +194,12 @@ impl Rollups {
     }
 
     /// Adds cost found later for lines booked without one: their revenue becomes costed.
-    pub fn add_cost(&mut self, place: &SalePlace<'_>, credit: &[Share], lines: &[BookedLine]) -> Result<(), RollupError> {
+    pub fn add_cost(
+        &mut self,
+        place: &SalePlace<'_>,
+        credit: &[Share],
+        lines: &[BookedLine],
+    ) -> Result<(), RollupError> {
         let shares: Vec<Decimal> = credit.iter().map(|share| share.percent).collect();
         for line in lines {
             let Some(line_cost) = line.cost else { continue };
@@ -291,15 +301,25 @@ mod tests {
     fn a_split_credits_each_member_their_share() {
         let mut rollups = Rollups::default();
         let credit = [share("ana", "60"), share("budi", "40")];
-        rollups.add_sale(&place(), &credit, &[line("1000", Some("700"))]).unwrap();
+        rollups
+            .add_sale(&place(), &credit, &[line("1000", Some("700"))])
+            .unwrap();
         let rows = rollups.into_sorted();
         // all + product + region for each of two members; no segment.
         assert_eq!(rows.len(), 6);
-        let ana = rows.iter().find(|(k, _)| k.dim == Dim::All && k.member == "ana").unwrap().1;
+        let ana = rows
+            .iter()
+            .find(|(k, _)| k.dim == Dim::All && k.member == "ana")
+            .unwrap()
+            .1;
         assert_eq!(ana.revenue, 6_000_000);
         assert_eq!(ana.cost, 4_200_000);
         assert_eq!(ana.units, 18_000);
-        let budi = rows.iter().find(|(k, _)| k.dim == Dim::All && k.member == "budi").unwrap().1;
+        let budi = rows
+            .iter()
+            .find(|(k, _)| k.dim == Dim::All && k.member == "budi")
+            .unwrap()
+            .1;
         assert_eq!(ana.revenue + budi.revenue, 10_000_000);
     }
 
@@ -314,7 +334,10 @@ mod tests {
         let mut costed = Rollups::default();
         costed.add_cost(&place(), &credit, &[line("100", Some("55"))]).unwrap();
         let delta = row(costed, Dim::All, "ana");
-        assert_eq!((delta.revenue, delta.costed_revenue, delta.cost), (0, 1_000_000, 550_000));
+        assert_eq!(
+            (delta.revenue, delta.costed_revenue, delta.cost),
+            (0, 1_000_000, 550_000)
+        );
     }
 
     #[test]

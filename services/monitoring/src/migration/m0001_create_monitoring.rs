@@ -6,8 +6,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
-    big_integer, boolean, integer, string, string_null, text, timestamp_with_time_zone,
-    timestamp_with_time_zone_null,
+    big_integer, boolean, integer, string, string_null, text, timestamp_with_time_zone, timestamp_with_time_zone_null,
 };
 
 pub struct Migration;
@@ -141,7 +140,11 @@ impl MigrationTrait for Migration {
             ),
             table(
                 "applied_events",
-                vec![string("tenant"), string("external_id"), timestamp_with_time_zone("apply_time")],
+                vec![
+                    string("tenant"),
+                    string("external_id"),
+                    timestamp_with_time_zone("apply_time"),
+                ],
                 &["tenant", "external_id"],
             ),
             table(
@@ -169,7 +172,12 @@ impl MigrationTrait for Migration {
             index("customers_external_id", "customers", &["tenant", "external_id"], true),
             index("customers_acquired", "customers", &["tenant", "acquire_time"], false),
             index("leads_external_id", "leads", &["tenant", "external_id"], true),
-            index("leads_owner_created", "leads", &["tenant", "owner", "create_time"], false),
+            index(
+                "leads_owner_created",
+                "leads",
+                &["tenant", "owner", "create_time"],
+                false,
+            ),
             index("deals_external_id", "deals", &["tenant", "external_id"], true),
             index("deals_owner_closed", "deals", &["tenant", "owner", "close_time"], false),
             index("deals_owner_outcome", "deals", &["tenant", "owner", "outcome"], false),

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use lacak_runtime::names::new_id;
 use lacak_runtime::page::PageRequest;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 
 use super::entities::customer;
 use super::is_duplicate;
@@ -17,7 +20,11 @@ pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Monitori
         .ok_or_else(|| MonitoringError::not_found("customer", format!("customers/{id}")))
 }
 
-pub async fn find_external<C: ConnectionTrait>(db: &C, tenant: &str, external_id: &str) -> MonitoringResult<Option<customer::Model>> {
+pub async fn find_external<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    external_id: &str,
+) -> MonitoringResult<Option<customer::Model>> {
     Ok(customer::Entity::find()
         .filter(customer::Column::Tenant.eq(tenant))
         .filter(customer::Column::ExternalId.eq(external_id))
@@ -26,7 +33,11 @@ pub async fn find_external<C: ConnectionTrait>(db: &C, tenant: &str, external_id
 }
 
 /// The customers among `ids`, for a batch of sales.
-pub async fn many<C: ConnectionTrait>(db: &C, tenant: &str, ids: Vec<String>) -> MonitoringResult<Vec<customer::Model>> {
+pub async fn many<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    ids: Vec<String>,
+) -> MonitoringResult<Vec<customer::Model>> {
     let mut found = Vec::new();
     for chunk in ids.chunks(500) {
         found.extend(
@@ -40,7 +51,12 @@ pub async fn many<C: ConnectionTrait>(db: &C, tenant: &str, ids: Vec<String>) ->
     Ok(found)
 }
 
-pub async fn insert<C: ConnectionTrait>(db: &C, tenant: &str, input: &CustomerInput, now: DateTime<Utc>) -> MonitoringResult<customer::Model> {
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    input: &CustomerInput,
+    now: DateTime<Utc>,
+) -> MonitoringResult<customer::Model> {
     let id = input.id.clone().unwrap_or_else(new_id);
     let model = customer::Model {
         tenant: tenant.to_owned(),
@@ -55,7 +71,10 @@ pub async fn insert<C: ConnectionTrait>(db: &C, tenant: &str, input: &CustomerIn
         create_time: now,
         update_time: now,
     };
-    match customer::Entity::insert(model.clone().into_active_model()).exec(db).await {
+    match customer::Entity::insert(model.clone().into_active_model())
+        .exec(db)
+        .await
+    {
         Ok(_) => Ok(model),
         Err(error) if is_duplicate(&error) => Err(MonitoringError::AlreadyExists {
             what: "customer",
@@ -92,10 +111,19 @@ pub async fn update<C: ConnectionTrait>(
 }
 
 /// Ingestion: the customer with the event's external id (or name) takes the event's values, or is created.
-pub async fn upsert<C: ConnectionTrait>(db: &C, tenant: &str, input: &CustomerInput, now: DateTime<Utc>) -> MonitoringResult<customer::Model> {
+pub async fn upsert<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    input: &CustomerInput,
+    now: DateTime<Utc>,
+) -> MonitoringResult<customer::Model> {
     let existing = match (&input.external_id, &input.id) {
         (Some(external), _) => find_external(db, tenant, external).await?,
-        (None, Some(id)) => customer::Entity::find_by_id((tenant.to_owned(), id.clone())).one(db).await?,
+        (None, Some(id)) => {
+            customer::Entity::find_by_id((tenant.to_owned(), id.clone()))
+                .one(db)
+                .await?
+        }
         (None, None) => None,
     };
     match existing {
@@ -114,7 +142,12 @@ pub async fn upsert<C: ConnectionTrait>(db: &C, tenant: &str, input: &CustomerIn
 }
 
 /// Marks a customer acquired by `member` at `time` unless it was acquired earlier.
-pub async fn mark_acquired<C: ConnectionTrait>(db: &C, current: &customer::Model, member: &str, time: DateTime<Utc>) -> MonitoringResult<()> {
+pub async fn mark_acquired<C: ConnectionTrait>(
+    db: &C,
+    current: &customer::Model,
+    member: &str,
+    time: DateTime<Utc>,
+) -> MonitoringResult<()> {
     if current.acquire_time.is_some_and(|t| t <= time) && !current.acquired_by.is_empty() {
         return Ok(());
     }

@@ -31,7 +31,11 @@ pub async fn find<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Monitor
         .ok_or_else(|| MonitoringError::not_found("deal", format!("deals/{id}")))
 }
 
-pub async fn find_external<C: ConnectionTrait>(db: &C, tenant: &str, external_id: &str) -> MonitoringResult<Option<deal::Model>> {
+pub async fn find_external<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    external_id: &str,
+) -> MonitoringResult<Option<deal::Model>> {
     Ok(deal::Entity::find()
         .filter(deal::Column::Tenant.eq(tenant))
         .filter(deal::Column::ExternalId.eq(external_id))
@@ -104,7 +108,12 @@ async fn append_stage<C: ConnectionTrait>(
     Ok(())
 }
 
-pub async fn insert<C: ConnectionTrait>(db: &C, tenant: &str, input: &DealInput, now: DateTime<Utc>) -> MonitoringResult<deal::Model> {
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    input: &DealInput,
+    now: DateTime<Utc>,
+) -> MonitoringResult<deal::Model> {
     let id = input.id.clone().unwrap_or_else(new_id);
     let create_time = input.create_time.unwrap_or(now);
     let model = deal::Model {
@@ -179,14 +188,20 @@ pub async fn move_stage<C: ConnectionTrait>(
     if !current.outcome.is_empty() {
         return Err(MonitoringError::precondition(
             "DEAL_CLOSED",
-            format!("deals/{} is closed ({}); a closed deal does not move", current.id, current.outcome),
+            format!(
+                "deals/{} is closed ({}); a closed deal does not move",
+                current.id, current.outcome
+            ),
         ));
     }
     if current.stage == stage {
         return Ok(current);
     }
     if time < current.create_time {
-        return Err(MonitoringError::invalid("time", "must not be before the deal was created"));
+        return Err(MonitoringError::invalid(
+            "time",
+            "must not be before the deal was created",
+        ));
     }
     append_stage(db, &current, &current.stage, stage, time).await?;
     let mut active = current.into_active_model();
@@ -214,7 +229,10 @@ pub async fn close<C: ConnectionTrait>(
     }
     let time = closure.time.unwrap_or(now);
     if time < current.create_time {
-        return Err(MonitoringError::invalid("time", "must not be before the deal was created"));
+        return Err(MonitoringError::invalid(
+            "time",
+            "must not be before the deal was created",
+        ));
     }
     let mut active = current.into_active_model();
     active.outcome = Set(outcome.to_owned());
@@ -227,7 +245,12 @@ pub async fn close<C: ConnectionTrait>(
 
 /// Ingestion: the deal with the event's external id takes the event's values (a new stage is a
 /// recorded move), or is created.
-pub async fn upsert<C: ConnectionTrait>(db: &C, tenant: &str, input: &DealInput, now: DateTime<Utc>) -> MonitoringResult<deal::Model> {
+pub async fn upsert<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    input: &DealInput,
+    now: DateTime<Utc>,
+) -> MonitoringResult<deal::Model> {
     let existing = match &input.external_id {
         Some(external) => find_external(db, tenant, external).await?,
         None => None,
@@ -235,9 +258,16 @@ pub async fn upsert<C: ConnectionTrait>(db: &C, tenant: &str, input: &DealInput,
     match existing {
         Some(current) => {
             let stage_time = Ord::max(input.create_time.unwrap_or(now), current.create_time);
-            let paths: Vec<String> = ["amount", "expected_close_time", "forecast_category", "credit", "owner", "customer"]
-                .map(str::to_owned)
-                .into();
+            let paths: Vec<String> = [
+                "amount",
+                "expected_close_time",
+                "forecast_category",
+                "credit",
+                "owner",
+                "customer",
+            ]
+            .map(str::to_owned)
+            .into();
             let updated = update(db, current, input, &paths, now).await?;
             if updated.stage != input.stage && updated.outcome.is_empty() {
                 move_stage(db, updated, &input.stage, stage_time, now).await
@@ -255,7 +285,12 @@ pub struct DealFilter {
     pub open_only: bool,
 }
 
-pub async fn list<C: ConnectionTrait>(db: &C, tenant: &str, filter: &DealFilter, page: &PageRequest) -> MonitoringResult<Vec<deal::Model>> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    filter: &DealFilter,
+    page: &PageRequest,
+) -> MonitoringResult<Vec<deal::Model>> {
     let mut query = deal::Entity::find().filter(deal::Column::Tenant.eq(tenant));
     if let Some(owners) = &filter.owners {
         query = query.filter(deal::Column::Owner.is_in(owners.iter().cloned()));
@@ -266,7 +301,11 @@ pub async fn list<C: ConnectionTrait>(db: &C, tenant: &str, filter: &DealFilter,
     if let Some(after) = &page.after {
         query = query.filter(deal::Column::Id.gt(after.as_str()));
     }
-    Ok(query.order_by_asc(deal::Column::Id).limit(page.fetch_limit()).all(db).await?)
+    Ok(query
+        .order_by_asc(deal::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
 }
 
 /// Deals of `owners` that were open at some moment of `[start, end)`: created before the end and

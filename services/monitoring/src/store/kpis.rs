@@ -48,7 +48,10 @@ fn select(tenant: &str, filter: &RollupFilter, members: &[String], group: &str) 
     query
         .column(Alias::new(group))
         .expr_as(Expr::cust("CAST(SUM(revenue) AS BIGINT)"), Alias::new("revenue"))
-        .expr_as(Expr::cust("CAST(SUM(costed_revenue) AS BIGINT)"), Alias::new("costed_revenue"))
+        .expr_as(
+            Expr::cust("CAST(SUM(costed_revenue) AS BIGINT)"),
+            Alias::new("costed_revenue"),
+        )
         .expr_as(Expr::cust("CAST(SUM(cost) AS BIGINT)"), Alias::new("cost"))
         .expr_as(Expr::cust("CAST(SUM(units) AS BIGINT)"), Alias::new("units"))
         .from(Alias::new("sale_rollups"))
@@ -77,7 +80,11 @@ fn sums(row: &sea_orm::QueryResult) -> MonitoringResult<SalesSums> {
 }
 
 /// Each member's sums; members without sales are absent (read them as zero).
-pub async fn by_member<C: ConnectionTrait>(db: &C, tenant: &str, filter: &RollupFilter) -> MonitoringResult<HashMap<String, SalesSums>> {
+pub async fn by_member<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    filter: &RollupFilter,
+) -> MonitoringResult<HashMap<String, SalesSums>> {
     let mut out: HashMap<String, SalesSums> = HashMap::new();
     if filter.dim != Dim::All && filter.values.is_empty() {
         return Ok(out);
@@ -92,7 +99,11 @@ pub async fn by_member<C: ConnectionTrait>(db: &C, tenant: &str, filter: &Rollup
 }
 
 /// The members' sums per local day.
-pub async fn by_day<C: ConnectionTrait>(db: &C, tenant: &str, filter: &RollupFilter) -> MonitoringResult<BTreeMap<i32, SalesSums>> {
+pub async fn by_day<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    filter: &RollupFilter,
+) -> MonitoringResult<BTreeMap<i32, SalesSums>> {
     let mut out: BTreeMap<i32, SalesSums> = BTreeMap::new();
     if filter.dim != Dim::All && filter.values.is_empty() {
         return Ok(out);

@@ -3,7 +3,10 @@
 use chrono::{DateTime, Utc};
 use lacak_runtime::names::new_id;
 use lacak_runtime::page::PageRequest;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    Set,
+};
 
 use super::entities::lead;
 use super::is_duplicate;
@@ -17,7 +20,12 @@ pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Monitori
         .ok_or_else(|| MonitoringError::not_found("lead", format!("leads/{id}")))
 }
 
-pub async fn insert<C: ConnectionTrait>(db: &C, tenant: &str, input: &LeadInput, now: DateTime<Utc>) -> MonitoringResult<lead::Model> {
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    input: &LeadInput,
+    now: DateTime<Utc>,
+) -> MonitoringResult<lead::Model> {
     let id = input.id.clone().unwrap_or_else(new_id);
     let create_time = input.create_time.unwrap_or(now);
     let model = lead::Model {
@@ -89,7 +97,12 @@ pub async fn update<C: ConnectionTrait>(
 }
 
 /// Ingestion: the lead with the event's external id (or name) takes the event's values, or is recorded.
-pub async fn upsert<C: ConnectionTrait>(db: &C, tenant: &str, input: &LeadInput, now: DateTime<Utc>) -> MonitoringResult<lead::Model> {
+pub async fn upsert<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    input: &LeadInput,
+    now: DateTime<Utc>,
+) -> MonitoringResult<lead::Model> {
     let existing = match (&input.external_id, &input.id) {
         (Some(external), _) => {
             lead::Entity::find()
@@ -98,12 +111,18 @@ pub async fn upsert<C: ConnectionTrait>(db: &C, tenant: &str, input: &LeadInput,
                 .one(db)
                 .await?
         }
-        (None, Some(id)) => lead::Entity::find_by_id((tenant.to_owned(), id.clone())).one(db).await?,
+        (None, Some(id)) => {
+            lead::Entity::find_by_id((tenant.to_owned(), id.clone()))
+                .one(db)
+                .await?
+        }
         (None, None) => None,
     };
     match existing {
         Some(current) => {
-            let paths: Vec<String> = ["owner", "customer", "source", "status", "deal"].map(str::to_owned).into();
+            let paths: Vec<String> = ["owner", "customer", "source", "status", "deal"]
+                .map(str::to_owned)
+                .into();
             update(db, current, input, &paths, now).await
         }
         None => insert(db, tenant, input, now).await,
@@ -116,7 +135,12 @@ pub struct LeadFilter {
     pub status: Option<&'static str>,
 }
 
-pub async fn list<C: ConnectionTrait>(db: &C, tenant: &str, filter: &LeadFilter, page: &PageRequest) -> MonitoringResult<Vec<lead::Model>> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    filter: &LeadFilter,
+    page: &PageRequest,
+) -> MonitoringResult<Vec<lead::Model>> {
     let mut query = lead::Entity::find().filter(lead::Column::Tenant.eq(tenant));
     if let Some(owners) = &filter.owners {
         query = query.filter(lead::Column::Owner.is_in(owners.iter().cloned()));
@@ -127,7 +151,11 @@ pub async fn list<C: ConnectionTrait>(db: &C, tenant: &str, filter: &LeadFilter,
     if let Some(after) = &page.after {
         query = query.filter(lead::Column::Id.gt(after.as_str()));
     }
-    Ok(query.order_by_asc(lead::Column::Id).limit(page.fetch_limit()).all(db).await?)
+    Ok(query
+        .order_by_asc(lead::Column::Id)
+        .limit(page.fetch_limit())
+        .all(db)
+        .await?)
 }
 
 /// Leads of `owners` created in `[start, end)`: a period's lead cohort.

@@ -56,7 +56,11 @@ pub fn lines_from_json(text: &str) -> Vec<StoredLine> {
 }
 
 /// The ids among `ids` already applied for the tenant: lets a retried batch skip inventory.
-pub async fn applied_events<C: ConnectionTrait>(db: &C, tenant: &str, ids: &[String]) -> MonitoringResult<HashSet<String>> {
+pub async fn applied_events<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    ids: &[String],
+) -> MonitoringResult<HashSet<String>> {
     let mut applied = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
         let query = Query::select()
@@ -84,9 +88,11 @@ pub async fn claim_events<C: ConnectionTrait>(
     let mut claimed = HashSet::new();
     for chunk in ids.chunks(CHUNK) {
         let mut insert = Query::insert();
-        insert
-            .into_table(Alias::new("applied_events"))
-            .columns([Alias::new("tenant"), Alias::new("external_id"), Alias::new("apply_time")]);
+        insert.into_table(Alias::new("applied_events")).columns([
+            Alias::new("tenant"),
+            Alias::new("external_id"),
+            Alias::new("apply_time"),
+        ]);
         for id in chunk {
             insert.values_panic([tenant.into(), id.as_str().into(), now.into()]);
         }
@@ -216,7 +222,11 @@ pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Monitori
         .ok_or_else(|| MonitoringError::not_found("sale", format!("sales/{id}")))
 }
 
-pub async fn find_external<C: ConnectionTrait>(db: &C, tenant: &str, external_id: &str) -> MonitoringResult<Option<sale::Model>> {
+pub async fn find_external<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    external_id: &str,
+) -> MonitoringResult<Option<sale::Model>> {
     Ok(sale::Entity::find()
         .filter(sale::Column::Tenant.eq(tenant))
         .filter(sale::Column::ExternalId.eq(external_id))
@@ -234,7 +244,12 @@ pub struct SaleFilter {
 }
 
 /// Sales oldest booked first; the page key is "book time|id".
-pub async fn list<C: ConnectionTrait>(db: &C, tenant: &str, filter: &SaleFilter, page: &PageRequest) -> MonitoringResult<Vec<sale::Model>> {
+pub async fn list<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    filter: &SaleFilter,
+    page: &PageRequest,
+) -> MonitoringResult<Vec<sale::Model>> {
     let mut query = sale::Entity::find().filter(sale::Column::Tenant.eq(tenant));
     if let Some(members) = &filter.members {
         let mut any = sea_orm::Condition::any();

@@ -1,0 +1,112 @@
+//! A sale arriving while inventory cannot answer is taken, marked awaiting cost, and costed once
+//! inventory answers: no sale lost, none left uncosted silently.
+
+use std::time::Duration;
+
+use lacak_domain::Role;
+use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
+use lacak_proto::monitoring as pb;
+use lacak_testkit::Bearer;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn sales_wait_for_their_cost_and_are_costed_when_inventory_answers() {
+    // Inventory is bound but not yet serving: monitoring's calls to it time out.
+    let inventory = prepare_inventory().await;
+    let suite = spawn_suite_with(InventoryAt::Elsewhere(inventory.addr())).await;
+    org(&suite).await;
+    let acknowledged = ingest(
+        &suite,
+        vec![sale_event(
+            "s1",
+            sale("s1", "ana", "LAP-1", "2", "1000", "2026-02-01T00:00:00Z"),
+        )],
+    )
+    .await;
+    assert_eq!((acknowledged.applied, acknowledged.awaiting_cost), (1, 1));
+    let waiting = suite
+        .admin()
+        .list_sales(pb::ListSalesRequest {
+            awaiting_cost_only: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .sales;
+    assert_eq!(waiting.len(), 1);
+    assert!(waiting[0].lines[0].awaiting_cost);
+    let before = kpis(&suite, "members/ana", "FY2026-Q1").await;
+    assert_eq!(amount(&before.revenue), dec("2000"), "the sale counts at once");
+    assert!(
+        before.gross_margin_percent.is_none(),
+        "no margin is claimed for uncosted revenue"
+    );
+
+    // Inventory comes up, learns the product's cost, and the sale is costed in the background.
+    let token = inventory.issuer().issue(
+        &lacak_domain::Principal {
+            tenant: TENANT.into(),
+            subject: "admin".into(),
+            role: Role::Admin,
+            teams: vec![],
+        },
+        Duration::from_secs(60),
+        None,
+    );
+    let inventory = inventory.serve().await;
+    let mut client = InventoryServiceClient::with_interceptor(inventory.channel.clone(), Bearer::new(&token.unwrap()));
+    client
+        .create_product(lacak_proto::inventory::CreateProductRequest {
+            product: Some(lacak_proto::inventory::Product {
+                display_name: "Laptop".into(),
+                kind: lacak_proto::inventory::ProductKind::Product as i32,
+                unit_of_measure: "unit".into(),
+                ..Default::default()
+            }),
+            sku: "LAP-1".into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    client
+        .create_cost_breakdown(lacak_proto::inventory::CreateCostBreakdownRequest {
+            parent: "products/LAP-1".into(),
+            cost_breakdown: Some(lacak_proto::inventory::CostBreakdown {
+                sourcing: idr("750"),
+                effective_time: ts("2026-01-01T00:00:00Z"),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+
+    let mut costed = None;
+    for _ in 0..60 {
+        let sale = suite
+            .admin()
+            .list_sales(pb::ListSalesRequest::default())
+            .await
+            .unwrap()
+            .into_inner()
+            .sales
+            .remove(0);
+        if !sale.lines[0].awaiting_cost {
+            costed = Some(sale);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let costed = costed.expect("the awaiting sale is costed once inventory answers");
+    assert_eq!(amount(&costed.lines[0].unit_cost), dec("750"));
+    let after = kpis(&suite, "members/ana", "FY2026-Q1").await;
+    assert_eq!(
+        amount(&after.revenue),
+        dec("2000"),
+        "costing does not count the sale again"
+    );
+    assert_eq!(amount(&after.gross_margin), dec("500"));
+    assert_eq!(value(&after.gross_margin_percent), dec("25"));
+}

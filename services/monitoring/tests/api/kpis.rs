@@ -1,0 +1,181 @@
+//! KPIs on hand-computed data: split credit, sub-teams, empty periods, attainment, currencies.
+
+use lacak_proto::common::measure;
+use lacak_proto::goals as gpb;
+use lacak_proto::monitoring as pb;
+use tonic::Code;
+
+use crate::helpers::*;
+
+async fn split_story(suite: &Suite) {
+    org(suite).await;
+    product(suite, "LAP-1", "600").await;
+    let mut shared = sale("s-split", "ana", "LAP-1", "1", "1000", "2026-02-10T00:00:00Z");
+    shared.credit = split(&[("ana", "60"), ("budi", "40")]);
+    ingest(
+        suite,
+        vec![
+            sale_event("s-split", shared),
+            sale_event(
+                "s-budi",
+                sale("s-budi", "budi", "LAP-1", "2", "500", "2026-02-11T00:00:00Z"),
+            ),
+            sale_event(
+                "s-citra",
+                sale("s-citra", "citra", "LAP-1", "1", "2000", "2026-03-01T00:00:00Z"),
+            ),
+            // Next quarter: outside FY2026-Q1.
+            sale_event(
+                "s-later",
+                sale("s-later", "ana", "LAP-1", "1", "999", "2026-04-01T00:00:00Z"),
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn split_credit_counts_each_members_share_and_a_team_once() {
+    let suite = spawn_suite().await;
+    split_story(&suite).await;
+    let ana = kpis(&suite, "members/ana", "FY2026-Q1").await;
+    let budi = kpis(&suite, "members/budi", "FY2026-Q1").await;
+    assert_eq!(amount(&ana.revenue), dec("600"));
+    assert_eq!(amount(&budi.revenue), dec("1400"), "400 of the split plus 2 × 500");
+    assert_eq!(value(&ana.units_sold), dec("0.6"));
+    // emea holds ana and, through its sub-team uk, budi: the split sale counts once.
+    let emea = kpis(&suite, "teams/emea", "FY2026-Q1").await;
+    assert_eq!(amount(&emea.revenue), dec("2000"));
+    let sales = kpis(&suite, "teams/sales", "FY2026-Q1").await;
+    assert_eq!(amount(&sales.revenue), dec("4000"));
+    assert_eq!(value(&sales.units_sold), dec("4"));
+    // Cost 600 a unit: margin 4000 − 2400.
+    assert_eq!(amount(&sales.gross_margin), dec("1600"));
+    assert_eq!(value(&sales.gross_margin_percent), dec("40"));
+}
+
+#[tokio::test]
+async fn a_period_without_sales_shows_zero_actual_and_the_full_variance() {
+    let suite = spawn_suite().await;
+    split_story(&suite).await;
+    revenue_quota(&suite, "members/ana", "FY2026-Q3", "5000").await;
+    let kpis = kpis(&suite, "members/ana", "FY2026-Q3").await;
+    assert_eq!(amount(&kpis.revenue), dec("0"));
+    let attainment = &kpis.attainments[0];
+    let money = |m: &Option<lacak_proto::common::Measure>| match m.as_ref().and_then(|m| m.kind.clone()) {
+        Some(measure::Kind::Money(money)) => amount(&Some(money)),
+        other => panic!("expected money, got {other:?}"),
+    };
+    assert_eq!(money(&attainment.actual), dec("0"));
+    assert_eq!(money(&attainment.variance), dec("-5000"));
+    assert_eq!(value(&attainment.attainment_percent), dec("0"));
+    assert!(kpis.win_rate_percent.is_none(), "no closed deals: undefined, not zero");
+}
+
+#[tokio::test]
+async fn attainment_compares_with_goals_targets_and_never_mixes_currencies() {
+    let suite = spawn_suite().await;
+    split_story(&suite).await;
+    revenue_quota(&suite, "teams/emea", "FY2026-Q1", "4000").await;
+    quota(
+        &suite,
+        "teams/emea",
+        "FY2026-Q1",
+        gpb::Metric::Revenue,
+        measure::Kind::Money(money("USD", "100")),
+    )
+    .await;
+    quota(
+        &suite,
+        "teams/emea",
+        "FY2026-Q1",
+        gpb::Metric::UnitsSold,
+        measure::Kind::Quantity(num("6").unwrap()),
+    )
+    .await;
+    let kpis = kpis(&suite, "teams/emea", "FY2026-Q1").await;
+    let mut seen: Vec<(i32, String, rust_decimal::Decimal)> = kpis
+        .attainments
+        .iter()
+        .map(|a| {
+            let (currency, actual) = match a.actual.as_ref().and_then(|m| m.kind.clone()) {
+                Some(measure::Kind::Money(m)) => (m.currency_code.clone(), amount(&Some(m))),
+                Some(measure::Kind::Quantity(q)) => (String::new(), value(&Some(q))),
+                None => panic!("an actual"),
+            };
+            assert!(a.projection.is_some(), "a finished period projects its actual");
+            (a.metric, currency, actual)
+        })
+        .collect();
+    seen.sort();
+    assert_eq!(
+        seen,
+        [
+            (gpb::Metric::Revenue as i32, "IDR".to_string(), dec("2000")),
+            (gpb::Metric::Revenue as i32, "USD".to_string(), dec("0")),
+            (gpb::Metric::UnitsSold as i32, String::new(), dec("3")),
+        ]
+    );
+    let idr = kpis
+        .attainments
+        .iter()
+        .find(|a| a.attainment_percent.is_some() && value(&a.attainment_percent) == dec("50"));
+    assert!(idr.is_some(), "2000 of 4000 is 50%");
+}
+
+#[tokio::test]
+async fn open_pipeline_is_weighted_and_covers_the_remaining_quota() {
+    let suite = spawn_suite().await;
+    split_story(&suite).await;
+    revenue_quota(&suite, "members/citra", "FY2026-Q1", "10000").await;
+    let mut commit = match deal_event("d-commit", "citra", "4000", "negotiate", "2026-01-10T00:00:00Z").event {
+        Some(pb::ingest_event::Event::Deal(d)) => d,
+        _ => unreachable!(),
+    };
+    commit.forecast_category = pb::ForecastCategory::Commit as i32;
+    ingest(
+        &suite,
+        vec![
+            event("d-commit", pb::ingest_event::Event::Deal(commit)),
+            deal_event("d-early", "citra", "4000", "qualify", "2026-01-11T00:00:00Z"),
+        ],
+    )
+    .await;
+    let kpis = kpis(&suite, "members/citra", "FY2026-Q1").await;
+    assert_eq!(amount(&kpis.open_pipeline), dec("8000"));
+    // 90% of 4000 + 10% of 4000.
+    assert_eq!(amount(&kpis.weighted_pipeline), dec("4000"));
+    // 8000 open against 10000 − 2000 still to sell.
+    assert_eq!(value(&kpis.pipeline_coverage), dec("1"));
+}
+
+#[tokio::test]
+async fn questions_are_checked_field_by_field() {
+    let suite = spawn_suite().await;
+    let status = suite
+        .admin()
+        .get_kpis(pb::GetKpisRequest {
+            owner: "ana".into(),
+            period: "2026-Q1".into(),
+            scope: Some(lacak_proto::common::Scope {
+                region: "emea".into(),
+                segment: "smb".into(),
+                ..Default::default()
+            }),
+            currency_code: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["owner", "period", "currency_code", "scope"]);
+    let unknown = suite
+        .admin()
+        .get_kpis(pb::GetKpisRequest {
+            owner: "teams/nowhere".into(),
+            period: "FY2026".into(),
+            scope: None,
+            currency_code: "IDR".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+}

@@ -1,0 +1,13 @@
+//! The monitoring service seen from outside: real gRPC against goals, inventory and monitoring
+//! mounted on one server, each with its own fresh database (SQLite, or PostgreSQL when
+//! `LACAK_TEST_POSTGRES_URL` is set).
+
+mod helpers;
+
+mod access;
+mod costing;
+mod ingestion;
+mod kpis;
+mod records;
+mod report;
+mod watch;

@@ -1,0 +1,60 @@
+//! WatchKpis pushes the KPIs now, then again after every ingestion that changes them.
+
+use std::time::{Duration, Instant};
+
+use futures::StreamExt;
+use lacak_proto::monitoring as pb;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_watch_sees_an_ingestion_that_changes_its_numbers() {
+    let suite = spawn_suite().await;
+    org(&suite).await;
+    product(&suite, "LAP-1", "1").await;
+    let mut stream = suite
+        .admin()
+        .watch_kpis(pb::WatchKpisRequest {
+            owner: "teams/emea".into(),
+            period: "FY2026-Q1".into(),
+            scope: None,
+            currency_code: "IDR".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = stream.next().await.unwrap().unwrap().kpis.unwrap();
+    assert_eq!(amount(&first.revenue), dec("0"));
+
+    // A sale of someone outside the team changes nothing the watch shows.
+    ingest(
+        &suite,
+        vec![sale_event(
+            "c",
+            sale("c", "citra", "LAP-1", "1", "300", "2026-02-01T00:00:00Z"),
+        )],
+    )
+    .await;
+    let sent = Instant::now();
+    ingest(
+        &suite,
+        vec![sale_event(
+            "b",
+            sale("b", "budi", "LAP-1", "1", "200", "2026-02-01T00:00:00Z"),
+        )],
+    )
+    .await;
+    let next = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("an update")
+        .unwrap()
+        .unwrap()
+        .kpis
+        .unwrap();
+    assert_eq!(
+        amount(&next.revenue),
+        dec("200"),
+        "the first update is the team's own sale"
+    );
+    eprintln!("watch update after {:?}", sent.elapsed());
+}
