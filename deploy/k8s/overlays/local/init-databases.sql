@@ -2,3 +2,4 @@
 -- Adding a service later on an existing volume: kubectl -n lacak exec postgres-0 -- createdb -U lacak <name>
 CREATE DATABASE goals;
 CREATE DATABASE inventory;
+CREATE DATABASE lacak_monitoring;
