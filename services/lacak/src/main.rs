@@ -1,6 +1,11 @@
 //! `lacak`: runs the whole suite in one process (`up`), one service (`serve`), migrations
 //! (`migrate`), and prints tokens for its signing key (`token`).
 
+mod bench;
+mod client;
+mod demo;
+mod report;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -36,6 +41,12 @@ enum Command {
     Migrate(MigrateArgs),
     /// Print a bearer token signed with the data directory's key.
     Token(TokenArgs),
+    /// Print a team's sales tracking report; optionally write it as CSV or an Excel dashboard.
+    Report(report::ReportArgs),
+    /// Fill a running suite with a realistic multi-year sales history, through its public APIs.
+    Demo(demo::DemoArgs),
+    /// Measure ingestion throughput and KPI read latency on SQLite and PostgreSQL.
+    Bench(bench::BenchArgs),
 }
 
 /// The services this binary can run.
@@ -118,7 +129,7 @@ impl Peers {
 
 type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DbSetupError>> + Send>>;
 
-#[derive(clap::Args)]
+#[derive(clap::Args, Clone)]
 struct DataArgs {
     /// Where SQLite databases and the generated signing key live.
     #[arg(long, env = "LACAK_DATA_DIR", default_value = "./lacak-data")]
@@ -135,6 +146,7 @@ struct UpArgs {
     /// The inventory database (default: SQLite at <data-dir>/inventory.db).
     #[arg(long, env = "LACAK_INVENTORY_DATABASE_URL")]
     inventory_database_url: Option<String>,
+    /// The monitoring database (default: SQLite at <data-dir>/monitoring.db).
     #[arg(long, env = "LACAK_MONITORING_DATABASE_URL")]
     monitoring_database_url: Option<String>,
     #[command(flatten)]
@@ -217,6 +229,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Serve(args) => serve(args).await,
         Command::Migrate(args) => migrate(args).await,
         Command::Token(args) => token(args),
+        Command::Report(args) => report::run(args).await,
+        Command::Demo(args) => demo::run(args).await,
+        Command::Bench(args) => bench::run(args).await,
     }
 }
 
