@@ -4,11 +4,16 @@
 // Goals: a team and two members, a quarterly revenue quota split evenly over its months, a raise
 // with a reason and its recorded history, the team rollup. Inventory: a product whose cost changes
 // mid-year, a list price, and the profitability of a sale valued at the cost in force that day.
+// Monitoring: a customer and three October sales ingested in one batch, the team's tracking report
+// (attainment against the members' quotas), a refused batch whose field violation names the event
+// by index, and the same report read over gRPC-Web — a plain HTTP/1.1 fetch with hand-made frames,
+// as a browser sends it — on the same port.
 // Errors: an invalid request, whose google.rpc.Status trailer is decoded to BadRequest and ErrorInfo.
 //
-// Its ids (team "apac", members "citra"/"dewi", SKU "NODE-ROUTER-1", request ids "node-…") differ
-// from the Python sessions', so both can run against the same server and tenant. Every create carries
-// a request_id: running it twice changes nothing and passes twice.
+// Its ids (team "apac", members "citra"/"dewi", SKU "NODE-ROUTER-1", request and external ids
+// "node-…") differ from the Python sessions', so both can run against the same server and tenant.
+// Every create carries a request_id and every event a fixed external id: running it twice changes
+// nothing and passes twice.
 //
 //     node tests/polyglot/node/scenario.mjs --target 127.0.0.1:50051 --token "$(lacak token ...)"
 
@@ -30,12 +35,28 @@ const RPC_ROOT = path.resolve(HERE, 'rpc');
 
 function loadServices() {
   const definition = protoLoader.loadSync(
-    ['lacak/goals/v1/goals_service.proto', 'lacak/inventory/v1/inventory_service.proto'],
+    [
+      'lacak/goals/v1/goals_service.proto',
+      'lacak/inventory/v1/inventory_service.proto',
+      'lacak/monitoring/v1/monitoring_service.proto',
+    ],
     // google/protobuf/*.proto (timestamp, field_mask) resolve from the copies protobufjs bundles.
     { includeDirs: [PROTO_ROOT], keepCase: true, longs: String, enums: String, defaults: true, oneofs: true },
   );
   const lacak = grpc.loadPackageDefinition(definition).lacak;
-  return { GoalsService: lacak.goals.v1.GoalsService, InventoryService: lacak.inventory.v1.InventoryService };
+  return {
+    GoalsService: lacak.goals.v1.GoalsService,
+    InventoryService: lacak.inventory.v1.InventoryService,
+    MonitoringService: lacak.monitoring.v1.MonitoringService,
+  };
+}
+
+// The monitoring messages as protobufjs types, for the gRPC-Web call that encodes and decodes by hand.
+// Imports resolve against proto/, except google/protobuf/*, which protobufjs bundles.
+function loadMonitoringTypes() {
+  const root = new protobuf.Root();
+  root.resolvePath = (_origin, target) => (path.isAbsolute(target) ? target : path.join(PROTO_ROOT, target));
+  return root.loadSync('lacak/monitoring/v1/monitoring_service.proto', { keepCase: true });
 }
 
 // google.rpc.Status, BadRequest and ErrorInfo, from the minimal copies in ./rpc; their import of
@@ -304,6 +325,159 @@ async function inventorySession(inventory) {
   assert.equal(amount(august.unit_cost), 260);
 }
 
+// ---------------------------------------------------------------------------------------------
+// gRPC-Web, as a browser sends it: an HTTP/1.1 POST whose body is length-prefixed frames
+
+/** One message in a gRPC-Web frame: a flags byte (0 = data), a big-endian length, the bytes. */
+function grpcWebFrame(message) {
+  const frame = Buffer.alloc(5 + message.length);
+  frame.writeUInt8(0, 0);
+  frame.writeUInt32BE(message.length, 1);
+  Buffer.from(message).copy(frame, 5);
+  return frame;
+}
+
+/** Splits a gRPC-Web response body into its data messages and its trailers (flag 0x80). */
+function grpcWebParse(body) {
+  const messages = [];
+  const trailers = {};
+  for (let at = 0; at + 5 <= body.length; ) {
+    const flags = body.readUInt8(at);
+    const length = body.readUInt32BE(at + 1);
+    const payload = body.subarray(at + 5, at + 5 + length);
+    assert.equal(payload.length, length, 'a truncated gRPC-Web frame');
+    if (flags & 0x80) {
+      for (const line of payload.toString('latin1').split('\r\n').filter(Boolean)) {
+        const colon = line.indexOf(':');
+        trailers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+      }
+    } else {
+      messages.push(payload);
+    }
+    at += 5 + length;
+  }
+  return { messages, trailers };
+}
+
+/** A unary call over gRPC-Web with fetch; answers the decoded response and the call's status. */
+async function grpcWebUnary(target, token, method, requestType, responseType, request) {
+  const response = await fetch(`http://${target}/${method}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/grpc-web+proto',
+      accept: 'application/grpc-web+proto',
+      'x-grpc-web': '1',
+      'x-user-agent': 'lacak-node-scenario',
+      authorization: `Bearer ${token}`,
+    },
+    body: grpcWebFrame(requestType.encode(requestType.fromObject(request)).finish()),
+  });
+  assert.equal(response.status, 200, `gRPC-Web answered HTTP ${response.status}`);
+  const { messages, trailers } = grpcWebParse(Buffer.from(await response.arrayBuffer()));
+  // A call that fails before any message may carry its status in the headers instead (trailers-only).
+  const status = Number(trailers['grpc-status'] ?? response.headers.get('grpc-status'));
+  // grpc-message is percent-encoded on the wire.
+  const message = decodeURIComponent(trailers['grpc-message'] ?? response.headers.get('grpc-message') ?? '');
+  const decoded = messages.map((m) =>
+    responseType.toObject(responseType.decode(m), { longs: String, enums: String, defaults: true }),
+  );
+  return { contentType: response.headers.get('content-type'), status, message, messages: decoded, trailers };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Monitoring: a few sales of the team, its tracking report, a refused batch, and gRPC-Web
+
+async function monitoringSession(monitoring, rpcTypes, { target, token, types }) {
+  const sale = (id, owner, day, quantity, price) => ({
+    external_id: `node-ev-${id}`,
+    sale: {
+      external_id: id,
+      owner,
+      customer: 'customers/node-kopi-nusantara',
+      book_time: at(`2026-10-${day}T03:00:00Z`),
+      lines: [{ sku: 'NODE-ROUTER-1', quantity: { value: String(quantity) }, unit_price: usd(price) }],
+    },
+  });
+  const events = [
+    {
+      external_id: 'node-ev-customer',
+      customer: { name: 'customers/node-kopi-nusantara', display_name: 'Kopi Nusantara', segment: 'smb', region: 'apac' },
+    },
+    sale('node-sale-1', 'members/citra', '05', 50, 400),
+    sale('node-sale-2', 'members/citra', '20', 30, 500),
+    sale('node-sale-3', 'members/dewi', '12', 25, 400),
+  ];
+  const ingested = await monitoring('IngestEvents', { events });
+  console.log(`ingest  ${events.length} events: ${ingested.applied} applied, ${ingested.duplicates} duplicates`);
+  assert.equal(ingested.applied + ingested.duplicates, events.length);
+  assert.equal(ingested.awaiting_cost, 0, 'the router has a cost in force in October');
+
+  // Attainment against the members' quotas from goalsSession: 35,000 of 70,000 and 10,000 of 50,000.
+  const question = { team: 'teams/apac', period: 'FY2026-Q4', currency_code: 'USD' };
+  const { report } = await monitoring('GetTrackingReport', question);
+  for (const m of report.members) {
+    console.log(`report  #${m.rank} ${m.display_name}  ${show(m.actual)} of ${show(m.target)} = ${m.attainment_percent?.value}%`);
+  }
+  assert.deepEqual(
+    report.members.map((m) => [m.member, amount(m.actual), Number(m.attainment_percent?.value)]),
+    [['members/citra', 35_000, 50], ['members/dewi', 10_000, 20]],
+  );
+
+  // One bad event refuses the batch; the field violations name it by index.
+  let rejected;
+  try {
+    await monitoring('IngestEvents', {
+      events: [events[0], { ...sale('node-sale-bad', 'members/dewi', '13', -1, 400), external_id: 'node-ev-bad' }],
+    });
+  } catch (error) {
+    rejected = error;
+  }
+  assert.ok(rejected, 'a sale with a negative quantity was accepted');
+  const status = richStatus(rejected, rpcTypes);
+  assert.ok(status, 'no grpc-status-details-bin trailer');
+  const violations = status.details
+    .filter((d) => d.typeName === 'google.rpc.BadRequest')
+    .flatMap((d) => d.message.field_violations);
+  console.log(`bad batch answered ${codeName(rejected.code)}: ` + violations.map((v) => `${v.field}: ${v.description}`).join('; '));
+  assert.equal(rejected.code, grpc.status.INVALID_ARGUMENT);
+  assert.deepEqual(violations.map((v) => v.field), ['events[1].sale.lines[0].quantity']);
+  assert.equal(status.details.find((d) => d.typeName === 'google.rpc.ErrorInfo')?.message.domain, 'monitoring.lacak.dev');
+
+  // The same report read the way a browser would, over gRPC-Web on the same port.
+  const web = await grpcWebUnary(
+    target,
+    token,
+    'lacak.monitoring.v1.MonitoringService/GetTrackingReport',
+    types.lookupType('lacak.monitoring.v1.GetTrackingReportRequest'),
+    types.lookupType('lacak.monitoring.v1.GetTrackingReportResponse'),
+    question,
+  );
+  console.log(
+    `grpc-web ${web.contentType}: grpc-status ${web.status}, ${web.messages.length} message(s), ` +
+      `attainment ${web.messages[0]?.report.members.map((m) => `${m.display_name} ${m.attainment_percent?.value}%`).join(', ')}`,
+  );
+  assert.ok(web.contentType?.startsWith('application/grpc-web'), web.contentType);
+  assert.equal(web.status, grpc.status.OK, `gRPC-Web call failed: ${web.message}`);
+  assert.equal(web.messages.length, 1);
+  assert.deepEqual(
+    web.messages[0].report.members.map((m) => m.attainment_percent?.value),
+    report.members.map((m) => m.attainment_percent?.value),
+    'gRPC-Web and gRPC answer the same report',
+  );
+
+  // Over gRPC-Web, a refused call answers HTTP 200 with its status in a trailer or in the headers.
+  const denied = await grpcWebUnary(
+    target,
+    'not-a-token',
+    'lacak.monitoring.v1.MonitoringService/GetTrackingReport',
+    types.lookupType('lacak.monitoring.v1.GetTrackingReportRequest'),
+    types.lookupType('lacak.monitoring.v1.GetTrackingReportResponse'),
+    question,
+  );
+  console.log(`grpc-web without a valid token: grpc-status ${codeName(denied.status)} (${denied.message})`);
+  assert.equal(denied.status, grpc.status.UNAUTHENTICATED);
+}
+
 async function main() {
   const { values } = parseArgs({
     options: { target: { type: 'string' }, token: { type: 'string' } },
@@ -316,27 +490,33 @@ async function main() {
     process.exit(2);
   }
 
-  const { GoalsService, InventoryService } = loadServices();
+  const { GoalsService, InventoryService, MonitoringService } = loadServices();
   const rpcTypes = loadRpcTypes();
+  const types = loadMonitoringTypes();
   // Reconnect quickly while the server starts, instead of grpc-js's default backoff of up to 2 minutes.
   const options = { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1000 };
   const credentials = grpc.credentials.createInsecure();
   const goalsClient = new GoalsService(target, credentials, options);
   const inventoryClient = new InventoryService(target, credentials, options);
+  const monitoringClient = new MonitoringService(target, credentials, options);
   const goals = caller(goalsClient, token);
   const inventory = caller(inventoryClient, token);
+  const monitoring = caller(monitoringClient, token);
 
   try {
     console.log(`node scenario against ${target}`);
     await waitUntilReady([
       () => goals('GetFiscalCalendar', {}, { timeoutMs: 5_000 }),
       () => inventory('GetInventorySettings', {}, { timeoutMs: 5_000 }),
+      () => monitoring('ListCustomers', { page_size: 1 }, { timeoutMs: 5_000 }),
     ]);
     await goalsSession(goals, rpcTypes);
     await inventorySession(inventory);
+    await monitoringSession(monitoring, rpcTypes, { target, token, types });
   } finally {
     goalsClient.close();
     inventoryClient.close();
+    monitoringClient.close();
   }
   console.log('node scenario: 1 passed, 0 failed');
 }
