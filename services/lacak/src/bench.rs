@@ -80,7 +80,10 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
         }
         None => Some(tempfile::tempdir()?),
     };
-    let root = args.dir.clone().unwrap_or_else(|| dir.as_ref().map(|d| d.path().to_path_buf()).unwrap_or_default());
+    let root = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| dir.as_ref().map(|d| d.path().to_path_buf()).unwrap_or_default());
     let mut backends: Vec<(&'static str, Backend)> = Vec::new();
     if !args.no_sqlite {
         backends.push(("SQLite", Backend::Sqlite(root.clone())));
@@ -88,7 +91,12 @@ pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(url) = &args.postgres {
         backends.push(("PostgreSQL", Backend::Postgres(url.clone())));
     }
-    println!("machine: {} cores; {} lines per sale; {} streams", std::thread::available_parallelism()?.get(), args.lines, args.streams);
+    println!(
+        "machine: {} cores; {} lines per sale; {} streams",
+        std::thread::available_parallelism()?.get(),
+        args.lines,
+        args.streams
+    );
     let mut rows = Vec::new();
     let mut raw_rates = Vec::new();
     for (name, backend) in backends {
@@ -116,7 +124,14 @@ async fn measure(
 ) -> anyhow::Result<()> {
     let mut clients = suite.clients.clone();
     setup(&mut clients).await?;
-    let raw = ingest(&clients, 0, 200_000.min(args.sizes.last().copied().unwrap_or(0)).max(20_000), args, true).await?;
+    let raw = ingest(
+        &clients,
+        0,
+        200_000.min(args.sizes.last().copied().unwrap_or(0)).max(20_000),
+        args,
+        true,
+    )
+    .await?;
     println!("{backend}: a streaming RPC that stores nothing takes {raw:.0} lines/s");
     raw_rates.push((backend, raw));
     let mut stored = 0;
@@ -212,9 +227,17 @@ async fn setup(clients: &mut Clients) -> anyhow::Result<()> {
         team_id: id.clone(),
         request_id: format!("bench-team-{id}"),
     };
-    clients.goals.create_team(team("sales".into(), "")).await.map_err(status_error)?;
+    clients
+        .goals
+        .create_team(team("sales".into(), ""))
+        .await
+        .map_err(status_error)?;
     for t in 0..TEAMS {
-        clients.goals.create_team(team(format!("t{t}"), "teams/sales")).await.map_err(status_error)?;
+        clients
+            .goals
+            .create_team(team(format!("t{t}"), "teams/sales"))
+            .await
+            .map_err(status_error)?;
         for m in 0..MEMBERS_PER_TEAM {
             let id = member(t * MEMBERS_PER_TEAM + m);
             clients
@@ -273,7 +296,10 @@ async fn setup(clients: &mut Clients) -> anyhow::Result<()> {
                 cost_breakdown: Some(ipb::CostBreakdown {
                     sourcing: money(1000 + 100 * s as i64),
                     effective_time: Some(prost_types::Timestamp {
-                        seconds: Utc.with_ymd_and_hms(2023, 1, 1, 0, 0, 0).single().map_or(0, |t| t.timestamp()),
+                        seconds: Utc
+                            .with_ymd_and_hms(2023, 1, 1, 0, 0, 0)
+                            .single()
+                            .map_or(0, |t| t.timestamp()),
                         nanos: 0,
                     }),
                     ..Default::default()
@@ -286,12 +312,17 @@ async fn setup(clients: &mut Clients) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Sale `n` of the bench history: deterministic, spread over FY2024–FY2026.
-fn sale(n: u64, lines: usize, prefix: &str) -> IngestEvent {
-    let start = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().map_or(0, |t: DateTime<Utc>| t.timestamp());
-    let span = 3 * 365 * 86_400;
+/// Sale `n` of the bench history: deterministic. Each step of the history (sales `first` to
+/// `first + count`) spans FY2024–FY2026 in booking order, as a live feed arrives, so a batch of a
+/// thousand covers minutes to days depending on the step's size.
+fn sale(n: u64, first: u64, count: u64, lines: usize, prefix: &str) -> IngestEvent {
+    let start = Utc
+        .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .map_or(0, |t: DateTime<Utc>| t.timestamp());
+    let span: u64 = 3 * 365 * 86_400;
     let mixed = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    let at = start + (mixed % span) as i64;
+    let at = start + ((n - first) as u128 * span as u128 / count.max(1) as u128) as i64;
     let owner = member((mixed >> 20) as usize % (TEAMS * MEMBERS_PER_TEAM));
     let id = format!("{prefix}{n}");
     IngestEvent {
@@ -318,7 +349,13 @@ fn sale(n: u64, lines: usize, prefix: &str) -> IngestEvent {
 
 /// Sends `count` sales from `first` over the configured streams; answers sale lines per second
 /// from the first batch sent to the last acknowledgement.
-async fn ingest(clients: &Clients, first: u64, count: u64, args: &BenchArgs, validate_only: bool) -> anyhow::Result<f64> {
+async fn ingest(
+    clients: &Clients,
+    first: u64,
+    count: u64,
+    args: &BenchArgs,
+    validate_only: bool,
+) -> anyhow::Result<f64> {
     if count == 0 {
         return Ok(0.0);
     }
@@ -339,7 +376,7 @@ async fn ingest(clients: &Clients, first: u64, count: u64, args: &BenchArgs, val
                 let to = (from + BATCH as u64).min(first + count);
                 let request = pb::StreamIngestEventsRequest {
                     batch_id: format!("{prefix}{b}"),
-                    events: (from..to).map(|n| sale(n, lines, prefix)).collect(),
+                    events: (from..to).map(|n| sale(n, first, count, lines, prefix)).collect(),
                     validate_only,
                 };
                 if sender.send(request).await.is_err() {
@@ -349,7 +386,11 @@ async fn ingest(clients: &Clients, first: u64, count: u64, args: &BenchArgs, val
         });
         tasks.push(tokio::spawn(async move {
             let requests = tokio_stream::wrappers::ReceiverStream::new(receiver);
-            let mut acks = monitoring.stream_ingest_events(requests).await.map_err(status_error)?.into_inner();
+            let mut acks = monitoring
+                .stream_ingest_events(requests)
+                .await
+                .map_err(status_error)?
+                .into_inner();
             let mut acknowledged = 0u64;
             while let Some(ack) = acks.next().await {
                 let ack = ack.map_err(status_error)?;
@@ -385,11 +426,16 @@ impl Suite {
         let mut databases = Vec::new();
         for service in ["goals", "inventory", "monitoring"] {
             let url = match backend {
-                Backend::Sqlite(dir) => format!("sqlite://{}?mode=rwc", dir.join(format!("bench-{stamp}-{service}.db")).display()),
+                Backend::Sqlite(dir) => format!(
+                    "sqlite://{}?mode=rwc",
+                    dir.join(format!("bench-{stamp}-{service}.db")).display()
+                ),
                 Backend::Postgres(admin) => {
                     let name = format!("lacak_bench_{stamp}_{service}");
                     let connection = sea_orm::Database::connect(admin.as_str()).await?;
-                    connection.execute_unprepared(&format!("CREATE DATABASE {name}")).await?;
+                    connection
+                        .execute_unprepared(&format!("CREATE DATABASE {name}"))
+                        .await?;
                     connection.close().await?;
                     databases.push(name.clone());
                     lacak_testkit_free::with_database(admin, &name)
@@ -398,7 +444,8 @@ impl Suite {
             urls.push(url);
         }
         let secret: [u8; 32] = std::array::from_fn(|i| (i as u8).wrapping_mul(37).wrapping_add(11));
-        let (authenticator, issuer) = lacak_runtime::auth::hs256_keys(&secret, "lacak", "lacak", Duration::from_secs(30));
+        let (authenticator, issuer) =
+            lacak_runtime::auth::hs256_keys(&secret, "lacak", "lacak", Duration::from_secs(30));
         let server_args = lacak_runtime::config::ServerArgs {
             max_concurrent_requests: 4096,
             request_timeout: Duration::from_secs(3600),
@@ -413,7 +460,11 @@ impl Suite {
         let deps = lacak_monitoring::Dependencies::new(
             channel.clone(),
             channel,
-            lacak_runtime::client::Outgoing::new(lacak_monitoring::SERVICE_NAME, issuer.clone(), Duration::from_secs(10)),
+            lacak_runtime::client::Outgoing::new(
+                lacak_monitoring::SERVICE_NAME,
+                issuer.clone(),
+                Duration::from_secs(10),
+            ),
         );
         let monitoring = lacak_monitoring::mount(&mut host, &urls[2], deps).await;
         goals.await?;
@@ -447,7 +498,9 @@ impl Suite {
     /// aggregate would compute it without rollups (every bench sale is credited to its owner alone).
     async fn raw_team_revenue(&self) -> anyhow::Result<()> {
         let backend = self.monitoring_db.get_database_backend();
-        let members: Vec<String> = (0..TEAMS * MEMBERS_PER_TEAM).map(|i| format!("'{}'", member(i))).collect();
+        let members: Vec<String> = (0..TEAMS * MEMBERS_PER_TEAM)
+            .map(|i| format!("'{}'", member(i)))
+            .collect();
         let (start, end) = ("2025-04-01T00:00:00+00:00", "2025-07-01T00:00:00+00:00");
         let (start, end) = match backend {
             sea_orm::DbBackend::Postgres => (format!("TIMESTAMPTZ '{start}'"), format!("TIMESTAMPTZ '{end}'")),
@@ -458,7 +511,9 @@ impl Suite {
              AND owner IN ({}) AND book_time >= {start} AND book_time < {end}",
             members.join(",")
         );
-        self.monitoring_db.query_one_raw(Statement::from_string(backend, sql)).await?;
+        self.monitoring_db
+            .query_one_raw(Statement::from_string(backend, sql))
+            .await?;
         Ok(())
     }
 
@@ -470,7 +525,9 @@ impl Suite {
             && let Ok(connection) = sea_orm::Database::connect(admin.as_str()).await
         {
             for name in &self.databases {
-                let _ = connection.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+                let _ = connection
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                    .await;
             }
         }
     }
@@ -479,7 +536,9 @@ impl Suite {
 /// The admin URL with its database name replaced.
 mod lacak_testkit_free {
     pub fn with_database(admin_url: &str, name: &str) -> String {
-        let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+        let (base, query) = admin_url
+            .split_once('?')
+            .map_or((admin_url, None), |(b, q)| (b, Some(q)));
         let authority = base.find("://").map_or(0, |i| i + 3);
         let path = base[authority..].find('/').map_or(base.len(), |i| authority + i);
         match query {
@@ -496,11 +555,21 @@ fn markdown(rows: &[Row], raw: &[(&'static str, f64)]) -> String {
     for r in rows {
         out.push_str(&format!(
             "| {} | {} | {:.0} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} / {:.2} |\n",
-            r.backend, r.sales, r.lines_per_second, r.kpis.0, r.kpis.1, r.report.0, r.report.1, r.raw_sql.0, r.raw_sql.1
+            r.backend,
+            r.sales,
+            r.lines_per_second,
+            r.kpis.0,
+            r.kpis.1,
+            r.report.0,
+            r.report.1,
+            r.raw_sql.0,
+            r.raw_sql.1
         ));
     }
     for (backend, rate) in raw {
-        out.push_str(&format!("\nStreaming RPC storing nothing (`validate_only`), {backend} run: {rate:.0} sale lines/s\n"));
+        out.push_str(&format!(
+            "\nStreaming RPC storing nothing (`validate_only`), {backend} run: {rate:.0} sale lines/s\n"
+        ));
     }
     out
 }

@@ -11,7 +11,7 @@ use lacak_runtime::db::ReadyDb;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::deps::{Dependencies, service_context};
-use crate::domain::rollup::{BookedLine, Rollups, SalePlace, credit_or_owner, local_day};
+use crate::domain::rollup::{BookedLine, Rollups, SalePlace, credit_or_owner, local_day, local_month};
 use crate::error::{Monitoring, MonitoringResult};
 use crate::feed::Feed;
 use crate::ingest::apply_valuation;
@@ -113,6 +113,7 @@ async fn cost_tenant(
         let credit = credit_or_owner(&sale.owner, &store::credit_from_json(&sale.credit));
         let place = SalePlace {
             day: local_day(sale.book_time, time_zone),
+            month: local_month(sale.book_time, time_zone),
             currency: &sale.currency,
             region: &sale.region,
             segment: &sale.segment,

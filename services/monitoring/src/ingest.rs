@@ -19,7 +19,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::deps::Dependencies;
 use crate::domain::access::Org;
-use crate::domain::rollup::{BookedLine, Rollups, SalePlace, Share, credit_or_owner, local_day};
+use crate::domain::rollup::{BookedLine, Rollups, SalePlace, Share, credit_or_owner, local_day, local_month};
 use crate::domain::units::to_units;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::records::{self, ClosureInput, CustomerInput, DealInput, LeadInput, SaleInput, StageChangeInput};
@@ -70,6 +70,7 @@ pub fn check(events: &[pb::IngestEvent]) -> Result<Batch, Violations> {
         return Err(v);
     }
     let mut seen: HashMap<&str, usize> = HashMap::new();
+    let mut sales_seen: HashMap<&str, usize> = HashMap::new();
     let mut batch = Batch::default();
     for (i, event) in events.iter().enumerate() {
         let at = format!("events[{i}]");
@@ -111,7 +112,17 @@ pub fn check(events: &[pb::IngestEvent]) -> Result<Batch, Violations> {
                     closure,
                 }
             }
-            Some(E::Sale(s)) => Event::Sale(records::sale(&mut v, s, &format!("{at}.sale"))),
+            Some(E::Sale(s)) => {
+                if let Some(first) = sales_seen.insert(s.external_id.as_str(), i)
+                    && !s.external_id.is_empty()
+                {
+                    v.add(
+                        format!("{at}.sale.external_id"),
+                        format!("repeats events[{first}].sale.external_id: a sale is recorded once"),
+                    );
+                }
+                Event::Sale(records::sale(&mut v, s, &format!("{at}.sale")))
+            }
         };
         batch.events.push((id.unwrap_or_default(), checked));
     }
@@ -166,13 +177,14 @@ async fn cost_sales(
     deps: &Dependencies,
     caller: &CallContext,
     batch: &Batch,
+    // Sales already stored, by external id: a retry does not ask inventory again.
     skip: &HashSet<String>,
 ) -> MonitoringResult<Costing> {
     let mut keys = Vec::new();
     let mut asks = Vec::new();
-    for (i, (id, event)) in batch.events.iter().enumerate() {
+    for (i, (_, event)) in batch.events.iter().enumerate() {
         if let Event::Sale(sale) = event
-            && !skip.contains(id)
+            && !skip.contains(&sale.external_id)
         {
             for (j, line) in sale.lines.iter().enumerate() {
                 keys.push((i, j));
@@ -271,24 +283,40 @@ pub async fn apply(
     now: DateTime<Utc>,
 ) -> MonitoringResult<Applied> {
     let tenant = caller.principal.tenant.as_str();
-    let ids: Vec<String> = batch.events.iter().map(|(id, _)| id.clone()).collect();
-    let known = store::sales::applied_events(db, tenant, &ids).await?;
-    if known.len() == ids.len() {
+    // Records are applied once per event id (`applied_events`); a sale once per its own external
+    // id (the sales table's unique key), which a retried event carries too.
+    let record_ids: Vec<String> = batch
+        .events
+        .iter()
+        .filter(|(_, event)| !matches!(event, Event::Sale(_)))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let sale_ids: Vec<String> = batch
+        .events
+        .iter()
+        .filter_map(|(_, event)| match event {
+            Event::Sale(s) => Some(s.external_id.clone()),
+            _ => None,
+        })
+        .collect();
+    let known_records = store::sales::applied_events(db, tenant, &record_ids).await?;
+    let known_sales = store::sales::existing(db, tenant, &sale_ids).await?;
+    if known_records.len() == record_ids.len() && known_sales.len() == sale_ids.len() {
         return Ok(Applied {
-            duplicates: ids.len() as i32,
+            duplicates: batch.events.len() as i32,
             ..Applied::default()
         });
     }
     check_members(deps, caller, batch).await?;
-    let costing = cost_sales(deps, caller, batch, &known).await?;
+    let costing = cost_sales(deps, caller, batch, &known_sales).await?;
     let time_zone = deps.calendar(caller).await?.time_zone;
 
     let txn = db.begin().await?;
-    let claimed = store::sales::claim_events(&txn, tenant, &ids, now).await?;
+    let claimed = store::sales::claim_events(&txn, tenant, &record_ids, now).await?;
     let mut outcome = Applied::default();
     let mut sales: Vec<(usize, sale::Model, Vec<StoredLine>, Vec<Share>)> = Vec::new();
     for (i, (id, event)) in batch.events.iter().enumerate() {
-        if !claimed.contains(id) {
+        if !matches!(event, Event::Sale(_)) && !claimed.contains(id) {
             outcome.duplicates += 1;
             continue;
         }
@@ -332,6 +360,7 @@ pub async fn apply(
                 outcome.members.insert(deal.owner.clone());
                 store::deals::close(&txn, deal, closure, now).await?;
             }
+            Event::Sale(s) if known_sales.contains(&s.external_id) => outcome.duplicates += 1,
             Event::Sale(s) => {
                 let lines: Vec<StoredLine> = (0..s.lines.len())
                     .map(|j| costing.lines.get(&(i, j)).cloned())
@@ -414,6 +443,7 @@ pub async fn apply(
         }
         let place = SalePlace {
             day: local_day(model.book_time, time_zone),
+            month: local_month(model.book_time, time_zone),
             currency: &model.currency,
             region: &model.region,
             segment: &model.segment,

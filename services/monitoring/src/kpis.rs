@@ -19,7 +19,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::deps::Dependencies;
 use crate::domain::access::Owner;
-use crate::domain::rollup::{Dim, local_day};
+use crate::domain::rollup::{Dim, Grain, local_month};
 use crate::domain::units::from_units;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::store;
@@ -126,12 +126,18 @@ pub async fn gather(
         .bounds(&period)
         .map_err(|e| MonitoringError::invalid("period", e.to_string()))?;
     let filter = rollup_filter(deps, caller, &calendar, members, bounds, &scope, currency).await?;
-    let sales = store::kpis::by_member(db, tenant, &filter).await?;
-    let active = store::deals::active_between(db, tenant, members, bounds.0, bounds.1).await?;
-    let mut active = store::deals::attach_stages(db, active).await?;
-    let mut leads = store::leads::created_between(db, tenant, members, bounds.0, bounds.1).await?;
-    let mut open = store::deals::open(db, tenant, members).await?;
-    let mut customers = customers_won(db, tenant, members, bounds.1).await?;
+    // Independent reads, concurrent where the pool has connections for them (PostgreSQL).
+    let (sales, active, mut leads, mut open, mut customers) = tokio::try_join!(
+        store::kpis::by_member(db, tenant, &filter),
+        async {
+            let active = store::deals::active_between(db, tenant, members, bounds.0, bounds.1).await?;
+            store::deals::attach_stages(db, active).await
+        },
+        store::leads::created_between(db, tenant, members, bounds.0, bounds.1),
+        store::deals::open(db, tenant, members),
+        customers_won(db, tenant, members, bounds.1),
+    )?;
+    let mut active = active;
     if scope.narrows_customers() {
         let ids: HashSet<String> = active
             .iter()
@@ -183,13 +189,15 @@ pub async fn rollup_filter(
         Scope::Region(region) => (Dim::Region, vec![region.clone()]),
         Scope::Segment(segment) => (Dim::Segment, vec![segment.clone()]),
     };
+    // A fiscal period starts and ends at local month starts: its months are whole.
     Ok(RollupFilter {
         dim,
         values,
         currency: currency.to_owned(),
         members: members.to_vec(),
-        start_day: local_day(bounds.0, calendar.time_zone),
-        end_day: local_day(bounds.1, calendar.time_zone),
+        grain: Grain::Month,
+        start: local_month(bounds.0, calendar.time_zone),
+        end: local_month(bounds.1, calendar.time_zone),
     })
 }
 

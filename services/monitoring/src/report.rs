@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use lacak_domain::kpi::{self, SIGNIFICANCE};
 use lacak_domain::{Money, PeriodId, PeriodKind};
 use lacak_proto::goals as gpb;
@@ -14,11 +14,11 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
 use crate::domain::access::Org;
-use crate::domain::rollup::{day_date, local_day};
+use crate::domain::rollup::{Grain, day_date, day_number, local_day};
 use crate::domain::units::from_units;
 use crate::kpis::{Figures, PeriodFacts, stage_order};
 use crate::store::deals::DealRecord;
-use crate::store::kpis::SalesSums;
+use crate::store::kpis::{RollupFilter, SalesSums};
 
 fn money(currency: &str, amount: Decimal) -> Money {
     Money {
@@ -100,6 +100,30 @@ pub fn member_table(
             row
         })
         .collect())
+}
+
+/// The day rows of the period, for daily and weekly trends.
+pub fn daily(monthly: &RollupFilter, facts: &PeriodFacts) -> RollupFilter {
+    RollupFilter {
+        grain: Grain::Day,
+        start: local_day(facts.bounds.0, facts.calendar.time_zone),
+        end: local_day(facts.bounds.1, facts.calendar.time_zone),
+        ..monthly.clone()
+    }
+}
+
+/// Rollup buckets keyed by a day of theirs: month rows by their first day.
+pub fn as_days(filter: &RollupFilter, buckets: BTreeMap<i32, SalesSums>) -> BTreeMap<i32, SalesSums> {
+    match filter.grain {
+        Grain::Day => buckets,
+        Grain::Month => buckets
+            .into_iter()
+            .filter_map(|(month, sums)| {
+                let first = NaiveDate::from_ymd_opt(month.div_euclid(12), month.rem_euclid(12) as u32 + 1, 1)?;
+                Some((day_number(first), sums))
+            })
+            .collect(),
+    }
 }
 
 /// The bucket a local day falls in, with its start and label.
@@ -190,7 +214,9 @@ fn rate(successes: u64, trials: u64) -> Option<f64> {
     (trials > 0).then(|| successes as f64 / trials as f64 * 100.0)
 }
 
-/// A weak point found by a proportion test: `observed` below `baseline` beyond chance.
+/// A weak point found by a proportion test: `observed` below `baseline` beyond chance. Each
+/// success missed is worth `worth_each` (a won deal's average amount, times the team's win rate
+/// where a success is a step before the win).
 #[allow(clippy::too_many_arguments)]
 fn proportion_weak_point(
     kind: pb::WeakPointKind,
@@ -198,7 +224,7 @@ fn proportion_weak_point(
     stage: &str,
     (successes, trials): (u64, u64),
     (base_successes, base_trials): (u64, u64),
-    average_deal: Decimal,
+    worth_each: Decimal,
     currency: &str,
     describe: impl Fn(f64, f64, f64) -> String,
 ) -> Option<(Decimal, pb::WeakPoint)> {
@@ -206,7 +232,7 @@ fn proportion_weak_point(
     if test.rate_a >= test.rate_b || test.p_value >= SIGNIFICANCE {
         return None;
     }
-    let at_stake = (test.rate_b - test.rate_a) / Decimal::ONE_HUNDRED * Decimal::from(trials) * average_deal;
+    let at_stake = (test.rate_b - test.rate_a) / Decimal::ONE_HUNDRED * Decimal::from(trials) * worth_each;
     let at_stake = at_stake.round_dp(2);
     let observed = rate(successes, trials)?;
     let baseline = rate(base_successes, base_trials)?;
@@ -276,6 +302,7 @@ pub fn weak_points(
             .filter(|n| !n.is_empty())
             .unwrap_or_else(|| member.to_owned())
     };
+    let win_fraction = team.win_rate().unwrap_or_default() / Decimal::ONE_HUNDRED;
     let mut found: Vec<(Decimal, pb::WeakPoint)> = Vec::new();
     for member in members {
         let mine = facts.figures(&|m| m == member)?;
@@ -287,7 +314,7 @@ pub fn weak_points(
             "",
             (mine.cohort.converted, mine.cohort.leads),
             (others.cohort.converted, others.cohort.leads),
-            average_deal,
+            average_deal * win_fraction,
             currency,
             |o, b, p| {
                 format!(
@@ -321,7 +348,6 @@ pub fn weak_points(
         .collect();
     let current = stage_stats(&now, None);
     let baseline = stage_stats(&before, Some(&current.order));
-    let win_fraction = team.win_rate().unwrap_or_default() / Decimal::ONE_HUNDRED;
     for stage in &current.order {
         if let (Some(&(advanced, reached)), Some(&(base_advanced, base_reached))) =
             (current.reached.get(stage), baseline.reached.get(stage))
@@ -332,7 +358,7 @@ pub fn weak_points(
                 stage,
                 (advanced, reached),
                 (base_advanced, base_reached),
-                average_deal,
+                average_deal * win_fraction,
                 currency,
                 |o, b, p| format!("{o:.1}% of deals leave \"{stage}\" forward this period against {b:.1}% over the previous four (p = {p:.4})"),
             ));
@@ -362,7 +388,18 @@ pub fn weak_points(
             ));
         }
     }
-    found.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.explanation.cmp(&b.1.explanation)));
+    // By revenue at stake; equal stakes by the stronger evidence (smaller p-value), then by name.
+    let p = |w: &pb::WeakPoint| {
+        w.p_value
+            .as_ref()
+            .and_then(|d| d.value.parse::<Decimal>().ok())
+            .unwrap_or(Decimal::ONE)
+    };
+    found.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(p(&a.1).cmp(&p(&b.1)))
+            .then(a.1.explanation.cmp(&b.1.explanation))
+    });
     Ok(found.into_iter().map(|(_, w)| w).collect())
 }
 

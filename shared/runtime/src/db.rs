@@ -92,7 +92,10 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
                 .synchronous(SqliteSynchronous::Full)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
-        });
+        })
+        // Prepared statements are cached per connection. A generic plan made while a table was
+        // small (a seq scan) would stay as it grows; plan each execution with its values instead.
+        .map_sqlx_postgres_opts(|opts| opts.options([("plan_cache_mode", "force_custom_plan")]));
     Database::connect(options)
         .await
         .map_err(|source| DbSetupError::Connect {

@@ -148,7 +148,14 @@ impl ServerHost {
                 Box::pin(router.serve_with_incoming_shutdown(incoming, stopped))
             }
             None => {
-                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+                // Accepted sockets do not inherit `tcp_nodelay`: without it, a response of a few
+                // segments waits on the peer's delayed ACK (~40 ms).
+                let incoming =
+                    tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(listener), |stream| {
+                        stream.inspect(|s| {
+                            let _ = s.set_nodelay(true);
+                        })
+                    });
                 Box::pin(router.serve_with_incoming_shutdown(incoming, stopped))
             }
         };

@@ -256,11 +256,11 @@ pub async fn portfolio(
     let threshold = convert::dec(&store::settings::settings(db, tenant).await?.margin_threshold_percent);
     let products = store::catalogue::active_products(db, tenant).await?;
     let skus: Vec<String> = products.iter().map(|p| p.sku.clone()).collect();
-    let costs = group_by_sku(store::pricing::costs_of(db, tenant, skus.clone(), at).await?, |c| {
+    let costs = group_by_sku(store::pricing::costs_of(db, tenant, skus.clone(), at, at).await?, |c| {
         c.sku.clone()
     });
     let prices = group_by_sku(
-        store::pricing::prices_of(db, tenant, skus, at)
+        store::pricing::prices_of(db, tenant, skus, at, at)
             .await?
             .into_iter()
             .filter(|p| p.currency == code)

@@ -1,5 +1,6 @@
 //! Batch valuations for monitoring: the cost and list price in force at each sale line's instant,
-//! for up to 10,000 lines, with a constant number of queries per batch.
+//! for up to 10,000 lines, with a constant number of queries per batch that read only the rows in
+//! force within the batch's time window.
 
 use chrono::{DateTime, Utc};
 use lacak_proto::inventory as pb;
@@ -59,17 +60,19 @@ pub async fn batch_valuations(
     skus.sort();
     skus.dedup();
     let latest = times.iter().copied().max().unwrap_or_else(Utc::now);
+    let earliest = times.iter().copied().min().unwrap_or(latest);
     // A constant number of queries per batch, whatever its size.
     let known: std::collections::HashSet<String> = store::catalogue::products_by_sku(db, tenant, skus.clone())
         .await?
         .into_iter()
         .map(|p| p.sku)
         .collect();
-    let costs = group_by_sku(store::pricing::costs_of(db, tenant, skus.clone(), latest).await?, |c| {
-        c.sku.clone()
-    });
+    let costs = group_by_sku(
+        store::pricing::costs_of(db, tenant, skus.clone(), earliest, latest).await?,
+        |c| c.sku.clone(),
+    );
     let prices = group_by_sku(
-        store::pricing::prices_of(db, tenant, skus, latest).await?,
+        store::pricing::prices_of(db, tenant, skus, earliest, latest).await?,
         |p: &price::Model| (p.sku.clone(), p.currency.clone()),
     );
     let valuations = req

@@ -8,6 +8,8 @@ use sea_orm::{
     QuerySelect,
 };
 
+use sea_orm::sea_query::Expr;
+
 use super::entities::{cost_breakdown, price, promotion};
 use crate::error::{InventoryError, InventoryResult};
 
@@ -85,17 +87,26 @@ pub async fn cost_as_of<C: ConnectionTrait>(
         .await?)
 }
 
-/// Every cost row of the SKUs that took effect at or before `until`: one query for a whole batch.
+/// The cost rows of the SKUs that matter for instants in `[since, until]`: those taking effect in
+/// that window and, per SKU, the last one in force at `since`. One query for a whole batch, reading
+/// the window's rows rather than the SKUs' whole history.
 pub async fn costs_of<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
     skus: Vec<String>,
+    since: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> InventoryResult<Vec<cost_breakdown::Model>> {
     Ok(cost_breakdown::Entity::find()
         .filter(cost_breakdown::Column::Tenant.eq(tenant))
         .filter(cost_breakdown::Column::Sku.is_in(skus))
         .filter(cost_breakdown::Column::EffectiveTime.lte(until))
+        .filter(Expr::cust_with_values(
+            "(cost_breakdowns.effective_time > ? OR cost_breakdowns.effective_time = \
+             (SELECT MAX(c2.effective_time) FROM cost_breakdowns c2 WHERE c2.tenant = cost_breakdowns.tenant \
+             AND c2.sku = cost_breakdowns.sku AND c2.effective_time <= ?))",
+            [since, since],
+        ))
         .order_by_asc(cost_breakdown::Column::Sku)
         .order_by_asc(cost_breakdown::Column::EffectiveTime)
         .order_by_asc(cost_breakdown::Column::Id)
@@ -163,17 +174,25 @@ pub async fn price_as_of<C: ConnectionTrait>(
         .await?)
 }
 
-/// Every price row of the SKUs that took effect at or before `until`, in one query.
+/// The price rows of the SKUs that matter for instants in `[since, until]`, as [`costs_of`] does
+/// for costs (per SKU and currency).
 pub async fn prices_of<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
     skus: Vec<String>,
+    since: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> InventoryResult<Vec<price::Model>> {
     Ok(price::Entity::find()
         .filter(price::Column::Tenant.eq(tenant))
         .filter(price::Column::Sku.is_in(skus))
         .filter(price::Column::EffectiveTime.lte(until))
+        .filter(Expr::cust_with_values(
+            "(prices.effective_time > ? OR prices.effective_time = \
+             (SELECT MAX(p2.effective_time) FROM prices p2 WHERE p2.tenant = prices.tenant \
+             AND p2.sku = prices.sku AND p2.currency = prices.currency AND p2.effective_time <= ?))",
+            [since, since],
+        ))
         .order_by_asc(price::Column::Sku)
         .order_by_asc(price::Column::EffectiveTime)
         .order_by_asc(price::Column::Id)

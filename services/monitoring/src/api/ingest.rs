@@ -18,6 +18,7 @@ async fn apply(
 ) -> MonitoringResult<Applied> {
     let batch = ingest::check(events)?;
     if validate_only {
+        ingest::check_members(&api.deps, ctx, &batch).await?;
         return Ok(Applied::default());
     }
     let applied = ingest::apply(api.db()?, &api.deps, ctx, &batch, now()).await?;

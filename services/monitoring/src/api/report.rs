@@ -57,26 +57,29 @@ pub async fn build(
     let db = api.db()?;
     let members = org.members_of(&owner);
     let calendar = *api.deps.calendar(ctx).await?;
-    let facts = kpis::gather(db, &api.deps, ctx, calendar, &members, period, Scope::All, currency).await?;
-    let quotas = api.deps.quotas(ctx, "", &period.to_string()).await?;
+    let period_name = period.to_string();
+    let (facts, quotas) = tokio::try_join!(
+        kpis::gather(db, &api.deps, ctx, calendar, &members, period, Scope::All, currency),
+        api.deps.quotas(ctx, "", &period_name),
+    )?;
     let targets = report::revenue_targets(&quotas, currency);
     let table = report::member_table(&org, &members, &facts, &targets)?;
 
     let set: HashSet<&str> = members.iter().map(String::as_str).collect();
-    let filter = kpis::rollup_filter(&api.deps, ctx, &calendar, &members, facts.bounds, &Scope::All, currency).await?;
-    let by_day = store::kpis::by_day(db, &ctx.principal.tenant, &filter).await?;
+    let monthly = kpis::rollup_filter(&api.deps, ctx, &calendar, &members, facts.bounds, &Scope::All, currency).await?;
+    let filter = match granularity {
+        pb::Granularity::Day | pb::Granularity::Week => report::daily(&monthly, &facts),
+        _ => monthly,
+    };
+    let tenant = ctx.principal.tenant.as_str();
+    let (buckets, baseline) = tokio::try_join!(store::kpis::by_bucket(db, tenant, &filter), async {
+        let deals =
+            store::deals::active_between(db, tenant, &members, report::baseline_start(&facts), facts.bounds.0).await?;
+        store::deals::attach_stages(db, deals).await
+    })?;
+    let by_day = report::as_days(&filter, buckets);
     let trend = report::trend(&facts, &set, &by_day, granularity, window);
-
     let team_figures = facts.figures(&|m| set.contains(m))?;
-    let baseline = store::deals::active_between(
-        db,
-        &ctx.principal.tenant,
-        &members,
-        report::baseline_start(&facts),
-        facts.bounds.0,
-    )
-    .await?;
-    let baseline = store::deals::attach_stages(db, baseline).await?;
     let weak_points = report::weak_points(&org, &members, &facts, &team_figures, &baseline)?;
     let display = org.teams.get(team).map(|t| t.display_name.clone()).unwrap_or_default();
     Ok((

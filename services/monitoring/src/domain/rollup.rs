@@ -1,11 +1,13 @@
 //! How a sale lands in the rollups: each line valued once, credited to its members by their
-//! shares (in ten-thousandths that add up to the line), and added to one row per member, local
-//! day and dimension — all sales, the product, the customer's region and segment. A KPI read sums
-//! those rows for a period instead of scanning the sales.
+//! shares (in ten-thousandths that add up to the line), and added to rows per member:
+//! - one per local **month** and dimension — all sales, the product, the customer's region and
+//!   segment. Fiscal periods are whole local months, so a KPI read for a quarter sums three rows
+//!   per member and dimension value, whatever the history holds;
+//! - one per local **day**, all sales only: the daily and weekly trends.
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use chrono_tz::Tz;
 use lacak_domain::kpi::{KpiError, split_credit};
 use rust_decimal::Decimal;
@@ -70,6 +72,24 @@ pub fn line_revenue(quantity: Decimal, unit_price: Decimal, discount_percent: De
         .checked_div(Decimal::ONE_HUNDRED)
 }
 
+/// How long a rollup row's bucket is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grain {
+    /// `bucket` counts days since 1970-01-01 (local dates).
+    Day,
+    /// `bucket` counts months: `year × 12 + month − 1` (local dates).
+    Month,
+}
+
+impl Grain {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Grain::Day => "day",
+            Grain::Month => "month",
+        }
+    }
+}
+
 /// The key of one rollup row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct RollupKey {
@@ -77,8 +97,8 @@ pub struct RollupKey {
     pub dim_value: String,
     pub currency: String,
     pub member: String,
-    /// Days since 1970-01-01 of the local date in the tenant's time zone.
-    pub day: i32,
+    pub grain: Grain,
+    pub bucket: i32,
 }
 
 /// What one batch adds to one rollup row, in ten-thousandths.
@@ -115,6 +135,12 @@ pub fn local_day(instant: DateTime<Utc>, tz: Tz) -> i32 {
     day_number(instant.with_timezone(&tz).date_naive())
 }
 
+/// The month number (`year × 12 + month − 1`) of an instant's local date in `tz`.
+pub fn local_month(instant: DateTime<Utc>, tz: Tz) -> i32 {
+    let date = instant.with_timezone(&tz).date_naive();
+    date.year() * 12 + date.month0() as i32
+}
+
 /// Days since 1970-01-01.
 pub fn day_number(date: NaiveDate) -> i32 {
     let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date");
@@ -126,10 +152,11 @@ pub fn day_date(day: i32) -> NaiveDate {
     NaiveDate::from_ymd_opt(1970, 1, 1).expect("a valid date") + chrono::Duration::days(day.into())
 }
 
-/// Where a sale lands: its local day and its customer's region and segment.
+/// Where a sale lands: its local day and month and its customer's region and segment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SalePlace<'a> {
     pub day: i32,
+    pub month: i32,
     pub currency: &'a str,
     pub region: &'a str,
     pub segment: &'a str,
@@ -168,26 +195,7 @@ impl Rollups {
                     units: to_units(units[i]).ok_or(RollupError::TooLarge)?,
                     lines: 1,
                 };
-                for (dim, value) in [
-                    (Dim::All, ""),
-                    (Dim::Product, line.sku.as_str()),
-                    (Dim::Region, place.region),
-                    (Dim::Segment, place.segment),
-                ] {
-                    if dim != Dim::All && value.is_empty() {
-                        continue;
-                    }
-                    self.add(
-                        RollupKey {
-                            dim,
-                            dim_value: value.to_owned(),
-                            currency: place.currency.to_owned(),
-                            member: share.member.clone(),
-                            day: place.day,
-                        },
-                        &delta,
-                    );
-                }
+                self.add_everywhere(place, &line.sku, &share.member, &delta);
             }
         }
         Ok(())
@@ -211,29 +219,37 @@ impl Rollups {
                     cost: to_units(cost[i]).ok_or(RollupError::TooLarge)?,
                     ..RollupDelta::default()
                 };
-                for (dim, value) in [
-                    (Dim::All, ""),
-                    (Dim::Product, line.sku.as_str()),
-                    (Dim::Region, place.region),
-                    (Dim::Segment, place.segment),
-                ] {
-                    if dim != Dim::All && value.is_empty() {
-                        continue;
-                    }
-                    self.add(
-                        RollupKey {
-                            dim,
-                            dim_value: value.to_owned(),
-                            currency: place.currency.to_owned(),
-                            member: share.member.clone(),
-                            day: place.day,
-                        },
-                        &delta,
-                    );
-                }
+                self.add_everywhere(place, &line.sku, &share.member, &delta);
             }
         }
         Ok(())
+    }
+
+    /// Adds a member's delta to the month rows of every dimension and to the day's total.
+    fn add_everywhere(&mut self, place: &SalePlace<'_>, sku: &str, member: &str, delta: &RollupDelta) {
+        let rows = [
+            (Dim::All, "", Grain::Day, place.day),
+            (Dim::All, "", Grain::Month, place.month),
+            (Dim::Product, sku, Grain::Month, place.month),
+            (Dim::Region, place.region, Grain::Month, place.month),
+            (Dim::Segment, place.segment, Grain::Month, place.month),
+        ];
+        for (dim, value, grain, bucket) in rows {
+            if dim != Dim::All && value.is_empty() {
+                continue;
+            }
+            self.add(
+                RollupKey {
+                    dim,
+                    dim_value: value.to_owned(),
+                    currency: place.currency.to_owned(),
+                    member: member.to_owned(),
+                    grain,
+                    bucket,
+                },
+                delta,
+            );
+        }
     }
 
     fn add(&mut self, key: RollupKey, delta: &RollupDelta) {
@@ -267,6 +283,7 @@ mod tests {
     fn place() -> SalePlace<'static> {
         SalePlace {
             day: 20_000,
+            month: 24_314,
             currency: "IDR",
             region: "emea",
             segment: "",
@@ -286,7 +303,7 @@ mod tests {
         rollups
             .into_sorted()
             .into_iter()
-            .find(|(k, _)| k.dim == dim && k.member == member)
+            .find(|(k, _)| k.dim == dim && k.grain == Grain::Month && k.member == member)
             .map(|(_, d)| d)
             .unwrap()
     }
@@ -305,11 +322,11 @@ mod tests {
             .add_sale(&place(), &credit, &[line("1000", Some("700"))])
             .unwrap();
         let rows = rollups.into_sorted();
-        // all + product + region for each of two members; no segment.
-        assert_eq!(rows.len(), 6);
+        // Per member: the day's total, and the month's total, product and region; no segment.
+        assert_eq!(rows.len(), 8);
         let ana = rows
             .iter()
-            .find(|(k, _)| k.dim == Dim::All && k.member == "ana")
+            .find(|(k, _)| k.dim == Dim::All && k.grain == Grain::Month && k.member == "ana")
             .unwrap()
             .1;
         assert_eq!(ana.revenue, 6_000_000);
@@ -317,7 +334,7 @@ mod tests {
         assert_eq!(ana.units, 18_000);
         let budi = rows
             .iter()
-            .find(|(k, _)| k.dim == Dim::All && k.member == "budi")
+            .find(|(k, _)| k.dim == Dim::All && k.grain == Grain::Month && k.member == "budi")
             .unwrap()
             .1;
         assert_eq!(ana.revenue + budi.revenue, 10_000_000);
@@ -354,6 +371,8 @@ mod tests {
         let utc = local_day(instant, chrono_tz::UTC);
         assert_eq!(jakarta, utc + 1);
         assert_eq!(day_date(utc), NaiveDate::from_ymd_opt(2026, 1, 31).unwrap());
+        assert_eq!(local_month(instant, chrono_tz::Asia::Jakarta), 2026 * 12 + 1);
+        assert_eq!(local_month(instant, chrono_tz::UTC), 2026 * 12);
     }
 
     proptest! {
@@ -366,7 +385,7 @@ mod tests {
             let total: i64 = rollups
                 .into_sorted()
                 .iter()
-                .filter(|(k, _)| k.dim == Dim::All)
+                .filter(|(k, _)| k.dim == Dim::All && k.grain == Grain::Day)
                 .map(|(_, d)| d.revenue)
                 .sum();
             prop_assert_eq!(total, to_units(revenue).unwrap());

@@ -155,14 +155,15 @@ impl MigrationTrait for Migration {
                     string("dim_value"),
                     string("currency"),
                     string("member"),
-                    integer("day"),
+                    string("grain"),
+                    integer("bucket"),
                     big_integer("revenue"),
                     big_integer("costed_revenue"),
                     big_integer("cost"),
                     big_integer("units"),
                     big_integer("lines"),
                 ],
-                &["tenant", "dim", "dim_value", "currency", "member", "day"],
+                &["tenant", "dim", "dim_value", "currency", "member", "grain", "bucket"],
             ),
         ];
         for table in tables {
@@ -183,11 +184,17 @@ impl MigrationTrait for Migration {
             index("deals_owner_outcome", "deals", &["tenant", "owner", "outcome"], false),
             index("sales_external_id", "sales", &["tenant", "external_id"], true),
             index("sales_booked", "sales", &["tenant", "book_time"], false),
-            index("sales_awaiting_cost", "sales", &["awaiting_cost", "tenant"], false),
         ];
         for index in indexes {
             manager.create_index(index).await?;
         }
+        // Only the few sales still awaiting a cost are indexed, so costed sales cost no index write.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "CREATE INDEX IF NOT EXISTS sales_awaiting_cost ON sales (tenant, book_time) WHERE awaiting_cost",
+            )
+            .await?;
         Ok(())
     }
 }

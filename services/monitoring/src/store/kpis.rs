@@ -1,12 +1,12 @@
-//! KPI reads: sums of rollup rows for a set of members, a local-day range, one dimension and one
-//! currency. The rows read grow with members × days, never with the number of sales.
+//! KPI reads: sums of rollup rows for a set of members, a range of local months (or days), one
+//! dimension and one currency. The rows read are at most members × buckets, never the sales.
 
 use std::collections::{BTreeMap, HashMap};
 
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SelectStatement};
 
-use crate::domain::rollup::Dim;
+use crate::domain::rollup::{Dim, Grain};
 use crate::error::MonitoringResult;
 
 /// Member chunk of one query.
@@ -20,9 +20,11 @@ pub struct RollupFilter {
     pub values: Vec<String>,
     pub currency: String,
     pub members: Vec<String>,
-    /// Local days `[start_day, end_day)`.
-    pub start_day: i32,
-    pub end_day: i32,
+    /// Months for KPIs (every dimension); days for daily trends (all sales only).
+    pub grain: Grain,
+    /// Buckets `[start, end)` of the grain.
+    pub start: i32,
+    pub end: i32,
 }
 
 /// Sums of rollup amounts, in ten-thousandths.
@@ -59,8 +61,9 @@ fn select(tenant: &str, filter: &RollupFilter, members: &[String], group: &str) 
         .and_where(Expr::col(Alias::new("dim")).eq(filter.dim.as_str()))
         .and_where(Expr::col(Alias::new("currency")).eq(filter.currency.as_str()))
         .and_where(Expr::col(Alias::new("member")).is_in(members.iter().cloned()))
-        .and_where(Expr::col(Alias::new("day")).gte(filter.start_day))
-        .and_where(Expr::col(Alias::new("day")).lt(filter.end_day))
+        .and_where(Expr::col(Alias::new("grain")).eq(filter.grain.as_str()))
+        .and_where(Expr::col(Alias::new("bucket")).gte(filter.start))
+        .and_where(Expr::col(Alias::new("bucket")).lt(filter.end))
         .group_by_col(Alias::new(group));
     if filter.dim == Dim::All {
         query.and_where(Expr::col(Alias::new("dim_value")).eq(""));
@@ -98,8 +101,8 @@ pub async fn by_member<C: ConnectionTrait>(
     Ok(out)
 }
 
-/// The members' sums per local day.
-pub async fn by_day<C: ConnectionTrait>(
+/// The members' sums per bucket (day or month, as the filter's grain).
+pub async fn by_bucket<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
     filter: &RollupFilter,
@@ -109,9 +112,9 @@ pub async fn by_day<C: ConnectionTrait>(
         return Ok(out);
     }
     for members in filter.members.chunks(CHUNK) {
-        for row in db.query_all(&select(tenant, filter, members, "day")).await? {
-            let day: i32 = row.try_get("", "day")?;
-            out.entry(day).or_default().add(&sums(&row)?);
+        for row in db.query_all(&select(tenant, filter, members, "bucket")).await? {
+            let bucket: i32 = row.try_get("", "bucket")?;
+            out.entry(bucket).or_default().add(&sums(&row)?);
         }
     }
     Ok(out)

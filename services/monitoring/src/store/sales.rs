@@ -76,6 +76,23 @@ pub async fn applied_events<C: ConnectionTrait>(
     Ok(applied)
 }
 
+/// The external ids among `ids` of sales already stored for the tenant.
+pub async fn existing<C: ConnectionTrait>(db: &C, tenant: &str, ids: &[String]) -> MonitoringResult<HashSet<String>> {
+    let mut found = HashSet::new();
+    for chunk in ids.chunks(CHUNK) {
+        let query = Query::select()
+            .column(sale::Column::ExternalId)
+            .from(sale::Entity)
+            .and_where(Expr::col(sale::Column::Tenant).eq(tenant))
+            .and_where(Expr::col(sale::Column::ExternalId).is_in(chunk.iter().cloned()))
+            .to_owned();
+        for row in db.query_all(&query).await? {
+            found.insert(row.try_get::<String>("", "external_id")?);
+        }
+    }
+    Ok(found)
+}
+
 /// Records `ids` as applied and answers those this call recorded. An id another transaction
 /// holds uncommitted waits for it (PostgreSQL) or cannot exist (SQLite's single writer), so an
 /// event is claimed by exactly one batch.
@@ -180,19 +197,20 @@ pub async fn add_to_rollups<C: ConnectionTrait>(
     for chunk in rows.chunks(CHUNK) {
         let mut insert = Query::insert();
         insert.into_table(Alias::new("sale_rollups")).columns(
-            ["tenant", "dim", "dim_value", "currency", "member", "day"]
+            ["tenant", "dim", "dim_value", "currency", "member", "grain", "bucket"]
                 .into_iter()
                 .chain(ROLLUP_AMOUNTS)
                 .map(Alias::new),
         );
         for (key, delta) in chunk {
-            let values: [SimpleExpr; 11] = [
+            let values: [SimpleExpr; 12] = [
                 tenant.into(),
                 key.dim.as_str().into(),
                 key.dim_value.as_str().into(),
                 key.currency.as_str().into(),
                 key.member.as_str().into(),
-                key.day.into(),
+                key.grain.as_str().into(),
+                key.bucket.into(),
                 delta.revenue.into(),
                 delta.costed_revenue.into(),
                 delta.cost.into(),
@@ -201,8 +219,9 @@ pub async fn add_to_rollups<C: ConnectionTrait>(
             ];
             insert.values_panic(values);
         }
-        let mut on_conflict =
-            OnConflict::columns(["tenant", "dim", "dim_value", "currency", "member", "day"].map(Alias::new));
+        let mut on_conflict = OnConflict::columns(
+            ["tenant", "dim", "dim_value", "currency", "member", "grain", "bucket"].map(Alias::new),
+        );
         for column in ROLLUP_AMOUNTS {
             on_conflict.value(
                 Alias::new(column),
