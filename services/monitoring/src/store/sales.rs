@@ -284,7 +284,7 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(sale::Column::BookTime.lt(end));
     }
     if filter.awaiting_cost_only {
-        query = query.filter(sale::Column::AwaitingCost.eq(true));
+        query = query.filter(awaiting_cost());
     }
     if let Some(after) = &page.after
         && let Some((time, id)) = after.split_once('|')
@@ -308,10 +308,16 @@ pub fn page_key(sale: &sale::Model) -> String {
     format!("{}|{}", sale.book_time.to_rfc3339(), sale.id)
 }
 
+/// `WHERE awaiting_cost` written exactly as the partial index's predicate, so both databases use
+/// the index (SQLite matches the predicate's terms literally).
+fn awaiting_cost() -> SimpleExpr {
+    Expr::cust("sales.awaiting_cost")
+}
+
 /// Sales still awaiting a cost, oldest first, across tenants.
 pub async fn awaiting_cost<C: ConnectionTrait>(db: &C, limit: u64) -> MonitoringResult<Vec<sale::Model>> {
     Ok(sale::Entity::find()
-        .filter(sale::Column::AwaitingCost.eq(true))
+        .filter(awaiting_cost())
         .order_by_asc(sale::Column::Tenant)
         .order_by_asc(sale::Column::BookTime)
         .limit(limit)
