@@ -284,7 +284,7 @@ pub async fn list<C: ConnectionTrait>(
         query = query.filter(sale::Column::BookTime.lt(end));
     }
     if filter.awaiting_cost_only {
-        query = query.filter(awaiting_cost());
+        query = query.filter(awaiting_predicate());
     }
     if let Some(after) = &page.after
         && let Some((time, id)) = after.split_once('|')
@@ -310,14 +310,14 @@ pub fn page_key(sale: &sale::Model) -> String {
 
 /// `WHERE awaiting_cost` written exactly as the partial index's predicate, so both databases use
 /// the index (SQLite matches the predicate's terms literally).
-fn awaiting_cost() -> SimpleExpr {
+fn awaiting_predicate() -> SimpleExpr {
     Expr::cust("sales.awaiting_cost")
 }
 
 /// Sales still awaiting a cost, oldest first, across tenants.
 pub async fn awaiting_cost<C: ConnectionTrait>(db: &C, limit: u64) -> MonitoringResult<Vec<sale::Model>> {
     Ok(sale::Entity::find()
-        .filter(awaiting_cost())
+        .filter(awaiting_predicate())
         .order_by_asc(sale::Column::Tenant)
         .order_by_asc(sale::Column::BookTime)
         .limit(limit)
