@@ -391,17 +391,22 @@ async fn ingest(
                 .await
                 .map_err(status_error)?
                 .into_inner();
-            let mut acknowledged = 0u64;
+            let mut awaiting = 0u64;
             while let Some(ack) = acks.next().await {
-                let ack = ack.map_err(status_error)?;
-                acknowledged += (ack.applied + ack.duplicates) as u64;
+                awaiting += ack.map_err(status_error)?.awaiting_cost as u64;
             }
-            anyhow::Ok(acknowledged)
+            anyhow::Ok(awaiting)
         }));
     }
+    let mut awaiting = 0;
     for task in tasks {
-        task.await.context("an ingestion stream")??;
+        awaiting += task.await.context("an ingestion stream")??;
     }
+    // Every line must have been costed by inventory, or the run measured the wrong path.
+    anyhow::ensure!(
+        awaiting == 0,
+        "{awaiting} sales were taken without a cost: inventory did not answer"
+    );
     let elapsed = started.elapsed().as_secs_f64();
     Ok((count as usize * lines) as f64 / elapsed)
 }

@@ -8,7 +8,7 @@ use sea_orm::{
     QuerySelect,
 };
 
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SubQueryStatement};
 
 use super::entities::{cost_breakdown, price, promotion};
 use crate::error::{InventoryError, InventoryResult};
@@ -87,6 +87,26 @@ pub async fn cost_as_of<C: ConnectionTrait>(
         .await?)
 }
 
+/// `(SELECT MAX(t2.effective) FROM table t2 WHERE t2.key = table.key … AND t2.effective <= at)`: the
+/// effective time of the row in force at `at` for the outer row's keys.
+fn in_force_at<E: EntityTrait, C: ColumnTrait + Copy>(
+    entity: E,
+    keys: impl IntoIterator<Item = C>,
+    effective: C,
+    at: DateTime<Utc>,
+) -> Expr {
+    let inner = Alias::new("in_force");
+    let mut select = Query::select();
+    select
+        .expr(Expr::col((inner.clone(), effective)).max())
+        .from_as(entity, inner.clone())
+        .and_where(Expr::col((inner.clone(), effective)).lte(at));
+    for key in keys {
+        select.and_where(Expr::col((inner.clone(), key)).equals((entity, key)));
+    }
+    Expr::SubQuery(None, Box::new(SubQueryStatement::SelectStatement(select)))
+}
+
 /// The cost rows of the SKUs that matter for instants in `[since, until]`: those taking effect in
 /// that window and, per SKU, the last one in force at `since`. One query for a whole batch, reading
 /// the window's rows rather than the SKUs' whole history.
@@ -101,12 +121,18 @@ pub async fn costs_of<C: ConnectionTrait>(
         .filter(cost_breakdown::Column::Tenant.eq(tenant))
         .filter(cost_breakdown::Column::Sku.is_in(skus))
         .filter(cost_breakdown::Column::EffectiveTime.lte(until))
-        .filter(Expr::cust_with_values(
-            "(cost_breakdowns.effective_time > ? OR cost_breakdowns.effective_time = \
-             (SELECT MAX(c2.effective_time) FROM cost_breakdowns c2 WHERE c2.tenant = cost_breakdowns.tenant \
-             AND c2.sku = cost_breakdowns.sku AND c2.effective_time <= ?))",
-            [since, since],
-        ))
+        .filter(
+            Condition::any()
+                .add(cost_breakdown::Column::EffectiveTime.gt(since))
+                .add(
+                    Expr::col((cost_breakdown::Entity, cost_breakdown::Column::EffectiveTime)).eq(in_force_at(
+                        cost_breakdown::Entity,
+                        [cost_breakdown::Column::Tenant, cost_breakdown::Column::Sku],
+                        cost_breakdown::Column::EffectiveTime,
+                        since,
+                    )),
+                ),
+        )
         .order_by_asc(cost_breakdown::Column::Sku)
         .order_by_asc(cost_breakdown::Column::EffectiveTime)
         .order_by_asc(cost_breakdown::Column::Id)
@@ -187,11 +213,13 @@ pub async fn prices_of<C: ConnectionTrait>(
         .filter(price::Column::Tenant.eq(tenant))
         .filter(price::Column::Sku.is_in(skus))
         .filter(price::Column::EffectiveTime.lte(until))
-        .filter(Expr::cust_with_values(
-            "(prices.effective_time > ? OR prices.effective_time = \
-             (SELECT MAX(p2.effective_time) FROM prices p2 WHERE p2.tenant = prices.tenant \
-             AND p2.sku = prices.sku AND p2.currency = prices.currency AND p2.effective_time <= ?))",
-            [since, since],
+        .filter(Condition::any().add(price::Column::EffectiveTime.gt(since)).add(
+            Expr::col((price::Entity, price::Column::EffectiveTime)).eq(in_force_at(
+                price::Entity,
+                [price::Column::Tenant, price::Column::Sku, price::Column::Currency],
+                price::Column::EffectiveTime,
+                since,
+            )),
         ))
         .order_by_asc(price::Column::Sku)
         .order_by_asc(price::Column::EffectiveTime)
