@@ -138,6 +138,7 @@ async fn measure(
     for &size in &args.sizes {
         let rate = ingest(&clients, stored, size - stored.min(size), args, false).await?;
         stored = stored.max(size);
+        suite.analyze().await?;
         let kpis = latency(args.reads, || {
             let mut monitoring = clients.monitoring.clone();
             async move {
@@ -519,6 +520,15 @@ impl Suite {
         self.monitoring_db
             .query_one_raw(Statement::from_string(backend, sql))
             .await?;
+        Ok(())
+    }
+
+    /// Refreshes PostgreSQL's planner statistics, as autovacuum would between the steps (this
+    /// machine's server runs with autovacuum off). SQLite's planner needs none.
+    async fn analyze(&self) -> anyhow::Result<()> {
+        if self.monitoring_db.get_database_backend() == sea_orm::DbBackend::Postgres {
+            self.monitoring_db.execute_unprepared("ANALYZE").await?;
+        }
         Ok(())
     }
 

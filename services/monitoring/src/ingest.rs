@@ -177,15 +177,11 @@ async fn cost_sales(
     deps: &Dependencies,
     caller: &CallContext,
     batch: &Batch,
-    // Sales already stored, by external id: a retry does not ask inventory again.
-    skip: &HashSet<String>,
 ) -> MonitoringResult<Costing> {
     let mut keys = Vec::new();
     let mut asks = Vec::new();
     for (i, (_, event)) in batch.events.iter().enumerate() {
-        if let Event::Sale(sale) = event
-            && !skip.contains(&sale.external_id)
-        {
+        if let Event::Sale(sale) = event {
             for (j, line) in sale.lines.iter().enumerate() {
                 keys.push((i, j));
                 asks.push(ipb::ValuationLine {
@@ -284,31 +280,25 @@ pub async fn apply(
 ) -> MonitoringResult<Applied> {
     let tenant = caller.principal.tenant.as_str();
     // Records are applied once per event id (`applied_events`); a sale once per its own external
-    // id (the sales table's unique key), which a retried event carries too.
+    // id (the sales table's unique key, checked by the insert itself), which a retried event carries
+    // too. Only records are looked up beforehand: a batch made of records already applied answers at
+    // once; a retried batch of sales is valued again and then found stored, changing nothing.
     let record_ids: Vec<String> = batch
         .events
         .iter()
         .filter(|(_, event)| !matches!(event, Event::Sale(_)))
         .map(|(id, _)| id.clone())
         .collect();
-    let sale_ids: Vec<String> = batch
-        .events
-        .iter()
-        .filter_map(|(_, event)| match event {
-            Event::Sale(s) => Some(s.external_id.clone()),
-            _ => None,
-        })
-        .collect();
+    let has_sales = record_ids.len() < batch.events.len();
     let known_records = store::sales::applied_events(db, tenant, &record_ids).await?;
-    let known_sales = store::sales::existing(db, tenant, &sale_ids).await?;
-    if known_records.len() == record_ids.len() && known_sales.len() == sale_ids.len() {
+    if !has_sales && known_records.len() == record_ids.len() {
         return Ok(Applied {
             duplicates: batch.events.len() as i32,
             ..Applied::default()
         });
     }
     check_members(deps, caller, batch).await?;
-    let costing = cost_sales(deps, caller, batch, &known_sales).await?;
+    let costing = cost_sales(deps, caller, batch).await?;
     let time_zone = deps.calendar(caller).await?.time_zone;
 
     let txn = db.begin().await?;
@@ -360,7 +350,6 @@ pub async fn apply(
                 outcome.members.insert(deal.owner.clone());
                 store::deals::close(&txn, deal, closure, now).await?;
             }
-            Event::Sale(s) if known_sales.contains(&s.external_id) => outcome.duplicates += 1,
             Event::Sale(s) => {
                 let lines: Vec<StoredLine> = (0..s.lines.len())
                     .map(|j| costing.lines.get(&(i, j)).cloned())

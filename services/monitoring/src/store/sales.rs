@@ -76,23 +76,6 @@ pub async fn applied_events<C: ConnectionTrait>(
     Ok(applied)
 }
 
-/// The external ids among `ids` of sales already stored for the tenant.
-pub async fn existing<C: ConnectionTrait>(db: &C, tenant: &str, ids: &[String]) -> MonitoringResult<HashSet<String>> {
-    let mut found = HashSet::new();
-    for chunk in ids.chunks(CHUNK) {
-        let query = Query::select()
-            .column(sale::Column::ExternalId)
-            .from(sale::Entity)
-            .and_where(Expr::col(sale::Column::Tenant).eq(tenant))
-            .and_where(Expr::col(sale::Column::ExternalId).is_in(chunk.iter().cloned()))
-            .to_owned();
-        for row in db.query_all(&query).await? {
-            found.insert(row.try_get::<String>("", "external_id")?);
-        }
-    }
-    Ok(found)
-}
-
 /// Records `ids` as applied and answers those this call recorded. An id another transaction
 /// holds uncommitted waits for it (PostgreSQL) or cannot exist (SQLite's single writer), so an
 /// event is claimed by exactly one batch.
