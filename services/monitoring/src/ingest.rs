@@ -173,11 +173,7 @@ struct Costing {
     lines: HashMap<(usize, usize), StoredLine>,
 }
 
-async fn cost_sales(
-    deps: &Dependencies,
-    caller: &CallContext,
-    batch: &Batch,
-) -> MonitoringResult<Costing> {
+async fn cost_sales(deps: &Dependencies, caller: &CallContext, batch: &Batch) -> MonitoringResult<Costing> {
     let mut keys = Vec::new();
     let mut asks = Vec::new();
     for (i, (_, event)) in batch.events.iter().enumerate() {

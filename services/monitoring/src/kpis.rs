@@ -11,8 +11,8 @@ use lacak_proto::goals as gpb;
 use lacak_proto::monitoring as pb;
 use lacak_runtime::auth::CallContext;
 use lacak_runtime::convert::{
-    Measure, decimal_from_proto, decimal_to_proto, measure_from_proto, measure_to_proto, money_to_proto,
-    timestamp_to_proto,
+    Measure, decimal_from_proto, decimal_to_proto, duration_to_proto, measure_from_proto, measure_to_proto,
+    money_to_proto, timestamp_to_proto,
 };
 use rust_decimal::Decimal;
 use sea_orm::DatabaseConnection;
@@ -232,17 +232,11 @@ fn kpi_error(error: KpiError) -> MonitoringError {
     }
 }
 
-fn money(currency: &str, amount: Decimal) -> Money {
+/// An amount in `currency`.
+pub(crate) fn money(currency: &str, amount: Decimal) -> Money {
     Money {
         currency: currency.to_owned(),
         amount,
-    }
-}
-
-fn duration_to_proto(duration: Duration) -> prost_types::Duration {
-    prost_types::Duration {
-        seconds: duration.num_seconds(),
-        nanos: duration.subsec_nanos(),
     }
 }
 

@@ -6,33 +6,21 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use lacak_domain::kpi::{self, SIGNIFICANCE};
-use lacak_domain::{Money, PeriodId, PeriodKind};
+use lacak_domain::{PeriodId, PeriodKind};
 use lacak_proto::goals as gpb;
 use lacak_proto::monitoring as pb;
-use lacak_runtime::convert::{Measure, decimal_to_proto, measure_from_proto, money_to_proto, timestamp_to_proto};
+use lacak_runtime::convert::{
+    Measure, decimal_to_proto, duration_to_proto, measure_from_proto, money_to_proto, timestamp_to_proto,
+};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
 use crate::domain::access::Org;
 use crate::domain::rollup::{Grain, day_date, day_number, local_day};
 use crate::domain::units::from_units;
-use crate::kpis::{Figures, PeriodFacts, stage_order};
+use crate::kpis::{Figures, PeriodFacts, money, stage_order};
 use crate::store::deals::DealRecord;
 use crate::store::kpis::{RollupFilter, SalesSums};
-
-fn money(currency: &str, amount: Decimal) -> Money {
-    Money {
-        currency: currency.to_owned(),
-        amount,
-    }
-}
-
-fn duration_to_proto(duration: Duration) -> prost_types::Duration {
-    prost_types::Duration {
-        seconds: duration.num_seconds(),
-        nanos: duration.subsec_nanos(),
-    }
-}
 
 /// Each member's revenue target for the period, unscoped and in `currency`.
 pub fn revenue_targets(quotas: &[gpb::Quota], currency: &str) -> HashMap<String, Decimal> {

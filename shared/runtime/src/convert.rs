@@ -136,6 +136,14 @@ pub fn timestamp_from_proto(value: &prost_types::Timestamp, field: &str) -> Resu
         .ok_or_else(|| FieldViolation::new(field, "is outside the supported range of instants"))
 }
 
+/// A chrono duration as a protobuf duration (seconds and nanoseconds of the same sign).
+pub fn duration_to_proto(duration: chrono::Duration) -> prost_types::Duration {
+    prost_types::Duration {
+        seconds: duration.num_seconds(),
+        nanos: duration.subsec_nanos(),
+    }
+}
+
 /// Now, to the microsecond, like every stored instant.
 pub fn now() -> DateTime<Utc> {
     use chrono::SubsecRound;

@@ -10,6 +10,7 @@ pub mod error;
 pub mod idempotency;
 pub mod names;
 pub mod page;
+pub mod schema;
 pub mod server;
 pub mod tls;
 pub mod validate;

@@ -2,6 +2,7 @@
 //!
 //! Decimals are stored as text: exact on both SQLite and PostgreSQL.
 
+use lacak_runtime::schema::index;
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     boolean, integer, string, string_null, text, timestamp_with_time_zone, timestamp_with_time_zone_null,
@@ -13,15 +14,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0001_create_goals"
     }
-}
-
-fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table).if_not_exists();
-    for column in columns {
-        index.col(*column);
-    }
-    index.to_owned()
 }
 
 #[async_trait::async_trait]

@@ -2,6 +2,7 @@
 //!
 //! Decimals are stored as text: exact on both SQLite and PostgreSQL.
 
+use lacak_runtime::schema::{index, table};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{boolean, string, string_null, text, timestamp_with_time_zone};
 
@@ -11,29 +12,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0001_create_inventory"
     }
-}
-
-fn index(name: &str, table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table).if_not_exists();
-    for column in columns {
-        index.col(*column);
-    }
-    index.to_owned()
-}
-
-fn table(name: &'static str, columns: Vec<ColumnDef>, key: &[&'static str]) -> TableCreateStatement {
-    let mut table = Table::create();
-    table.table(name);
-    for mut column in columns {
-        table.col(&mut column);
-    }
-    let mut primary = Index::create();
-    for column in key {
-        primary.col(*column);
-    }
-    table.primary_key(&mut primary);
-    table.to_owned()
 }
 
 #[async_trait::async_trait]

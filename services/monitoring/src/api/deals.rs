@@ -11,7 +11,6 @@ use sea_orm::TransactionTrait;
 use tonic::Request;
 
 use super::{MonitoringApi, caller, convert};
-use crate::domain::access::Owner;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::records;
 use crate::store;
@@ -80,13 +79,7 @@ pub async fn list(
     let ctx = caller(&request)?;
     let tenant = ctx.principal.tenant.clone();
     let body = request.into_inner();
-    let owners = if body.owner.is_empty() {
-        api.access(&ctx).await?.1.member_filter()
-    } else {
-        let member = parse_name(&body.owner, "members", "owner")?;
-        api.see_owner(&ctx, &Owner::Member(member.clone())).await?;
-        Some(vec![member])
-    };
+    let owners = api.member_filter(&ctx, &body.owner, "owner").await?;
     let page = PageRequest::parse(
         body.page_size,
         &body.page_token,

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use lacak_domain::{PeriodId, validate_currency_code};
+use lacak_domain::PeriodId;
 use lacak_proto::common as cpb;
 use lacak_proto::monitoring as pb;
 use lacak_runtime::CallContext;
@@ -10,7 +10,7 @@ use prost::Message;
 use tokio::sync::broadcast::error::RecvError;
 use tonic::{Request, Status};
 
-use super::{MonitoringApi, WatchStream, caller, parse_owner};
+use super::{MonitoringApi, WatchStream, caller, parse_owner, period_and_currency};
 use crate::domain::access::Owner;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::kpis::{self, Scope};
@@ -37,29 +37,8 @@ pub fn question(
     currency: &str,
 ) -> MonitoringResult<KpiQuestion> {
     let mut v = lacak_runtime::Violations::new();
-    let owner = v.take(parse_owner(owner, "owner").map_err(|e| {
-        match e {
-            MonitoringError::Invalid(violations) => violations
-                .iter()
-                .next()
-                .cloned()
-                .unwrap_or_else(|| lacak_runtime::FieldViolation::new("owner", "is invalid")),
-            _ => lacak_runtime::FieldViolation::new("owner", "is invalid"),
-        }
-    }));
-    let period = match period.parse::<PeriodId>() {
-        Ok(period) => Some(period),
-        Err(_) => {
-            v.add(
-                "period",
-                "must be a fiscal period such as FY2026, FY2026-Q3 or FY2026-M07",
-            );
-            None
-        }
-    };
-    if validate_currency_code(currency).is_err() {
-        v.add("currency_code", "is required: an ISO 4217 code such as IDR or USD");
-    }
+    let owner = v.take(parse_owner(owner, "owner"));
+    let period = period_and_currency(&mut v, period, currency);
     let scope = match Scope::from_proto(scope, "scope") {
         Ok(scope) => Some(scope),
         Err(MonitoringError::Invalid(violations)) => {

@@ -10,7 +10,6 @@ use lacak_runtime::validate::mask_paths;
 use tonic::Request;
 
 use super::{MonitoringApi, caller, convert};
-use crate::domain::access::Owner;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::records;
 use crate::store;
@@ -63,13 +62,7 @@ pub async fn list(
     let tenant = ctx.principal.tenant.clone();
     let body = request.into_inner();
     let status = pb::LeadStatus::try_from(body.status).unwrap_or(pb::LeadStatus::Unspecified);
-    let owners = if body.owner.is_empty() {
-        api.access(&ctx).await?.1.member_filter()
-    } else {
-        let member = parse_name(&body.owner, "members", "owner")?;
-        api.see_owner(&ctx, &Owner::Member(member.clone())).await?;
-        Some(vec![member])
-    };
+    let owners = api.member_filter(&ctx, &body.owner, "owner").await?;
     let page = PageRequest::parse(
         body.page_size,
         &body.page_token,

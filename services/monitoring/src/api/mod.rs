@@ -13,11 +13,12 @@ use std::pin::Pin;
 use std::sync::Arc;
 
 use futures::Stream;
-use lacak_domain::{Principal, Role};
+use lacak_domain::{PeriodId, Principal, Role, validate_currency_code};
 use lacak_proto::monitoring as pb;
 use lacak_proto::monitoring::monitoring_service_server::MonitoringService;
 use lacak_runtime::auth::CallContext;
 use lacak_runtime::db::ReadyDb;
+use lacak_runtime::{FieldViolation, Violations};
 use sea_orm::DatabaseConnection;
 use tonic::{Request, Response, Status, Streaming};
 
@@ -121,21 +122,54 @@ fn require_customer_writer(caller: &Principal) -> MonitoringResult<()> {
 }
 
 /// Reads an owner name: "members/{id}" or "teams/{id}".
-fn parse_owner(name: &str, field: &str) -> MonitoringResult<Owner> {
+fn parse_owner(name: &str, field: &str) -> Result<Owner, FieldViolation> {
     if name.starts_with("teams/") {
         Ok(Owner::Team(lacak_runtime::names::parse_name(name, "teams", field)?))
     } else if name.starts_with("members/") {
         Ok(Owner::Member(lacak_runtime::names::parse_name(name, "members", field)?))
     } else if name.is_empty() {
-        Err(MonitoringError::invalid(
+        Err(FieldViolation::new(
             field,
             "is required: \"members/{id}\" or \"teams/{id}\"",
         ))
     } else {
-        Err(MonitoringError::invalid(
+        Err(FieldViolation::new(
             field,
             "must look like \"members/{id}\" or \"teams/{id}\"",
         ))
+    }
+}
+
+/// The fiscal period and the currency a read asks for, checked into `v`.
+fn period_and_currency(v: &mut Violations, period: &str, currency: &str) -> Option<PeriodId> {
+    let period = period.parse::<PeriodId>().ok();
+    if period.is_none() {
+        v.add(
+            "period",
+            "must be a fiscal period such as FY2026, FY2026-Q3 or FY2026-M07",
+        );
+    }
+    if validate_currency_code(currency).is_err() {
+        v.add("currency_code", "is required: an ISO 4217 code such as IDR or USD");
+    }
+    period
+}
+
+impl MonitoringApi {
+    /// The members a list may show: the one named in `member` (which the caller must be allowed to
+    /// see), or every member the caller sees (`None`: the whole tenant).
+    async fn member_filter(
+        &self,
+        caller: &CallContext,
+        member: &str,
+        field: &str,
+    ) -> MonitoringResult<Option<Vec<String>>> {
+        if member.is_empty() {
+            return Ok(self.access(caller).await?.1.member_filter());
+        }
+        let member = lacak_runtime::names::parse_name(member, "members", field)?;
+        self.see_owner(caller, &Owner::Member(member.clone())).await?;
+        Ok(Some(vec![member]))
     }
 }
 

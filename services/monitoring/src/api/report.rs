@@ -2,14 +2,14 @@
 
 use std::collections::HashSet;
 
-use lacak_domain::{PeriodId, validate_currency_code};
+use lacak_domain::PeriodId;
 use lacak_proto::monitoring as pb;
 use lacak_runtime::CallContext;
 use lacak_runtime::convert::{now, timestamp_to_proto};
 use lacak_runtime::names::parse_name;
 use tonic::Request;
 
-use super::{MonitoringApi, caller};
+use super::{MonitoringApi, caller, period_and_currency};
 use crate::domain::access::Owner;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::kpis::{self, Scope};
@@ -22,19 +22,7 @@ const DEFAULT_WINDOW: usize = 3;
 fn checked(team: &str, period: &str, currency: &str) -> MonitoringResult<(String, PeriodId)> {
     let mut v = lacak_runtime::Violations::new();
     let team = v.take(parse_name(team, "teams", "team"));
-    let period = match period.parse::<PeriodId>() {
-        Ok(period) => Some(period),
-        Err(_) => {
-            v.add(
-                "period",
-                "must be a fiscal period such as FY2026, FY2026-Q3 or FY2026-M07",
-            );
-            None
-        }
-    };
-    if validate_currency_code(currency).is_err() {
-        v.add("currency_code", "is required: an ISO 4217 code such as IDR or USD");
-    }
+    let period = period_and_currency(&mut v, period, currency);
     v.finish()?;
     match (team, period) {
         (Some(team), Some(period)) => Ok((team, period)),

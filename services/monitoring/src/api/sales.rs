@@ -8,7 +8,6 @@ use lacak_runtime::page::PageRequest;
 use tonic::Request;
 
 use super::{MonitoringApi, caller, convert};
-use crate::domain::access::Owner;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::ingest::{self, Batch, Event};
 use crate::records;
@@ -100,13 +99,7 @@ pub async fn list(
         .as_ref()
         .and_then(|t| v.take(timestamp_from_proto(t, "end_time")));
     v.finish()?;
-    let members = if body.member.is_empty() {
-        api.access(&ctx).await?.1.member_filter()
-    } else {
-        let member = parse_name(&body.member, "members", "member")?;
-        api.see_owner(&ctx, &Owner::Member(member.clone())).await?;
-        Some(vec![member])
-    };
+    let members = api.member_filter(&ctx, &body.member, "member").await?;
     let page = PageRequest::parse(
         body.page_size,
         &body.page_token,

@@ -4,6 +4,7 @@
 //! Record decimals are stored as text (exact on both databases). Rollup amounts are integers in
 //! ten-thousandths (`domain::units`), so the database adds them exactly in an upsert.
 
+use lacak_runtime::schema::{index, table, unique_index};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::{
     big_integer, boolean, integer, string, string_null, text, timestamp_with_time_zone, timestamp_with_time_zone_null,
@@ -15,32 +16,6 @@ impl MigrationName for Migration {
     fn name(&self) -> &str {
         "m0001_create_monitoring"
     }
-}
-
-fn index(name: &str, table: &'static str, columns: &[&'static str], unique: bool) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table).if_not_exists();
-    if unique {
-        index.unique();
-    }
-    for column in columns {
-        index.col(*column);
-    }
-    index.to_owned()
-}
-
-fn table(name: &'static str, columns: Vec<ColumnDef>, key: &[&'static str]) -> TableCreateStatement {
-    let mut table = Table::create();
-    table.table(name);
-    for mut column in columns {
-        table.col(&mut column);
-    }
-    let mut primary = Index::create();
-    for column in key {
-        primary.col(*column);
-    }
-    table.primary_key(&mut primary);
-    table.to_owned()
 }
 
 #[async_trait::async_trait]
@@ -170,20 +145,15 @@ impl MigrationTrait for Migration {
             manager.create_table(table).await?;
         }
         let indexes = [
-            index("customers_external_id", "customers", &["tenant", "external_id"], true),
-            index("customers_acquired", "customers", &["tenant", "acquire_time"], false),
-            index("leads_external_id", "leads", &["tenant", "external_id"], true),
-            index(
-                "leads_owner_created",
-                "leads",
-                &["tenant", "owner", "create_time"],
-                false,
-            ),
-            index("deals_external_id", "deals", &["tenant", "external_id"], true),
-            index("deals_owner_closed", "deals", &["tenant", "owner", "close_time"], false),
-            index("deals_owner_outcome", "deals", &["tenant", "owner", "outcome"], false),
-            index("sales_external_id", "sales", &["tenant", "external_id"], true),
-            index("sales_booked", "sales", &["tenant", "book_time"], false),
+            unique_index("customers_external_id", "customers", &["tenant", "external_id"]),
+            index("customers_acquired", "customers", &["tenant", "acquire_time"]),
+            unique_index("leads_external_id", "leads", &["tenant", "external_id"]),
+            index("leads_owner_created", "leads", &["tenant", "owner", "create_time"]),
+            unique_index("deals_external_id", "deals", &["tenant", "external_id"]),
+            index("deals_owner_closed", "deals", &["tenant", "owner", "close_time"]),
+            index("deals_owner_outcome", "deals", &["tenant", "owner", "outcome"]),
+            unique_index("sales_external_id", "sales", &["tenant", "external_id"]),
+            index("sales_booked", "sales", &["tenant", "book_time"]),
         ];
         for index in indexes {
             manager.create_index(index).await?;
