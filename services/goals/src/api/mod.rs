@@ -4,6 +4,7 @@ mod calendar;
 mod convert;
 mod members;
 mod plans;
+mod quota_changes;
 mod quotas;
 mod reviews;
 mod rollup;
@@ -13,13 +14,14 @@ mod teams;
 use lacak_domain::Principal;
 use lacak_proto::goals as pb;
 use lacak_proto::goals::goals_service_server::GoalsService;
+use lacak_runtime::auth::CallContext;
 use lacak_runtime::db::ReadyDb;
 use lacak_runtime::idempotency::write_once;
 use lacak_runtime::validate::{mask_paths, required_text};
 use sea_orm::DatabaseConnection;
 use tonic::Request;
 
-use crate::domain::access::Visibility;
+use crate::domain::access::{Visibility, change_actor};
 use crate::error::GoalsResult;
 use crate::store;
 
@@ -42,6 +44,8 @@ impl GoalsApi {
 /// The authenticated caller of one request, with what they may see worked out at most once.
 pub(super) struct Caller {
     principal: Principal,
+    /// For a service's call made for a person (the token's `act`): that person.
+    on_behalf_of: Option<String>,
     seen: tokio::sync::OnceCell<Visibility>,
 }
 
@@ -51,6 +55,11 @@ impl Caller {
         self.seen
             .get_or_try_init(|| store::org::visibility_of(db, &self.principal))
             .await
+    }
+
+    /// Who the changes this caller makes are recorded as made by.
+    fn actor(&self) -> String {
+        change_actor(&self.principal, self.on_behalf_of.as_deref())
     }
 }
 
@@ -65,6 +74,10 @@ impl std::ops::Deref for Caller {
 fn principal<T>(request: &Request<T>) -> GoalsResult<Caller> {
     Ok(Caller {
         principal: lacak_runtime::auth::principal(request)?,
+        on_behalf_of: request
+            .extensions()
+            .get::<CallContext>()
+            .and_then(|context| context.on_behalf_of.clone()),
         seen: tokio::sync::OnceCell::new(),
     })
 }
@@ -88,9 +101,9 @@ lacak_runtime::delegate_rpcs! {
     create_quota: pb::CreateQuotaRequest => pb::CreateQuotaResponse = quotas::create;
     get_quota: pb::GetQuotaRequest => pb::GetQuotaResponse = quotas::get;
     list_quotas: pb::ListQuotasRequest => pb::ListQuotasResponse = quotas::list;
-    update_quota: pb::UpdateQuotaRequest => pb::UpdateQuotaResponse = quotas::update;
-    list_quota_changes: pb::ListQuotaChangesRequest => pb::ListQuotaChangesResponse = quotas::list_changes;
-    get_quota_target_as_of: pb::GetQuotaTargetAsOfRequest => pb::GetQuotaTargetAsOfResponse = quotas::target_as_of;
+    update_quota: pb::UpdateQuotaRequest => pb::UpdateQuotaResponse = quota_changes::update;
+    list_quota_changes: pb::ListQuotaChangesRequest => pb::ListQuotaChangesResponse = quota_changes::list_changes;
+    get_quota_target_as_of: pb::GetQuotaTargetAsOfRequest => pb::GetQuotaTargetAsOfResponse = quota_changes::target_as_of;
     get_team_rollup: pb::GetTeamRollupRequest => pb::GetTeamRollupResponse = rollup::team_rollup;
     create_action_plan: pb::CreateActionPlanRequest => pb::CreateActionPlanResponse = plans::create;
     get_action_plan: pb::GetActionPlanRequest => pb::GetActionPlanResponse = plans::get;

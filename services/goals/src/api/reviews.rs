@@ -8,10 +8,11 @@ use lacak_runtime::page::PageRequest;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use tonic::Request;
 
-use super::quotas::{ChangeRequest, Source, record_change};
+use super::quota_changes::{ChangeRequest, record_change};
 use super::{Caller, GoalsApi, convert, principal, write_once};
 use crate::domain::access::may_write;
 use crate::domain::names::{Owner, new_id, parse_name};
+use crate::domain::quota::ChangeSource;
 use crate::domain::review::{Decision, check_decision, covers};
 use crate::error::{GoalsError, GoalsResult};
 use crate::store::entities::{quota, quota_review, review_item};
@@ -243,7 +244,7 @@ pub async fn decide(
             target: Some(target),
             profile_json: None,
             reason,
-            source: Source::Review,
+            source: ChangeSource::Review,
             reference: &review_name,
             actor: &caller.subject,
         };

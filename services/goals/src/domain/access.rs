@@ -1,10 +1,12 @@
-//! Who may see and change what: admins the tenant, managers their teams' subtrees, reps themselves.
+//! Who may see and change what: admins the tenant, managers their teams' subtrees, reps themselves;
+//! services read, and change quotas only to apply a strategy recommendation.
 
 use std::collections::{HashMap, HashSet};
 
 use lacak_domain::{Principal, Role};
 
 use super::names::Owner;
+use super::quota::ChangeSource;
 
 /// The team hierarchy of one tenant: each team's parent.
 #[derive(Debug, Clone, Default)]
@@ -111,12 +113,38 @@ pub fn visibility(principal: &Principal, tree: &OrgTree, member_teams: &[(String
 }
 
 /// Whether a principal may change things owned by `owner`: admins anywhere, managers within
-/// what they see; reps and services change nothing here.
+/// what they see; reps and services change nothing through it (a service's one write is
+/// `may_change_quota`'s).
 pub fn may_write(principal: &Principal, visibility: &Visibility, owner: &Owner) -> bool {
     match principal.role {
         Role::Admin => true,
         Role::Manager => visibility.sees_owner(owner),
         Role::Rep | Role::Service => false,
+    }
+}
+
+/// Whether a principal may record a change from `source` to a quota owned by `owner`. Applying a
+/// strategy recommendation is a service's job, done for the person who accepted it, and the only
+/// quota change a service makes; a person claiming that source would forge the recommendation's
+/// trail, so people change quotas only as themselves.
+pub fn may_change_quota(principal: &Principal, visibility: &Visibility, owner: &Owner, source: ChangeSource) -> bool {
+    match (principal.role, source) {
+        (Role::Service, ChangeSource::StrategyRecommendation) => true,
+        (Role::Service, _) | (_, ChangeSource::StrategyRecommendation) => false,
+        _ => may_write(principal, visibility, owner),
+    }
+}
+
+/// Who a recorded change is attributed to: a person, themselves; a service calling for a person
+/// (its token's `act` claim), that person; a service on its own account, the service.
+pub fn change_actor(principal: &Principal, on_behalf_of: Option<&str>) -> String {
+    let person = on_behalf_of
+        .map(|act| act.trim())
+        .map(|act| act.strip_prefix("members/").unwrap_or(act))
+        .filter(|act| !act.is_empty());
+    match (principal.role, person) {
+        (Role::Service, Some(person)) => person.to_owned(),
+        _ => principal.subject.clone(),
     }
 }
 
@@ -165,6 +193,41 @@ mod tests {
                 && !v.sees_team("dach")
         );
         assert!(!may_write(&rep, &v, &Owner::Member("ana".into())));
+    }
+
+    #[test]
+    fn services_change_quotas_only_to_apply_a_recommendation_and_people_never_do() {
+        let owner = Owner::Member("ana".into());
+        let service = principal(Role::Service, "strategy", &[]);
+        let admin = principal(Role::Admin, "ayu", &[]);
+        let seen = Visibility::Tenant;
+        assert!(may_change_quota(
+            &service,
+            &seen,
+            &owner,
+            ChangeSource::StrategyRecommendation
+        ));
+        for source in [ChangeSource::Manual, ChangeSource::Review] {
+            assert!(!may_change_quota(&service, &seen, &owner, source));
+            assert!(may_change_quota(&admin, &seen, &owner, source));
+        }
+        assert!(!may_change_quota(
+            &admin,
+            &seen,
+            &owner,
+            ChangeSource::StrategyRecommendation
+        ));
+    }
+
+    #[test]
+    fn a_change_is_attributed_to_the_person_behind_a_service() {
+        let service = principal(Role::Service, "strategy", &[]);
+        assert_eq!(change_actor(&service, Some("members/mia")), "mia");
+        assert_eq!(change_actor(&service, Some("mia")), "mia");
+        assert_eq!(change_actor(&service, Some(" ")), "strategy");
+        assert_eq!(change_actor(&service, None), "strategy");
+        let admin = principal(Role::Admin, "ayu", &[]);
+        assert_eq!(change_actor(&admin, Some("mia")), "ayu", "people act as themselves");
     }
 
     #[test]

@@ -162,6 +162,39 @@ pub fn profile_from_json(text: &str) -> Vec<Decimal> {
         .collect()
 }
 
+/// Where a recorded change came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChangeSource {
+    Manual,
+    Review,
+    StrategyRecommendation,
+}
+
+impl ChangeSource {
+    /// As stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ChangeSource::Manual => "manual",
+            ChangeSource::Review => "review",
+            ChangeSource::StrategyRecommendation => "strategy_recommendation",
+        }
+    }
+}
+
+/// Whether a recommendation's change, asked for again, is the change already recorded for it: the
+/// target and stored profile it names (`None` when it leaves one alone) equal what was applied.
+/// Decimals compare by value, so "120000" repeats "120000.00".
+pub fn repeats_change(
+    applied_target: &str,
+    applied_profile_json: &str,
+    target: Option<Decimal>,
+    profile_json: Option<&str>,
+) -> bool {
+    let same_target = target.is_none_or(|t| applied_target.parse::<Decimal>().is_ok_and(|a| a == t));
+    let same_profile = profile_json.is_none_or(|p| p == applied_profile_json);
+    same_target && same_profile
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -222,6 +255,16 @@ mod tests {
         let rate = seasonal_profile(Metric::LeadConversionRate, &period, vec![], "p").unwrap();
         let stored = profile_from_json(&profile_to_json(&rate));
         assert!(seasonal_profile(Metric::LeadConversionRate, &period, stored, "p").is_ok());
+    }
+
+    #[test]
+    fn a_repeated_change_is_told_from_a_different_one() {
+        let shaped = r#"["50","30","20"]"#;
+        assert!(repeats_change("120000", "[]", Some(dec("120000.00")), None));
+        assert!(repeats_change("120000", shaped, None, Some(shaped)));
+        assert!(repeats_change("120000", shaped, Some(dec("120000")), Some(shaped)));
+        assert!(!repeats_change("120000", "[]", Some(dec("125000")), None));
+        assert!(!repeats_change("120000", "[]", Some(dec("120000")), Some(shaped)));
     }
 
     proptest! {

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_create_goals;
+mod m0002_one_change_per_recommendation;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(lacak_runtime::idempotency::CreateIdempotencyKeys),
             Box::new(m0001_create_goals::Migration),
+            Box::new(m0002_one_change_per_recommendation::Migration),
         ]
     }
 }

@@ -11,6 +11,7 @@ use sea_orm::{
 use super::entities::{quota, quota_change};
 use crate::domain::access::Visibility;
 use crate::domain::names::Owner;
+use crate::domain::quota::ChangeSource;
 use crate::error::{GoalsError, GoalsResult};
 
 pub async fn quota<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<quota::Model> {
@@ -139,6 +140,23 @@ pub async fn changes<C: ConnectionTrait>(
         .order_by_asc(quota_change::Column::Seq)
         .limit(page.fetch_limit())
         .all(db)
+        .await?)
+}
+
+/// The change a strategy recommendation made to a quota, if it made one; a unique index keeps it
+/// to one.
+pub async fn recommendation_change<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    quota_id: &str,
+    recommendation: &str,
+) -> GoalsResult<Option<quota_change::Model>> {
+    Ok(quota_change::Entity::find()
+        .filter(quota_change::Column::Tenant.eq(tenant))
+        .filter(quota_change::Column::QuotaId.eq(quota_id))
+        .filter(quota_change::Column::Source.eq(ChangeSource::StrategyRecommendation.as_str()))
+        .filter(quota_change::Column::SourceReference.eq(recommendation))
+        .one(db)
         .await?)
 }
 

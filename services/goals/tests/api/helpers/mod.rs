@@ -1,7 +1,11 @@
 //! The black-box harness: every test gets its own server on a random port and a fresh database.
 
 use lacak_domain::Role;
+use std::time::Duration;
+
+use lacak_domain::Principal;
 use lacak_proto::goals::goals_service_client::GoalsServiceClient;
+use lacak_runtime::auth::TokenIssuer;
 use lacak_testkit::{Bearer, Prepared, TestServer};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
@@ -18,6 +22,8 @@ pub const TENANT: &str = "acme";
 pub const OTHER_TENANT: &str = "globex";
 /// The subject of `admin()` tokens, as recorded in `actor` fields.
 pub const ADMIN: &str = "admin-ayu";
+/// The subject of `strategy()` tokens.
+pub const STRATEGY: &str = "strategy";
 
 /// A goals client that sends one bearer token with every call.
 pub type Goals = GoalsServiceClient<InterceptedService<Channel, Bearer>>;
@@ -25,6 +31,8 @@ pub type Goals = GoalsServiceClient<InterceptedService<Channel, Bearer>>;
 /// A running goals service and what a test needs to talk to it.
 pub struct TestApp {
     server: TestServer,
+    /// Signs the tokens the testkit has no shortcut for, such as a service's calling for a person.
+    issuer: TokenIssuer,
     pub channel: Channel,
 }
 
@@ -32,12 +40,14 @@ pub struct TestApp {
 pub async fn spawn_app() -> TestApp {
     let mut prepared = Prepared::new("goals").await;
     let url = prepared.url();
+    let issuer = prepared.issuer();
     let ready = lacak_goals::mount(&mut prepared.host, &url).await;
     ready.await.expect("the service connects and migrates");
     let server = prepared.serve().await;
     TestApp {
         channel: server.channel.clone(),
         server,
+        issuer,
     }
 }
 
@@ -76,6 +86,22 @@ impl TestApp {
     /// Another Lacak service reading the tenant.
     pub fn service(&self) -> Goals {
         self.client(&self.token(TENANT, "insights", Role::Service, &[]))
+    }
+
+    /// The strategy service of `tenant`, calling for `person` (its token's `act`) when given, else
+    /// on its own account.
+    pub fn strategy(&self, tenant: &str, person: Option<&str>) -> Goals {
+        let service = Principal {
+            tenant: tenant.to_owned(),
+            subject: STRATEGY.to_owned(),
+            role: Role::Service,
+            teams: Vec::new(),
+        };
+        let token = self
+            .issuer
+            .issue(&service, Duration::from_secs(300), person)
+            .expect("a signed token");
+        self.client(&token)
     }
 
     /// The administrator of another tenant.

@@ -2,53 +2,18 @@
 
 use std::time::Duration;
 
-use lacak_proto::common::Measure;
 use lacak_proto::goals::{
-    ChangeSource, GetQuotaRequest, GetQuotaTargetAsOfRequest, ListQuotaChangesRequest, Quota, QuotaChange,
-    UpdateQuotaRequest, UpdateQuotaResponse,
+    ChangeSource, GetQuotaRequest, GetQuotaTargetAsOfRequest, Quota, UpdateQuotaRequest, UpdateQuotaResponse,
 };
 use tonic::{Code, Response, Status};
 
+use super::{ana_q3, changes, retarget};
 use crate::helpers::{
-    ADMIN, Goals, amount, assert_code, assert_invalid, dec, instant, mask, money, revenue_quota, seed_org, spawn_app,
-    timestamp, usd, weights,
+    ADMIN, Goals, amount, assert_code, assert_invalid, dec, instant, mask, money, timestamp, usd, weights,
 };
-
-/// A manual update of `quota`'s target to `target`.
-fn retarget(quota: &Quota, target: Measure, reason: &str) -> UpdateQuotaRequest {
-    UpdateQuotaRequest {
-        quota: Some(Quota {
-            name: quota.name.clone(),
-            target: Some(target),
-            ..Default::default()
-        }),
-        update_mask: mask(&["target"]),
-        reason: reason.into(),
-        ..Default::default()
-    }
-}
 
 async fn update(client: &mut Goals, request: UpdateQuotaRequest) -> Result<Response<UpdateQuotaResponse>, Status> {
     client.update_quota(request).await
-}
-
-async fn changes(client: &mut Goals, quota: &Quota) -> anyhow::Result<Vec<QuotaChange>> {
-    let page = client
-        .list_quota_changes(ListQuotaChangesRequest {
-            parent: quota.name.clone(),
-            ..Default::default()
-        })
-        .await?
-        .into_inner();
-    Ok(page.changes)
-}
-
-async fn ana_q3() -> anyhow::Result<(crate::helpers::TestApp, Goals, Quota)> {
-    let app = spawn_app().await;
-    let mut admin = app.admin();
-    seed_org(&mut admin).await?;
-    let quota = revenue_quota(&mut admin, "members/ana", "FY2026-Q3", "100000").await?;
-    Ok((app, admin, quota))
 }
 
 #[tokio::test]
@@ -235,29 +200,16 @@ async fn the_target_in_force_at_any_instant_can_be_asked_for() -> anyhow::Result
 }
 
 #[tokio::test]
-async fn a_strategy_recommendation_must_say_which_one_and_reviews_decide_elsewhere() -> anyhow::Result<()> {
+async fn reviews_decide_elsewhere() -> anyhow::Result<()> {
     let (_app, mut admin, quota) = ana_q3().await?;
-    let from = |source: ChangeSource, reference: &str| UpdateQuotaRequest {
-        source: source as i32,
-        source_reference: reference.into(),
-        ..retarget(&quota, usd("130000"), "recommended")
+    let from_a_review = UpdateQuotaRequest {
+        source: ChangeSource::Review as i32,
+        source_reference: "quotaReviews/x".into(),
+        ..retarget(&quota, usd("130000"), "reviewed")
     };
 
-    assert_invalid(
-        update(&mut admin, from(ChangeSource::StrategyRecommendation, "")).await,
-        "source_reference",
-    );
-    assert_invalid(
-        update(&mut admin, from(ChangeSource::Review, "quotaReviews/x")).await,
-        "source",
-    );
-
-    let applied = update(&mut admin, from(ChangeSource::StrategyRecommendation, "rec-42"))
-        .await?
-        .into_inner();
-    let change = applied.change.unwrap();
-    assert_eq!(change.source, ChangeSource::StrategyRecommendation as i32);
-    assert_eq!(change.source_reference, "rec-42");
+    assert_invalid(update(&mut admin, from_a_review).await, "source");
+    assert_eq!(changes(&mut admin, &quota).await?.len(), 1);
     Ok(())
 }
 
