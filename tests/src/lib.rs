@@ -35,15 +35,25 @@ pub async fn spawn_suite_with(args: ServerArgs, extra: impl FnOnce(&mut ServerHo
     let data = tempfile::tempdir()?;
     let (authenticator, issuer) = lacak_runtime::auth::hs256_keys(SECRET, "lacak", "lacak", Duration::from_secs(30));
     let mut host = ServerHost::new(args, Arc::new(authenticator))?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
     let goals_url = lacak_runtime::db::database_url(None, data.path(), "goals")?;
     let goals_ready = lacak_goals::mount(&mut host, &goals_url).await;
     let inventory_url = lacak_runtime::db::database_url(None, data.path(), "inventory")?;
     let inventory_ready = lacak_inventory::mount(&mut host, &inventory_url).await;
+    // Monitoring calls goals and inventory on this very listener, as in `lacak up`.
+    let own = Channel::from_shared(format!("http://{addr}"))?.connect_lazy();
+    let deps = lacak_monitoring::Dependencies::new(
+        own.clone(),
+        own,
+        lacak_runtime::client::Outgoing::new(lacak_monitoring::SERVICE_NAME, issuer.clone(), Duration::from_secs(5)),
+    );
+    let monitoring_url = lacak_runtime::db::database_url(None, data.path(), "monitoring")?;
+    let monitoring_ready = lacak_monitoring::mount(&mut host, &monitoring_url, deps).await;
     goals_ready.await?;
     inventory_ready.await?;
+    monitoring_ready.await?;
     extra(&mut host);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let addr = listener.local_addr()?;
     let (stop, stopped) = oneshot::channel::<()>();
     let server = tokio::spawn(host.serve(listener, async move {
         let _ = stopped.await;

@@ -21,7 +21,12 @@ const GOALS: &str = "lacak.goals.v1.GoalsService";
 async fn health_answers_without_a_token_for_the_process_and_each_service() -> anyhow::Result<()> {
     let suite = spawn_suite(ServerArgs::default()).await?;
     let mut health = HealthClient::new(suite.channel().await?);
-    for service in ["", GOALS, "lacak.inventory.v1.InventoryService"] {
+    for service in [
+        "",
+        GOALS,
+        "lacak.inventory.v1.InventoryService",
+        "lacak.monitoring.v1.MonitoringService",
+    ] {
         let status = health
             .check(HealthCheckRequest {
                 service: service.to_owned(),
@@ -67,6 +72,10 @@ async fn reflection_lists_every_service_in_both_versions() -> anyhow::Result<()>
     assert!(names.contains(&GOALS.to_owned()), "{names:?}");
     assert!(
         names.contains(&"lacak.inventory.v1.InventoryService".to_owned()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"lacak.monitoring.v1.MonitoringService".to_owned()),
         "{names:?}"
     );
     assert!(names.contains(&"grpc.health.v1.Health".to_owned()), "{names:?}");
