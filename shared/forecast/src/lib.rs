@@ -1,0 +1,25 @@
+//! The statistics of Lacak's strategy service as plain functions: monthly forecasts with prediction
+//! intervals and their scoring, seasonal profiles learned from history, change points in demand, and
+//! difference in differences for whether an adjustment worked.
+//!
+//! Statistics are `f64` (they are estimates, not money); profiles, which become targets, are decimals.
+//! `docs/KPIS.md` ("Strategy statistics") lists every formula.
+
+#![warn(missing_docs)]
+
+mod accuracy;
+mod change;
+mod did;
+mod forecast;
+mod profile;
+
+pub use accuracy::{bias, wape};
+pub use change::{
+    ChangePoint, DemandTrend, EMERGING_GROWTH, EMERGING_MONTHS, MIN_SEGMENT, change_points, classify_trend,
+};
+pub use did::{DidResult, MIN_CONTROL_UNITS, Verdict, difference_in_differences};
+pub use forecast::{
+    ADDITIVE_EVIDENCE, Forecast, ForecastError, ForecastMethod, MIN_HISTORY, MIN_SEASONAL_HISTORY,
+    MIN_VALIDATION_MONTHS, SEASON_LENGTH, forecast_monthly, seasonal_naive, seasonally_adjusted,
+};
+pub use profile::{PROFILE_SCALE, monthly_profile};
