@@ -13,7 +13,11 @@ from decimal import Decimal
 
 from lacak_stubs import channel, load
 
-ms, mon_grpc = load("lacak.monitoring.v1.monitoring_service_pb2", "lacak.monitoring.v1.monitoring_service_pb2_grpc")
+ms, report_pb, mon_grpc = load(
+    "lacak.monitoring.v1.monitoring_service_pb2",
+    "lacak.monitoring.v1.report_pb2",
+    "lacak.monitoring.v1.monitoring_service_pb2_grpc",
+)
 
 
 def amount(money):
@@ -41,7 +45,7 @@ def main():
 
     report = monitoring.GetTrackingReport(
         ms.GetTrackingReportRequest(team=team, period=args.period, currency_code=args.currency,
-                                    granularity=ms.GRANULARITY_MONTH),
+                                    granularity=report_pb.GRANULARITY_MONTH),
         metadata=auth,
     ).report
     print(f"{report.team} in {report.period}: attainment")
