@@ -9,8 +9,8 @@ use lacak_proto::goals::goals_service_client::GoalsServiceClient;
 use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
 use lacak_proto::monitoring::monitoring_service_client::MonitoringServiceClient;
 use lacak_runtime::auth::load_keys;
+use lacak_runtime::client::Bearer;
 use lacak_runtime::config::AuthArgs;
-use tonic::metadata::{Ascii, MetadataValue};
 use tonic::service::interceptor::InterceptedService;
 use tonic::transport::Channel;
 
@@ -31,17 +31,6 @@ pub struct ClientArgs {
     pub data_dir: PathBuf,
     #[command(flatten)]
     pub auth: AuthArgs,
-}
-
-/// Adds the bearer token to every call.
-#[derive(Clone)]
-pub struct Bearer(MetadataValue<Ascii>);
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, tonic::Status> {
-        request.metadata_mut().insert("authorization", self.0.clone());
-        Ok(request)
-    }
 }
 
 pub type Goals = GoalsServiceClient<InterceptedService<Channel, Bearer>>;
@@ -86,7 +75,7 @@ impl ClientArgs {
 }
 
 pub fn clients(channel: Channel, token: &str) -> Clients {
-    let bearer = Bearer(format!("Bearer {token}").parse().expect("a token is ASCII"));
+    let bearer = Bearer::new(token);
     let limit = 64 << 20;
     Clients {
         goals: GoalsServiceClient::with_interceptor(channel.clone(), bearer.clone()).max_decoding_message_size(limit),
@@ -94,6 +83,15 @@ pub fn clients(channel: Channel, token: &str) -> Clients {
             .max_decoding_message_size(limit),
         monitoring: MonitoringServiceClient::with_interceptor(channel, bearer).max_decoding_message_size(limit),
     }
+}
+
+/// An amount of whole rupiah, the currency the demo and the bench sell in.
+pub fn idr(units: i64) -> Option<lacak_proto::common::Money> {
+    Some(lacak_proto::common::Money {
+        currency_code: "IDR".into(),
+        units,
+        nanos: 0,
+    })
 }
 
 /// Money as text with thousands separators, e.g. "1,250,000.50 IDR".

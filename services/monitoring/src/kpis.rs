@@ -355,19 +355,15 @@ impl PeriodFacts {
             .collect();
         let mine: Vec<&customer::Model> = self.customers.iter().filter(|c| of(&c.acquired_by)).collect();
         let new_customers = kpi::new_customers(mine.iter().filter_map(|c| c.acquire_time), self.bounds);
-        let active_at = |at: DateTime<Utc>| {
+        // Customers active at `at`: acquired before it and not churned by then. Retention keeps
+        // those active at the start that are still active at the period's end (or now, if sooner).
+        let active_at = |at: DateTime<Utc>| -> Vec<&str> {
             mine.iter()
-                .filter(move |c| {
-                    c.acquire_time.is_some_and(|a| a < at.max(start)) && c.churn_time.is_none_or(|ch| ch >= at)
-                })
+                .filter(|c| c.acquire_time.is_some_and(|a| a < at) && c.churn_time.is_none_or(|ch| ch >= at))
                 .map(|c| c.id.as_str())
+                .collect()
         };
-        let at_start: Vec<&str> = mine
-            .iter()
-            .filter(|c| c.acquire_time.is_some_and(|a| a < start) && c.churn_time.is_none_or(|ch| ch >= start))
-            .map(|c| c.id.as_str())
-            .collect();
-        let retention = kpi::retention_rate(at_start, active_at(end.min(self.as_of).max(start)));
+        let retention = kpi::retention_rate(active_at(start), active_at(end.min(self.as_of).max(start)));
         Ok(Figures {
             sales,
             leads_created: cohort.leads,

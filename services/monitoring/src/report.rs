@@ -41,14 +41,12 @@ pub fn revenue_targets(quotas: &[gpb::Quota], currency: &str) -> HashMap<String,
 /// The per-member table, ranked by attainment (members without a target last, by revenue).
 pub fn member_table(
     org: &Org,
-    members: &[String],
-    facts: &PeriodFacts,
+    members: &[(String, Figures)],
+    currency: &str,
     targets: &HashMap<String, Decimal>,
-) -> crate::error::MonitoringResult<Vec<pb::MemberPerformance>> {
-    let currency = facts.currency.as_str();
+) -> Vec<pb::MemberPerformance> {
     let mut rows = Vec::with_capacity(members.len());
-    for member in members {
-        let figures = facts.figures(&|m| m == member)?;
+    for (member, figures) in members {
         let actual = figures.revenue();
         let target = targets.get(member).copied();
         let attainment = target.and_then(|t| kpi::attainment_percent(actual, t));
@@ -80,14 +78,13 @@ pub fn member_table(
             .then(b.1.cmp(&a.1))
             .then(a.2.member.cmp(&b.2.member))
     });
-    Ok(rows
-        .into_iter()
+    rows.into_iter()
         .enumerate()
         .map(|(i, (_, _, mut row))| {
             row.rank = i as i32 + 1;
             row
         })
-        .collect())
+        .collect()
 }
 
 /// The day rows of the period, for daily and weekly trends.
@@ -276,7 +273,7 @@ fn stage_stats(records: &[&DealRecord], order: Option<&[String]>) -> StageStats 
 /// Members and stages weaker than the baseline beyond chance, ranked by revenue at stake.
 pub fn weak_points(
     org: &Org,
-    members: &[String],
+    members: &[(String, Figures)],
     facts: &PeriodFacts,
     team: &Figures,
     baseline_deals: &[DealRecord],
@@ -292,16 +289,20 @@ pub fn weak_points(
     };
     let win_fraction = team.win_rate().unwrap_or_default() / Decimal::ONE_HUNDRED;
     let mut found: Vec<(Decimal, pb::WeakPoint)> = Vec::new();
-    for member in members {
-        let mine = facts.figures(&|m| m == member)?;
-        let others = facts.figures(&|m| m != member && members.iter().any(|x| x == m))?;
+    let team_won = team.won.len() as u64;
+    for (member, mine) in members {
+        // The rest of the team's counts: the team's less the member's (counts add up).
+        let won = mine.won.len() as u64;
         let who = name(member);
         found.extend(proportion_weak_point(
             pb::WeakPointKind::MemberLeadConversion,
             member,
             "",
             (mine.cohort.converted, mine.cohort.leads),
-            (others.cohort.converted, others.cohort.leads),
+            (
+                team.cohort.converted - mine.cohort.converted,
+                team.cohort.leads - mine.cohort.leads,
+            ),
             average_deal * win_fraction,
             currency,
             |o, b, p| {
@@ -314,8 +315,8 @@ pub fn weak_points(
             pb::WeakPointKind::MemberWinRate,
             member,
             "",
-            (mine.won.len() as u64, mine.won.len() as u64 + mine.lost),
-            (others.won.len() as u64, others.won.len() as u64 + others.lost),
+            (won, won + mine.lost),
+            (team_won - won, team_won - won + team.lost - mine.lost),
             average_deal,
             currency,
             |o, b, p| {
@@ -324,7 +325,7 @@ pub fn weak_points(
         ));
     }
 
-    let set: HashSet<&str> = members.iter().map(String::as_str).collect();
+    let set: HashSet<&str> = members.iter().map(|(m, _)| m.as_str()).collect();
     let now: Vec<&DealRecord> = facts
         .active
         .iter()

@@ -136,6 +136,23 @@ pub fn tls_channel(url: &str, connect_timeout: Duration, tls: &ClientTls) -> Res
     Ok(endpoint(url, connect_timeout)?.tls_config(config)?.connect_lazy())
 }
 
+/// Adds `authorization: Bearer <token>` to every request of a client (tools, tests, scripts).
+#[derive(Clone)]
+pub struct Bearer(MetadataValue<tonic::metadata::Ascii>);
+
+impl Bearer {
+    pub fn new(token: &str) -> Self {
+        Self(format!("Bearer {token}").parse().expect("a token is ASCII"))
+    }
+}
+
+impl tonic::service::Interceptor for Bearer {
+    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
+        request.metadata_mut().insert("authorization", self.0.clone());
+        Ok(request)
+    }
+}
+
 /// Dresses outgoing requests. One per calling service; cheap to clone.
 #[derive(Clone)]
 pub struct Outgoing {

@@ -70,6 +70,24 @@ fn tune_postgres_url(url: &str) -> String {
     }
 }
 
+/// The admin URL with its path (the database name) replaced, its query kept.
+pub fn with_database(admin_url: &str, name: &str) -> String {
+    let (base, query) = match admin_url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (admin_url, None),
+    };
+    let authority_start = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[authority_start..]
+        .find('/')
+        .map_or(base.len(), |i| authority_start + i);
+    let mut url = format!("{}/{name}", &base[..path_start]);
+    if let Some(query) = query {
+        url.push('?');
+        url.push_str(query);
+    }
+    url
+}
+
 /// Opens a pool. SQLite: WAL with `synchronous=FULL` (an acknowledged commit survives power loss),
 /// one connection so writers never race for the lock. PostgreSQL: a small pool.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
@@ -196,6 +214,15 @@ impl ReadyDb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_name_replaces_the_path_and_keeps_the_query() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres?sslmode=disable", "x"),
+            "postgres://u@h:5432/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
 
     #[test]
     fn passwords_are_redacted() {

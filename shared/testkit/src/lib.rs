@@ -9,31 +9,15 @@ use lacak_domain::{Principal, Role};
 use lacak_runtime::{ServerHost, TokenIssuer};
 use sea_orm::ConnectionTrait as _;
 use tempfile::TempDir;
-use tonic::Status;
-use tonic::metadata::{Ascii, MetadataValue};
 use tonic::transport::Channel;
 
 /// The variable naming a PostgreSQL server to create test databases on.
 pub const POSTGRES_URL_VAR: &str = "LACAK_TEST_POSTGRES_URL";
 
+pub use lacak_runtime::client::Bearer;
+pub use lacak_runtime::db::with_database;
+
 const SECRET: &[u8] = b"lacak-black-box-tests-secret-0123456789abcdef";
-
-/// Adds `authorization: Bearer <token>` to every request of a client.
-#[derive(Clone)]
-pub struct Bearer(MetadataValue<Ascii>);
-
-impl Bearer {
-    pub fn new(token: &str) -> Self {
-        Self(format!("Bearer {token}").parse().expect("a token is ASCII"))
-    }
-}
-
-impl tonic::service::Interceptor for Bearer {
-    fn call(&mut self, mut request: tonic::Request<()>) -> Result<tonic::Request<()>, Status> {
-        request.metadata_mut().insert("authorization", self.0.clone());
-        Ok(request)
-    }
-}
 
 /// One service on 127.0.0.1:0 with its own database; stopped, and its database dropped, on drop.
 pub struct TestServer {
@@ -212,37 +196,5 @@ impl TestDatabase {
                 eprintln!("could not drop test database: {error}");
             }
         }
-    }
-}
-
-/// The admin URL with its path (the database name) replaced, its query kept.
-pub fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = match admin_url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (admin_url, None),
-    };
-    let authority_start = base.find("://").map_or(0, |i| i + 3);
-    let path_start = base[authority_start..]
-        .find('/')
-        .map_or(base.len(), |i| authority_start + i);
-    let mut url = format!("{}/{name}", &base[..path_start]);
-    if let Some(query) = query {
-        url.push('?');
-        url.push_str(query);
-    }
-    url
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_database_name_replaces_the_path_and_keeps_the_query() {
-        assert_eq!(
-            with_database("postgres://u@h:5432/postgres?sslmode=disable", "x"),
-            "postgres://u@h:5432/x?sslmode=disable"
-        );
-        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

@@ -46,7 +46,7 @@ impl Suite {
                         .await?;
                     connection.close().await?;
                     databases.push(name.clone());
-                    lacak_testkit_free::with_database(admin, &name)
+                    lacak_runtime::db::with_database(admin, &name)
                 }
             };
             urls.push(url);
@@ -146,21 +146,6 @@ impl Suite {
                     .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
                     .await;
             }
-        }
-    }
-}
-
-/// The admin URL with its database name replaced.
-mod lacak_testkit_free {
-    pub fn with_database(admin_url: &str, name: &str) -> String {
-        let (base, query) = admin_url
-            .split_once('?')
-            .map_or((admin_url, None), |(b, q)| (b, Some(q)));
-        let authority = base.find("://").map_or(0, |i| i + 3);
-        let path = base[authority..].find('/').map_or(base.len(), |i| authority + i);
-        match query {
-            Some(query) => format!("{}/{name}?{query}", &base[..path]),
-            None => format!("{}/{name}", &base[..path]),
         }
     }
 }

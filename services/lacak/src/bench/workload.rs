@@ -6,23 +6,15 @@ use std::time::Instant;
 use anyhow::Context;
 use chrono::{DateTime, TimeZone, Utc};
 use futures::StreamExt;
-use lacak_proto::common::{Decimal as PbDecimal, Measure, Money, measure};
+use lacak_proto::common::{Decimal as PbDecimal, Measure, measure};
 use lacak_proto::goals as gpb;
 use lacak_proto::inventory as ipb;
 use lacak_proto::monitoring::{self as pb, IngestEvent, ingest_event::Event};
 
-use crate::client::Clients;
+use crate::client::{Clients, idr};
 use crate::report::status_error;
 
 use super::{BATCH, BenchArgs, MEMBERS_PER_TEAM, PERIOD, SKUS, TEAMS};
-
-fn money(amount: i64) -> Option<Money> {
-    Some(Money {
-        currency_code: "IDR".into(),
-        units: amount,
-        nanos: 0,
-    })
-}
 
 pub(super) fn member(i: usize) -> String {
     format!("m{i:02}")
@@ -73,7 +65,7 @@ pub(super) async fn setup(clients: &mut Clients) -> anyhow::Result<()> {
                         metric: gpb::Metric::Revenue as i32,
                         period: PERIOD.into(),
                         target: Some(Measure {
-                            kind: Some(measure::Kind::Money(money(50_000_000).unwrap_or_default())),
+                            kind: Some(measure::Kind::Money(idr(50_000_000).unwrap_or_default())),
                         }),
                         ..Default::default()
                     }),
@@ -105,7 +97,7 @@ pub(super) async fn setup(clients: &mut Clients) -> anyhow::Result<()> {
             .create_cost_breakdown(ipb::CreateCostBreakdownRequest {
                 parent: format!("products/{sku}"),
                 cost_breakdown: Some(ipb::CostBreakdown {
-                    sourcing: money(1000 + 100 * s as i64),
+                    sourcing: idr(1000 + 100 * s as i64),
                     effective_time: Some(prost_types::Timestamp {
                         seconds: Utc
                             .with_ymd_and_hms(2023, 1, 1, 0, 0, 0)
@@ -146,7 +138,7 @@ fn sale(n: u64, first: u64, count: u64, lines: usize, prefix: &str) -> IngestEve
                     quantity: Some(PbDecimal {
                         value: (1 + (mixed >> 30) % 5).to_string(),
                     }),
-                    unit_price: money(2_000 + 10 * ((mixed >> 40) % 100) as i64),
+                    unit_price: idr(2_000 + 10 * ((mixed >> 40) % 100) as i64),
                     discount_percent: None,
                     ..Default::default()
                 })

@@ -7,7 +7,8 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, TimeZone, Utc};
 use lacak_proto::monitoring::{self as pb, IngestEvent, ingest_event::Event};
 
 use super::cast::{CUSTOMERS_PER_REGION, PRODUCTS, REGIONS, REPS, Rep, SEASON, SEGMENTS, TEAMS};
-use super::{decimal, money, quarter_of, ts};
+use super::{decimal, quarter_of, ts};
+use crate::client::idr;
 
 /// A customer id and when it churned, if it did.
 type Account = (String, Option<DateTime<Utc>>);
@@ -39,7 +40,7 @@ impl Line {
         pb::SaleLine {
             sku: self.sku.into(),
             quantity: decimal(self.quantity),
-            unit_price: money(self.price),
+            unit_price: idr(self.price),
             discount_percent: decimal(self.discount),
             ..Default::default()
         }
@@ -209,7 +210,7 @@ impl History {
                                 name: format!("deals/{deal_id}"),
                                 owner: format!("members/{}", rep.id),
                                 customer: format!("customers/{customer}"),
-                                amount: money(amount),
+                                amount: idr(amount),
                                 expected_close_time: ts(opened + Duration::days(45)),
                                 stage: "qualify".into(),
                                 forecast_category: pb::ForecastCategory::Pipeline as i32,

@@ -7,13 +7,13 @@
 use anyhow::Context;
 use chrono::{DateTime, Datelike, Duration, TimeZone, Utc};
 use indicatif::{ProgressBar, ProgressStyle};
-use lacak_proto::common::{Decimal as PbDecimal, Measure, Money, measure};
+use lacak_proto::common::{Decimal as PbDecimal, Measure, measure};
 use lacak_proto::goals as gpb;
 use lacak_proto::inventory as ipb;
 use lacak_proto::monitoring as pb;
 use tonic::Code;
 
-use crate::client::{ClientArgs, Clients};
+use crate::client::{ClientArgs, Clients, idr};
 use crate::report::status_error;
 
 mod cast;
@@ -32,14 +32,6 @@ pub struct DemoArgs {
     /// The seed of the generator: the same seed writes the same history.
     #[arg(long, default_value_t = 2026)]
     pub seed: u64,
-}
-
-fn money(amount: i64) -> Option<Money> {
-    Some(Money {
-        currency_code: "IDR".into(),
-        units: amount,
-        nanos: 0,
-    })
 }
 
 fn decimal(value: impl ToString) -> Option<PbDecimal> {
@@ -99,7 +91,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<()> {
                         metric: gpb::Metric::Revenue as i32,
                         period: period.clone(),
                         target: Some(Measure {
-                            kind: Some(measure::Kind::Money(money(*target).unwrap_or_default())),
+                            kind: Some(measure::Kind::Money(idr(*target).unwrap_or_default())),
                         }),
                         ..Default::default()
                     }),
@@ -253,8 +245,8 @@ async fn catalogue(clients: &mut Clients, bar: &ProgressBar, start: DateTime<Utc
                     .create_cost_breakdown(ipb::CreateCostBreakdownRequest {
                         parent: format!("products/{}", p.sku),
                         cost_breakdown: Some(ipb::CostBreakdown {
-                            sourcing: money(cost * 85 / 100),
-                            shipping: money(cost - cost * 85 / 100),
+                            sourcing: idr(cost * 85 / 100),
+                            shipping: idr(cost - cost * 85 / 100),
                             effective_time: ts(effective),
                             ..Default::default()
                         }),
@@ -270,7 +262,7 @@ async fn catalogue(clients: &mut Clients, bar: &ProgressBar, start: DateTime<Utc
                 .create_price(ipb::CreatePriceRequest {
                     parent: format!("products/{}", p.sku),
                     price: Some(ipb::Price {
-                        list_price: money(p.price),
+                        list_price: idr(p.price),
                         effective_time: ts(start - Duration::days(30)),
                         ..Default::default()
                     }),

@@ -51,7 +51,12 @@ pub async fn build(
         api.deps.quotas(ctx, "", &period_name),
     )?;
     let targets = report::revenue_targets(&quotas, currency);
-    let table = report::member_table(&org, &members, &facts, &targets)?;
+    // Each member's figures, read once for the table and the weak points.
+    let by_member = members
+        .iter()
+        .map(|member| Ok((member.clone(), facts.figures(&|m| m == member)?)))
+        .collect::<MonitoringResult<Vec<_>>>()?;
+    let table = report::member_table(&org, &by_member, currency, &targets);
 
     let set: HashSet<&str> = members.iter().map(String::as_str).collect();
     let monthly = kpis::rollup_filter(&api.deps, ctx, &calendar, &members, facts.bounds, &Scope::All, currency).await?;
@@ -68,7 +73,7 @@ pub async fn build(
     let by_day = report::as_days(&filter, buckets);
     let trend = report::trend(&facts, &set, &by_day, granularity, window);
     let team_figures = facts.figures(&|m| set.contains(m))?;
-    let weak_points = report::weak_points(&org, &members, &facts, &team_figures, &baseline)?;
+    let weak_points = report::weak_points(&org, &by_member, &facts, &team_figures, &baseline)?;
     let display = org.teams.get(team).map(|t| t.display_name.clone()).unwrap_or_default();
     Ok((
         pb::TrackingReport {

@@ -177,6 +177,33 @@ impl Rollups {
         credit: &[Share],
         lines: &[BookedLine],
     ) -> Result<(), RollupError> {
+        self.credit_lines(place, credit, lines, |delta| delta)
+    }
+
+    /// Adds cost found later for lines booked without one: their revenue becomes costed. Lines
+    /// still without a cost add nothing.
+    pub fn add_cost(
+        &mut self,
+        place: &SalePlace<'_>,
+        credit: &[Share],
+        lines: &[BookedLine],
+    ) -> Result<(), RollupError> {
+        let costed: Vec<BookedLine> = lines.iter().filter(|line| line.cost.is_some()).cloned().collect();
+        self.credit_lines(place, credit, &costed, |delta| RollupDelta {
+            costed_revenue: delta.costed_revenue,
+            cost: delta.cost,
+            ..RollupDelta::default()
+        })
+    }
+
+    /// Splits each line among the credited members and adds `keep` of each member's share.
+    fn credit_lines(
+        &mut self,
+        place: &SalePlace<'_>,
+        credit: &[Share],
+        lines: &[BookedLine],
+        keep: impl Fn(RollupDelta) -> RollupDelta,
+    ) -> Result<(), RollupError> {
         let shares: Vec<Decimal> = credit.iter().map(|share| share.percent).collect();
         for line in lines {
             let revenue = split_credit(line.revenue, &shares, SCALE)?;
@@ -195,31 +222,7 @@ impl Rollups {
                     units: to_units(units[i]).ok_or(RollupError::TooLarge)?,
                     lines: 1,
                 };
-                self.add_everywhere(place, &line.sku, &share.member, &delta);
-            }
-        }
-        Ok(())
-    }
-
-    /// Adds cost found later for lines booked without one: their revenue becomes costed.
-    pub fn add_cost(
-        &mut self,
-        place: &SalePlace<'_>,
-        credit: &[Share],
-        lines: &[BookedLine],
-    ) -> Result<(), RollupError> {
-        let shares: Vec<Decimal> = credit.iter().map(|share| share.percent).collect();
-        for line in lines {
-            let Some(line_cost) = line.cost else { continue };
-            let revenue = split_credit(line.revenue, &shares, SCALE)?;
-            let cost = split_credit(line_cost, &shares, SCALE)?;
-            for (i, share) in credit.iter().enumerate() {
-                let delta = RollupDelta {
-                    costed_revenue: to_units(revenue[i]).ok_or(RollupError::TooLarge)?,
-                    cost: to_units(cost[i]).ok_or(RollupError::TooLarge)?,
-                    ..RollupDelta::default()
-                };
-                self.add_everywhere(place, &line.sku, &share.member, &delta);
+                self.add_everywhere(place, &line.sku, &share.member, &keep(delta));
             }
         }
         Ok(())
