@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access;
+mod contract;
 mod costing;
 mod ingestion;
 mod kpis;
