@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use prost::Message;
 
 /// The areas of `proto/lacak/` compiled into the suite; a contract still being built stays out.
-const SERVED_AREAS: [&str; 4] = ["common", "goals", "inventory", "monitoring"];
+const SERVED_AREAS: [&str; 5] = ["common", "goals", "inventory", "monitoring", "strategy"];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../proto");

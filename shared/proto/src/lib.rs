@@ -24,9 +24,15 @@ pub mod lacak {
             tonic::include_proto!("lacak.monitoring.v1");
         }
     }
+    pub mod strategy {
+        pub mod v1 {
+            tonic::include_proto!("lacak.strategy.v1");
+        }
+    }
 }
 
 pub use lacak::common::v1 as common;
 pub use lacak::goals::v1 as goals;
 pub use lacak::inventory::v1 as inventory;
 pub use lacak::monitoring::v1 as monitoring;
+pub use lacak::strategy::v1 as strategy;

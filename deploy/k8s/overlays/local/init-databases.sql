@@ -3,3 +3,4 @@
 CREATE DATABASE goals;
 CREATE DATABASE inventory;
 CREATE DATABASE lacak_monitoring;
+CREATE DATABASE lacak_strategy;

@@ -8,6 +8,7 @@ mod kpis;
 mod leads;
 mod report;
 mod sales;
+mod series;
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -199,6 +200,7 @@ lacak_runtime::delegate_rpcs! {
         get_kpis: pb::GetKpisRequest => pb::GetKpisResponse = kpis::get;
         get_tracking_report: pb::GetTrackingReportRequest => pb::GetTrackingReportResponse = report::get;
         export_tracking_report: pb::ExportTrackingReportRequest => pb::ExportTrackingReportResponse = report::export;
+        get_sales_series: pb::GetSalesSeriesRequest => pb::GetSalesSeriesResponse = series::get;
     }
     streaming {
         type StreamIngestEventsStream = IngestStream;

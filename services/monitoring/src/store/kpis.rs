@@ -128,3 +128,43 @@ pub async fn total<C: ConnectionTrait>(db: &C, tenant: &str, filter: &RollupFilt
     }
     Ok(total)
 }
+
+/// Month-by-month sums per series key: the member (for [`Dim::All`]) or the dimension's value.
+/// Keys without rows in the range are absent.
+pub async fn series<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    filter: &RollupFilter,
+) -> MonitoringResult<BTreeMap<String, BTreeMap<i32, SalesSums>>> {
+    let key = if filter.dim == Dim::All { "member" } else { "dim_value" };
+    let mut out: BTreeMap<String, BTreeMap<i32, SalesSums>> = BTreeMap::new();
+    for members in filter.members.chunks(CHUNK) {
+        let mut query = Query::select();
+        query
+            .column(Alias::new(key))
+            .column(Alias::new("bucket"))
+            .expr_as(Expr::cust("CAST(SUM(revenue) AS BIGINT)"), Alias::new("revenue"))
+            .expr_as(
+                Expr::cust("CAST(SUM(costed_revenue) AS BIGINT)"),
+                Alias::new("costed_revenue"),
+            )
+            .expr_as(Expr::cust("CAST(SUM(cost) AS BIGINT)"), Alias::new("cost"))
+            .expr_as(Expr::cust("CAST(SUM(units) AS BIGINT)"), Alias::new("units"))
+            .from(Alias::new("sale_rollups"))
+            .and_where(Expr::col(Alias::new("tenant")).eq(tenant))
+            .and_where(Expr::col(Alias::new("dim")).eq(filter.dim.as_str()))
+            .and_where(Expr::col(Alias::new("currency")).eq(filter.currency.as_str()))
+            .and_where(Expr::col(Alias::new("member")).is_in(members.iter().cloned()))
+            .and_where(Expr::col(Alias::new("grain")).eq(filter.grain.as_str()))
+            .and_where(Expr::col(Alias::new("bucket")).gte(filter.start))
+            .and_where(Expr::col(Alias::new("bucket")).lt(filter.end))
+            .group_by_col(Alias::new(key))
+            .group_by_col(Alias::new("bucket"));
+        for row in db.query_all(&query).await? {
+            let name: String = row.try_get("", key)?;
+            let bucket: i32 = row.try_get("", "bucket")?;
+            out.entry(name).or_default().entry(bucket).or_default().add(&sums(&row)?);
+        }
+    }
+    Ok(out)
+}

@@ -3,6 +3,7 @@
 use lacak_proto::common::measure;
 use lacak_proto::goals as gpb;
 use lacak_proto::monitoring as pb;
+use rust_decimal::Decimal;
 use tonic::Code;
 
 use crate::helpers::*;
@@ -178,4 +179,105 @@ async fn questions_are_checked_field_by_field() {
         .await
         .unwrap_err();
     assert_eq!(unknown.code(), Code::NotFound);
+}
+
+fn series_request(owner: &str, dimension: pb::SeriesDimension, start: &str, end: &str) -> pb::GetSalesSeriesRequest {
+    pb::GetSalesSeriesRequest {
+        owner: owner.into(),
+        dimension: dimension as i32,
+        start_period: start.into(),
+        end_period: end.into(),
+        currency_code: "IDR".into(),
+    }
+}
+
+#[tokio::test]
+async fn sales_series_fill_every_month_and_split_by_member_and_product() {
+    let suite = spawn_suite().await;
+    split_story(&suite).await;
+    let mut admin = suite.admin();
+    let total = admin
+        .get_sales_series(series_request(
+            "teams/sales",
+            pb::SeriesDimension::Total,
+            "FY2026-M01",
+            "FY2026-M05",
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .series;
+    assert_eq!(total.len(), 1);
+    assert_eq!(total[0].subject, "teams/sales");
+    let revenue: Vec<Decimal> = total[0].points.iter().map(|p| amount(&p.revenue)).collect();
+    assert_eq!(revenue, [dec("0"), dec("2000"), dec("2000"), dec("999"), dec("0")]);
+    assert_eq!(total[0].points[1].period, "FY2026-M02");
+
+    let by_member = admin
+        .get_sales_series(series_request(
+            "teams/emea",
+            pb::SeriesDimension::Member,
+            "FY2026-M02",
+            "FY2026-M02",
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .series;
+    let pairs: Vec<(String, Decimal)> = by_member
+        .iter()
+        .map(|s| (s.subject.clone(), amount(&s.points[0].revenue)))
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("members/ana".to_owned(), dec("600")),
+            ("members/budi".to_owned(), dec("1400"))
+        ]
+    );
+
+    // The whole tenant by product: every sale of LAP-1, split or not, once.
+    let products = admin
+        .get_sales_series(series_request("", pb::SeriesDimension::Product, "FY2026-M01", "FY2026-M12"))
+        .await
+        .unwrap()
+        .into_inner()
+        .series;
+    assert_eq!(products.len(), 1);
+    assert_eq!(products[0].subject, "products/LAP-1");
+    let sum: Decimal = products[0].points.iter().map(|p| amount(&p.revenue)).sum();
+    assert_eq!(sum, dec("4999"));
+}
+
+#[tokio::test]
+async fn sales_series_refuse_bad_ranges_and_owners_out_of_sight() {
+    let suite = spawn_suite().await;
+    split_story(&suite).await;
+    let status = suite
+        .admin()
+        .get_sales_series(series_request("team/x", pb::SeriesDimension::Total, "FY2026-Q1", "FY2025-M01"))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&status), ["owner", "start_period"]);
+    let backwards = suite
+        .admin()
+        .get_sales_series(series_request("", pb::SeriesDimension::Total, "FY2026-M03", "FY2026-M01"))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&backwards), ["end_period"]);
+    // A rep sees their own series, not the team's nor the tenant's.
+    let mut rep = suite.rep("ana");
+    assert!(
+        rep.get_sales_series(series_request("members/ana", pb::SeriesDimension::Total, "FY2026-M01", "FY2026-M03"))
+            .await
+            .is_ok()
+    );
+    for owner in ["teams/emea", ""] {
+        let status = rep
+            .get_sales_series(series_request(owner, pb::SeriesDimension::Total, "FY2026-M01", "FY2026-M03"))
+            .await
+            .unwrap_err();
+        assert_eq!(status.code(), Code::PermissionDenied, "{owner:?}");
+    }
 }

@@ -1,0 +1,206 @@
+//! Sales series: revenue month by month, whole or split, for forecasts and trend detection.
+
+use std::collections::BTreeMap;
+
+use lacak_domain::{PeriodId, PeriodKind, Role};
+use lacak_proto::monitoring as pb;
+use lacak_runtime::convert::{decimal_to_proto, money_to_proto, timestamp_to_proto};
+use lacak_runtime::{FieldViolation, Violations};
+use tonic::Request;
+
+use super::{MonitoringApi, caller, parse_owner};
+use crate::domain::access::Owner;
+use crate::domain::rollup::{Dim, Grain};
+use crate::domain::units::from_units;
+use crate::error::{MonitoringError, MonitoringResult};
+use crate::kpis::money;
+use crate::store::kpis::{RollupFilter, SalesSums, series};
+
+/// The longest range one call reads, in months.
+pub const MAX_MONTHS: usize = 120;
+
+fn fiscal_month(text: &str, field: &str) -> Result<PeriodId, FieldViolation> {
+    match text.parse::<PeriodId>() {
+        Ok(period) if period.kind == PeriodKind::Month => Ok(period),
+        _ => Err(FieldViolation::new(field, "must be a fiscal month such as FY2026-M07")),
+    }
+}
+
+/// The fiscal months from `start` to `end`, both included; `None` when `end` comes first or the
+/// range is longer than [`MAX_MONTHS`].
+fn months(start: PeriodId, end: PeriodId) -> Option<Vec<PeriodId>> {
+    let mut out = vec![start];
+    let mut at = start;
+    while at != end {
+        at = at.next()?;
+        out.push(at);
+        if out.len() > MAX_MONTHS {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+pub async fn get(
+    api: &MonitoringApi,
+    request: Request<pb::GetSalesSeriesRequest>,
+) -> MonitoringResult<pb::GetSalesSeriesResponse> {
+    let ctx = caller(&request)?;
+    let body = request.into_inner();
+    let mut v = Violations::new();
+    // `Some(None)`: the whole tenant; `None`: an owner that does not parse.
+    let owner = if body.owner.is_empty() {
+        Some(None)
+    } else {
+        v.take(parse_owner(&body.owner, "owner")).map(Some)
+    };
+    let dimension = match pb::SeriesDimension::try_from(body.dimension) {
+        Ok(pb::SeriesDimension::Unspecified | pb::SeriesDimension::Total) => Some(pb::SeriesDimension::Total),
+        Ok(known) => Some(known),
+        Err(_) => {
+            v.add("dimension", "is not a known series dimension");
+            None
+        }
+    };
+    let start = v.take(fiscal_month(&body.start_period, "start_period"));
+    let end = v.take(fiscal_month(&body.end_period, "end_period"));
+    let range = match (start, end) {
+        (Some(start), Some(end)) => {
+            let range = months(start, end);
+            if range.is_none() {
+                v.add(
+                    "end_period",
+                    format!("must be {start} or a later month, at most {MAX_MONTHS} months after it"),
+                );
+            }
+            range
+        }
+        _ => None,
+    };
+    if lacak_domain::validate_currency_code(&body.currency_code).is_err() {
+        v.add("currency_code", "is required: an ISO 4217 code such as IDR or USD");
+    }
+    v.finish()?;
+    let (Some(owner), Some(dimension), Some(range)) = (owner, dimension, range) else {
+        return Err(MonitoringError::invalid("owner", "is invalid"));
+    };
+
+    let (org, members) = match &owner {
+        Some(owner) => {
+            let org = api.see_owner(&ctx, owner).await?;
+            let members = org.members_of(owner);
+            (org, members)
+        }
+        None => {
+            if !matches!(ctx.principal.role, Role::Admin | Role::Service) {
+                return Err(MonitoringError::denied(
+                    "the whole tenant's series is for admins and services; name an owner",
+                ));
+            }
+            let org = api.deps.org(&ctx).await?;
+            let mut members: Vec<String> = org.members.keys().cloned().collect();
+            members.sort();
+            (org, members)
+        }
+    };
+    drop(org);
+    let calendar = *api.deps.calendar(&ctx).await?;
+    let buckets: Vec<(PeriodId, i32, prost_types::Timestamp)> = range
+        .iter()
+        .map(|month| {
+            let (year, number) = calendar.calendar_month(month).unwrap_or((1970, 1));
+            let start = calendar
+                .bounds(month)
+                .map(|(start, _)| timestamp_to_proto(start))
+                .unwrap_or_default();
+            (*month, year * 12 + number as i32 - 1, start)
+        })
+        .collect();
+    let (first, last) = match (buckets.first(), buckets.last()) {
+        (Some(first), Some(last)) => (first.1, last.1),
+        _ => return Ok(pb::GetSalesSeriesResponse::default()),
+    };
+    let dim = match dimension {
+        pb::SeriesDimension::Product => Dim::Product,
+        pb::SeriesDimension::Region => Dim::Region,
+        pb::SeriesDimension::Segment => Dim::Segment,
+        _ => Dim::All,
+    };
+    let filter = RollupFilter {
+        dim,
+        values: Vec::new(),
+        currency: body.currency_code.clone(),
+        members,
+        grain: Grain::Month,
+        start: first,
+        end: last + 1,
+    };
+    let rows = series(api.db()?, &ctx.principal.tenant, &filter).await?;
+    let named: BTreeMap<String, BTreeMap<i32, SalesSums>> = match dimension {
+        pb::SeriesDimension::Total => {
+            let mut total: BTreeMap<i32, SalesSums> = BTreeMap::new();
+            for by_bucket in rows.values() {
+                for (bucket, sums) in by_bucket {
+                    total.entry(*bucket).or_default().add(sums);
+                }
+            }
+            let subject = owner.as_ref().map(Owner::name).unwrap_or_default();
+            BTreeMap::from([(subject, total)])
+        }
+        pb::SeriesDimension::Member => prefixed("members", rows),
+        pb::SeriesDimension::Product => prefixed("products", rows),
+        pb::SeriesDimension::Region => prefixed("regions", rows),
+        _ => prefixed("segments", rows),
+    };
+    let currency = body.currency_code.as_str();
+    let series = named
+        .into_iter()
+        .map(|(subject, by_bucket)| pb::SalesSeries {
+            subject,
+            points: buckets
+                .iter()
+                .map(|(period, bucket, start)| {
+                    let sums = by_bucket.get(bucket).copied().unwrap_or_default();
+                    pb::SeriesPoint {
+                        period: period.to_string(),
+                        start_time: Some(*start),
+                        revenue: Some(money_to_proto(&money(currency, from_units(sums.revenue)))),
+                        units_sold: Some(decimal_to_proto(from_units(sums.units))),
+                        gross_margin: Some(money_to_proto(&money(
+                            currency,
+                            from_units(sums.costed_revenue - sums.cost),
+                        ))),
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(pb::GetSalesSeriesResponse { series })
+}
+
+fn prefixed(
+    collection: &str,
+    rows: BTreeMap<String, BTreeMap<i32, SalesSums>>,
+) -> BTreeMap<String, BTreeMap<i32, SalesSums>> {
+    rows.into_iter()
+        .map(|(key, value)| (format!("{collection}/{key}"), value))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_range_runs_across_fiscal_years_and_refuses_backwards_or_overlong() {
+        let start: PeriodId = "FY2025-M11".parse().unwrap();
+        let end: PeriodId = "FY2026-M02".parse().unwrap();
+        let range = months(start, end).unwrap();
+        let labels: Vec<String> = range.iter().map(ToString::to_string).collect();
+        assert_eq!(labels, ["FY2025-M11", "FY2025-M12", "FY2026-M01", "FY2026-M02"]);
+        assert!(months(end, start).is_none());
+        let far: PeriodId = "FY2036-M01".parse().unwrap();
+        assert!(months("FY2025-M01".parse().unwrap(), far).is_none());
+        assert_eq!(months(start, start).unwrap().len(), 1);
+    }
+}

@@ -1,0 +1,508 @@
+//! What strategy asks goals, inventory and monitoring, and the changes it makes through them.
+//! Every call carries a deadline and the caller's identity (`act`), so goals records who decided.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use lacak_domain::kpi::OrgChart;
+use lacak_domain::{FiscalCalendar, Principal, Role};
+use lacak_proto::goals::goals_service_client::GoalsServiceClient;
+use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
+use lacak_proto::monitoring::monitoring_service_client::MonitoringServiceClient;
+use lacak_proto::{goals as gpb, inventory as ipb, monitoring as mpb};
+use lacak_runtime::auth::CallContext;
+use lacak_runtime::client::{Outgoing, retry_idempotent};
+use tonic::Status;
+use tonic::transport::Channel;
+
+use crate::error::{StrategyError, StrategyResult};
+
+/// Attempts of one idempotent call before giving up on UNAVAILABLE.
+const ATTEMPTS: u32 = 3;
+const MAX_MESSAGE: usize = 64 << 20;
+
+/// The services strategy calls, and how it dresses its calls.
+#[derive(Clone)]
+pub struct Dependencies {
+    goals: Channel,
+    inventory: Channel,
+    monitoring: Channel,
+    outgoing: Outgoing,
+}
+
+/// One tenant's organisation as goals has it.
+#[derive(Debug, Clone, Default)]
+pub struct Org {
+    /// Team id → parent team id.
+    pub parents: HashMap<String, Option<String>>,
+    /// Team id → its manager's member id, when it has one.
+    pub managers: HashMap<String, String>,
+    /// Member id → team id.
+    pub member_teams: HashMap<String, String>,
+    chart: OrgChart,
+}
+
+impl Org {
+    pub fn new(
+        parents: HashMap<String, Option<String>>,
+        managers: HashMap<String, String>,
+        member_teams: HashMap<String, String>,
+    ) -> Org {
+        let chart = OrgChart::new(
+            parents.iter().map(|(id, parent)| (id.clone(), parent.clone())),
+            member_teams.iter().map(|(id, team)| (id.clone(), team.clone())),
+        );
+        Org {
+            parents,
+            managers,
+            member_teams,
+            chart,
+        }
+    }
+
+    /// The team and its ancestors, root first.
+    pub fn lineage(&self, team: &str) -> Vec<String> {
+        let mut out = vec![team.to_owned()];
+        let mut at = team.to_owned();
+        while let Some(Some(parent)) = self.parents.get(&at) {
+            if out.contains(parent) {
+                break;
+            }
+            out.push(parent.clone());
+            at = parent.clone();
+        }
+        out.reverse();
+        out
+    }
+
+    /// "/root/…/team/": matched by `LIKE '%/{team}/%'` for each team a manager leads.
+    pub fn path(&self, team: &str) -> String {
+        format!("/{}/", self.lineage(team).join("/"))
+    }
+
+    /// The team's members and its sub-teams' members, sorted.
+    pub fn members_of(&self, team: &str) -> Vec<String> {
+        let mut members: Vec<String> = self.chart.members(team).into_iter().map(str::to_owned).collect();
+        members.sort();
+        members
+    }
+
+    /// The team and every sub-team.
+    pub fn subtree(&self, team: &str) -> HashSet<String> {
+        self.chart.subtree(team).into_iter().map(str::to_owned).collect()
+    }
+
+    /// Whether `caller` may read and decide for `team`: admins and services for any, managers for
+    /// the teams they lead and their sub-teams. Reps never.
+    pub fn may_steer(&self, caller: &Principal, team: &str) -> bool {
+        match caller.role {
+            Role::Admin | Role::Service => true,
+            Role::Rep => false,
+            Role::Manager => {
+                let lineage = self.lineage(team);
+                caller.teams.iter().any(|led| lineage.contains(led))
+            }
+        }
+    }
+
+    /// Whether `caller` may steer an owner, "members/{id}" or "teams/{id}".
+    pub fn may_steer_owner(&self, caller: &Principal, owner: &str) -> bool {
+        if let Some(team) = owner.strip_prefix("teams/") {
+            return self.parents.contains_key(team) && self.may_steer(caller, team);
+        }
+        match owner.strip_prefix("members/").and_then(|m| self.member_teams.get(m)) {
+            Some(team) => self.may_steer(caller, team),
+            None => matches!(caller.role, Role::Admin | Role::Service) && owner.starts_with("members/"),
+        }
+    }
+}
+
+fn upstream(what: &'static str) -> impl Fn(Status) -> StrategyError {
+    move |status| StrategyError::upstream(what, status)
+}
+
+/// A tenant's calling context for what strategy does on its own (the schedule).
+pub fn service_context(tenant: &str) -> CallContext {
+    CallContext {
+        principal: Principal {
+            tenant: tenant.to_owned(),
+            subject: crate::SERVICE_NAME.to_owned(),
+            role: Role::Service,
+            teams: Vec::new(),
+        },
+        on_behalf_of: None,
+        deadline: None,
+    }
+}
+
+impl Dependencies {
+    pub fn new(goals: Channel, inventory: Channel, monitoring: Channel, outgoing: Outgoing) -> Self {
+        Dependencies {
+            goals,
+            inventory,
+            monitoring,
+            outgoing,
+        }
+    }
+
+    fn goals(&self) -> GoalsServiceClient<Channel> {
+        GoalsServiceClient::new(self.goals.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn inventory(&self) -> InventoryServiceClient<Channel> {
+        InventoryServiceClient::new(self.inventory.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    fn monitoring(&self) -> MonitoringServiceClient<Channel> {
+        MonitoringServiceClient::new(self.monitoring.clone()).max_decoding_message_size(MAX_MESSAGE)
+    }
+
+    /// The tenant's fiscal calendar.
+    pub async fn calendar(&self, caller: &CallContext) -> StrategyResult<FiscalCalendar> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(caller, gpb::GetFiscalCalendarRequest {})?;
+            self.goals().get_fiscal_calendar(request).await
+        })
+        .await
+        .map_err(upstream("reading the fiscal calendar from goals"))?
+        .into_inner();
+        let calendar = response.fiscal_calendar.unwrap_or_default();
+        let start_month = u32::try_from(calendar.start_month).unwrap_or(1).max(1);
+        let zone = if calendar.time_zone.is_empty() {
+            "UTC"
+        } else {
+            &calendar.time_zone
+        };
+        FiscalCalendar::new(start_month, zone).map_err(|error| {
+            StrategyError::upstream(
+                "reading the fiscal calendar from goals",
+                Status::internal(error.to_string()),
+            )
+        })
+    }
+
+    /// The tenant's organisation as goals has it now.
+    pub async fn org(&self, caller: &CallContext) -> StrategyResult<Arc<Org>> {
+        let (mut parents, mut managers, mut member_teams) = (HashMap::new(), HashMap::new(), HashMap::new());
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    gpb::ListTeamsRequest {
+                        page_size: 1000,
+                        page_token: token.clone(),
+                        ..Default::default()
+                    },
+                )?;
+                self.goals().list_teams(request).await
+            })
+            .await
+            .map_err(upstream("listing teams in goals"))?
+            .into_inner();
+            for team in page.teams {
+                let id = team.name.trim_start_matches("teams/").to_owned();
+                if let Some(manager) = team.manager.strip_prefix("members/") {
+                    managers.insert(id.clone(), manager.to_owned());
+                }
+                parents.insert(id, team.parent.strip_prefix("teams/").map(str::to_owned));
+            }
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    gpb::ListMembersRequest {
+                        page_size: 1000,
+                        page_token: token.clone(),
+                        ..Default::default()
+                    },
+                )?;
+                self.goals().list_members(request).await
+            })
+            .await
+            .map_err(upstream("listing members in goals"))?
+            .into_inner();
+            for member in page.members {
+                if let Some(team) = member.team.strip_prefix("teams/") {
+                    member_teams.insert(member.name.trim_start_matches("members/").to_owned(), team.to_owned());
+                }
+            }
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(Arc::new(Org::new(parents, managers, member_teams)))
+    }
+
+    pub async fn tracking_report(
+        &self,
+        caller: &CallContext,
+        team: &str,
+        period: &str,
+        currency: &str,
+    ) -> StrategyResult<mpb::TrackingReport> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(
+                caller,
+                mpb::GetTrackingReportRequest {
+                    team: format!("teams/{team}"),
+                    period: period.to_owned(),
+                    currency_code: currency.to_owned(),
+                    ..Default::default()
+                },
+            )?;
+            self.monitoring().get_tracking_report(request).await
+        })
+        .await
+        .map_err(upstream("reading the tracking report from monitoring"))?;
+        Ok(response.into_inner().report.unwrap_or_default())
+    }
+
+    pub async fn kpis(
+        &self,
+        caller: &CallContext,
+        owner: &str,
+        period: &str,
+        currency: &str,
+    ) -> StrategyResult<mpb::Kpis> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(
+                caller,
+                mpb::GetKpisRequest {
+                    owner: owner.to_owned(),
+                    period: period.to_owned(),
+                    currency_code: currency.to_owned(),
+                    scope: None,
+                },
+            )?;
+            self.monitoring().get_kpis(request).await
+        })
+        .await
+        .map_err(upstream("reading KPIs from monitoring"))?;
+        Ok(response.into_inner().kpis.unwrap_or_default())
+    }
+
+    /// Monthly sales from `start` to `end` (fiscal months, both included).
+    pub async fn series(
+        &self,
+        caller: &CallContext,
+        owner: &str,
+        dimension: mpb::SeriesDimension,
+        start: &str,
+        end: &str,
+        currency: &str,
+    ) -> StrategyResult<Vec<mpb::SalesSeries>> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(
+                caller,
+                mpb::GetSalesSeriesRequest {
+                    owner: owner.to_owned(),
+                    dimension: dimension as i32,
+                    start_period: start.to_owned(),
+                    end_period: end.to_owned(),
+                    currency_code: currency.to_owned(),
+                },
+            )?;
+            self.monitoring().get_sales_series(request).await
+        })
+        .await
+        .map_err(upstream("reading sales series from monitoring"))?;
+        Ok(response.into_inner().series)
+    }
+
+    /// Quotas of an owner, optionally for one period and metric.
+    pub async fn quotas(
+        &self,
+        caller: &CallContext,
+        owner: &str,
+        period: &str,
+        metric: gpb::Metric,
+    ) -> StrategyResult<Vec<gpb::Quota>> {
+        let mut quotas = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    gpb::ListQuotasRequest {
+                        owner: owner.to_owned(),
+                        period: period.to_owned(),
+                        metric: metric as i32,
+                        page_size: 1000,
+                        page_token: token.clone(),
+                    },
+                )?;
+                self.goals().list_quotas(request).await
+            })
+            .await
+            .map_err(upstream("listing quotas in goals"))?
+            .into_inner();
+            quotas.extend(page.quotas);
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(quotas)
+    }
+
+    pub async fn quota(&self, caller: &CallContext, name: &str) -> StrategyResult<gpb::Quota> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self
+                .outgoing
+                .request(caller, gpb::GetQuotaRequest { name: name.to_owned() })?;
+            self.goals().get_quota(request).await
+        })
+        .await
+        .map_err(upstream("reading a quota from goals"))?;
+        Ok(response.into_inner().quota.unwrap_or_default())
+    }
+
+    pub async fn action_plan(&self, caller: &CallContext, name: &str) -> StrategyResult<gpb::ActionPlan> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self
+                .outgoing
+                .request(caller, gpb::GetActionPlanRequest { name: name.to_owned() })?;
+            self.goals().get_action_plan(request).await
+        })
+        .await
+        .map_err(upstream("reading the action plan from goals"))?;
+        Ok(response.into_inner().action_plan.unwrap_or_default())
+    }
+
+    /// Every active plan of the tenant.
+    pub async fn active_plans(&self, caller: &CallContext) -> StrategyResult<Vec<gpb::ActionPlan>> {
+        let mut plans = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    gpb::ListActionPlansRequest {
+                        state: gpb::action_plan::State::Active as i32,
+                        page_size: 1000,
+                        page_token: token.clone(),
+                        ..Default::default()
+                    },
+                )?;
+                self.goals().list_action_plans(request).await
+            })
+            .await
+            .map_err(upstream("listing action plans in goals"))?
+            .into_inner();
+            plans.extend(page.action_plans);
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(plans)
+    }
+
+    pub async fn portfolio(&self, caller: &CallContext, currency: &str) -> StrategyResult<ipb::GetPortfolioAssessmentResponse> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(
+                caller,
+                ipb::GetPortfolioAssessmentRequest {
+                    currency_code: currency.to_owned(),
+                    time: None,
+                },
+            )?;
+            self.inventory().get_portfolio_assessment(request).await
+        })
+        .await
+        .map_err(upstream("reading the portfolio assessment from inventory"))?;
+        Ok(response.into_inner())
+    }
+
+    /// Every product of the catalogue.
+    pub async fn products(&self, caller: &CallContext) -> StrategyResult<Vec<ipb::Product>> {
+        let mut products = Vec::new();
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    ipb::ListProductsRequest {
+                        page_size: 1000,
+                        page_token: token.clone(),
+                        ..Default::default()
+                    },
+                )?;
+                self.inventory().list_products(request).await
+            })
+            .await
+            .map_err(upstream("listing products in inventory"))?
+            .into_inner();
+            products.extend(page.products);
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(products)
+    }
+
+    // Writes: each carries a request id derived from the recommendation, so a retried apply
+    // changes nothing twice; UNAVAILABLE is retried for the same reason.
+
+    pub async fn update_quota(&self, caller: &CallContext, request: gpb::UpdateQuotaRequest) -> Result<gpb::Quota, Status> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(caller, request.clone())?;
+            self.goals().update_quota(request).await
+        })
+        .await?;
+        Ok(response.into_inner().quota.unwrap_or_default())
+    }
+
+    pub async fn create_task(&self, caller: &CallContext, request: gpb::CreateTaskRequest) -> Result<gpb::Task, Status> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(caller, request.clone())?;
+            self.goals().create_task(request).await
+        })
+        .await?;
+        Ok(response.into_inner().task.unwrap_or_default())
+    }
+
+    pub async fn create_promotion(
+        &self,
+        caller: &CallContext,
+        request: ipb::CreatePromotionRequest,
+    ) -> Result<ipb::Promotion, Status> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(caller, request.clone())?;
+            self.inventory().create_promotion(request).await
+        })
+        .await?;
+        Ok(response.into_inner().promotion.unwrap_or_default())
+    }
+
+    pub async fn retire_product(&self, caller: &CallContext, product: &str) -> Result<ipb::Product, Status> {
+        let response = retry_idempotent(ATTEMPTS, || async {
+            let request = self.outgoing.request(
+                caller,
+                ipb::UpdateProductRequest {
+                    product: Some(ipb::Product {
+                        name: product.to_owned(),
+                        state: ipb::product::State::Retired as i32,
+                        ..Default::default()
+                    }),
+                    update_mask: Some(prost_types::FieldMask {
+                        paths: vec!["state".to_owned()],
+                    }),
+                    ..Default::default()
+                },
+            )?;
+            self.inventory().update_product(request).await
+        })
+        .await?;
+        Ok(response.into_inner().product.unwrap_or_default())
+    }
+}

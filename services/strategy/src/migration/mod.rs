@@ -1,0 +1,17 @@
+//! The strategy service's schema, one migration per change, applied in order at start.
+
+use sea_orm_migration::prelude::*;
+
+mod m0001_create_strategy;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(lacak_runtime::idempotency::CreateIdempotencyKeys),
+            Box::new(m0001_create_strategy::Migration),
+        ]
+    }
+}
