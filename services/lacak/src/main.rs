@@ -55,16 +55,23 @@ enum Service {
     Goals,
     Inventory,
     Monitoring,
+    Strategy,
 }
 
 impl Service {
-    const ALL: [Service; 3] = [Service::Goals, Service::Inventory, Service::Monitoring];
+    const ALL: [Service; 4] = [
+        Service::Goals,
+        Service::Inventory,
+        Service::Monitoring,
+        Service::Strategy,
+    ];
 
     fn name(self) -> &'static str {
         match self {
             Service::Goals => "goals",
             Service::Inventory => "inventory",
             Service::Monitoring => "monitoring",
+            Service::Strategy => "strategy",
         }
     }
 
@@ -75,6 +82,9 @@ impl Service {
             Service::Goals => Box::pin(lacak_goals::mount(host, url).await),
             Service::Inventory => Box::pin(lacak_inventory::mount(host, url).await),
             Service::Monitoring => Box::pin(lacak_monitoring::mount(host, url, peers.monitoring()?).await),
+            Service::Strategy => {
+                Box::pin(lacak_strategy::mount(host, url, peers.strategy()?, peers.strategy_settings()).await)
+            }
         })
     }
 
@@ -83,6 +93,7 @@ impl Service {
             Service::Goals => db::migrate::<lacak_goals::Migrator>(url).await,
             Service::Inventory => db::migrate::<lacak_inventory::Migrator>(url).await,
             Service::Monitoring => db::migrate::<lacak_monitoring::Migrator>(url).await,
+            Service::Strategy => db::migrate::<lacak_strategy::Migrator>(url).await,
         }
     }
 }
@@ -96,6 +107,15 @@ struct PeerArgs {
     /// The inventory service, e.g. http://inventory:50051.
     #[arg(long, env = "LACAK_INVENTORY_URL")]
     inventory_url: Option<String>,
+    /// The monitoring service, e.g. http://monitoring:50051 (strategy calls it).
+    #[arg(long, env = "LACAK_MONITORING_URL")]
+    monitoring_url: Option<String>,
+    /// Strategy: months compared before and after an applied recommendation.
+    #[arg(long, env = "LACAK_VERIFICATION_MONTHS", default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=24))]
+    verification_months: u32,
+    /// Strategy: how often teams that asked for recommendations get fresh ones.
+    #[arg(long, env = "LACAK_RECOMMENDATION_REFRESH", default_value = "24h", value_parser = parse_duration)]
+    recommendation_refresh: Duration,
     /// The longest a call to another service may take when the caller set no shorter deadline.
     #[arg(long, env = "LACAK_CALL_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     call_timeout: Duration,
@@ -127,6 +147,28 @@ impl Peers {
     }
 }
 
+impl Peers {
+    fn strategy(&self) -> anyhow::Result<lacak_strategy::Dependencies> {
+        let issuer = self.issuer.clone().context(
+            "strategy signs service tokens for its calls: configure --jwt-secret-file or --jwt-private-key-file",
+        )?;
+        Ok(lacak_strategy::Dependencies::new(
+            self.channel(self.args.goals_url.as_deref(), "goals-url")?,
+            self.channel(self.args.inventory_url.as_deref(), "inventory-url")?,
+            self.channel(self.args.monitoring_url.as_deref(), "monitoring-url")?,
+            lacak_runtime::client::Outgoing::new(lacak_strategy::SERVICE_NAME, issuer, self.args.call_timeout),
+        ))
+    }
+
+    fn strategy_settings(&self) -> lacak_strategy::Settings {
+        lacak_strategy::Settings {
+            verification_months: self.args.verification_months,
+            refresh_every: self.args.recommendation_refresh,
+            clock: lacak_strategy::Clock::system(),
+        }
+    }
+}
+
 type BoxFuture = std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DbSetupError>> + Send>>;
 
 #[derive(clap::Args, Clone)]
@@ -149,6 +191,9 @@ struct UpArgs {
     /// The monitoring database (default: SQLite at <data-dir>/monitoring.db).
     #[arg(long, env = "LACAK_MONITORING_DATABASE_URL")]
     monitoring_database_url: Option<String>,
+    /// The strategy database (default: SQLite at <data-dir>/strategy.db).
+    #[arg(long, env = "LACAK_STRATEGY_DATABASE_URL")]
+    strategy_database_url: Option<String>,
     #[command(flatten)]
     server: ServerArgs,
     #[command(flatten)]
@@ -241,7 +286,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     let (authenticator, issuer) = load_keys(&args.auth, data_dir, true)?;
     let mut host = ServerHost::new(args.server.clone(), Arc::new(authenticator))?;
     let listener = bind(&args.server).await?;
-    // The suite calls itself: monitoring reaches goals and inventory on this very listener.
+    // The suite calls itself: monitoring and strategy reach the others on this very listener.
     let mut own = listener.local_addr()?;
     if own.ip().is_unspecified() {
         own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
@@ -255,10 +300,13 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
         args: PeerArgs {
             goals_url: Some(format!("{scheme}://{own}")),
             inventory_url: Some(format!("{scheme}://{own}")),
+            monitoring_url: Some(format!("{scheme}://{own}")),
+            verification_months: 3,
+            recommendation_refresh: Duration::from_secs(24 * 3600),
             call_timeout: Duration::from_secs(5),
         },
         issuer,
-        service: "monitoring",
+        service: "monitoring and strategy",
     };
     let mut setups = Vec::new();
     for service in Service::ALL {
@@ -266,6 +314,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             Service::Goals => args.goals_database_url.as_deref(),
             Service::Inventory => args.inventory_database_url.as_deref(),
             Service::Monitoring => args.monitoring_database_url.as_deref(),
+            Service::Strategy => args.strategy_database_url.as_deref(),
         };
         let url = db::database_url(configured, data_dir, service.name())?;
         setups.push(service.mount(&mut host, &url, &peers).await?);

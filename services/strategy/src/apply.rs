@@ -26,11 +26,7 @@ fn refusal(service: &str, status: Status) -> String {
 /// could not.
 pub async fn apply(deps: &Dependencies, ctx: &CallContext, rec: &Stored, reason: &str) -> Result<String, String> {
     let name = rec.name();
-    let summary = rec
-        .evidence
-        .first()
-        .map(|e| e.explanation.as_str())
-        .unwrap_or_default();
+    let summary = rec.evidence.first().map(|e| e.explanation.as_str()).unwrap_or_default();
     let why = if reason.is_empty() {
         format!("{name}: {summary}")
     } else {
@@ -106,7 +102,9 @@ pub async fn apply(deps: &Dependencies, ctx: &CallContext, rec: &Stored, reason:
             let request = ipb::CreatePromotionRequest {
                 promotion: Some(ipb::Promotion {
                     display_name: format!("{}% off {sku} ({name})", percent_off.normalize()),
-                    discount: Some(ipb::promotion::Discount::PercentOff(to_decimal(*percent_off).unwrap_or_default())),
+                    discount: Some(ipb::promotion::Discount::PercentOff(
+                        to_decimal(*percent_off).unwrap_or_default(),
+                    )),
                     scope: Some(ipb::promotion::Scope::Product(format!("products/{sku}"))),
                     start_time: Some(timestamp_to_proto(*start)),
                     end_time: Some(timestamp_to_proto(*end)),

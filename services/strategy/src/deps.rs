@@ -406,7 +406,11 @@ impl Dependencies {
         Ok(plans)
     }
 
-    pub async fn portfolio(&self, caller: &CallContext, currency: &str) -> StrategyResult<ipb::GetPortfolioAssessmentResponse> {
+    pub async fn portfolio(
+        &self,
+        caller: &CallContext,
+        currency: &str,
+    ) -> StrategyResult<ipb::GetPortfolioAssessmentResponse> {
         let response = retry_idempotent(ATTEMPTS, || async {
             let request = self.outgoing.request(
                 caller,
@@ -453,7 +457,11 @@ impl Dependencies {
     // Writes: each carries a request id derived from the recommendation, so a retried apply
     // changes nothing twice; UNAVAILABLE is retried for the same reason.
 
-    pub async fn update_quota(&self, caller: &CallContext, request: gpb::UpdateQuotaRequest) -> Result<gpb::Quota, Status> {
+    pub async fn update_quota(
+        &self,
+        caller: &CallContext,
+        request: gpb::UpdateQuotaRequest,
+    ) -> Result<gpb::Quota, Status> {
         let response = retry_idempotent(ATTEMPTS, || async {
             let request = self.outgoing.request(caller, request.clone())?;
             self.goals().update_quota(request).await
@@ -462,7 +470,11 @@ impl Dependencies {
         Ok(response.into_inner().quota.unwrap_or_default())
     }
 
-    pub async fn create_task(&self, caller: &CallContext, request: gpb::CreateTaskRequest) -> Result<gpb::Task, Status> {
+    pub async fn create_task(
+        &self,
+        caller: &CallContext,
+        request: gpb::CreateTaskRequest,
+    ) -> Result<gpb::Task, Status> {
         let response = retry_idempotent(ATTEMPTS, || async {
             let request = self.outgoing.request(caller, request.clone())?;
             self.goals().create_task(request).await

@@ -21,8 +21,15 @@ use crate::store::{self, Stored};
 #[derive(Debug, Clone, PartialEq)]
 pub enum FollowUp {
     /// Not yet due.
-    Pending { kpi: String, due: DateTime<Utc>, months: u32 },
-    Done { due: DateTime<Utc>, verification: Verification },
+    Pending {
+        kpi: String,
+        due: DateTime<Utc>,
+        months: u32,
+    },
+    Done {
+        due: DateTime<Utc>,
+        verification: Verification,
+    },
 }
 
 /// The KPI a recommendation is judged by.

@@ -92,9 +92,11 @@ pub async fn propose(
     };
     // History ends with the last closed month, and never inside the period proposed for.
     let current = calendar.period_containing(now, PeriodKind::Month);
-    let Some(end) = [first_of_period, current].into_iter().filter_map(|m| m.previous()).min_by_key(|m| {
-        calendar.bounds(m).map(|b| b.0).unwrap_or(now)
-    }) else {
+    let Some(end) = [first_of_period, current]
+        .into_iter()
+        .filter_map(|m| m.previous())
+        .min_by_key(|m| calendar.bounds(m).map(|b| b.0).unwrap_or(now))
+    else {
         return Ok((Vec::new(), Vec::new()));
     };
     let mut start = end;
@@ -308,7 +310,9 @@ pub async fn score_closed(
         let Ok(period) = forecast.period.parse::<PeriodId>() else {
             continue;
         };
-        let Ok((_, end)) = calendar.bounds(&period) else { continue };
+        let Ok((_, end)) = calendar.bounds(&period) else {
+            continue;
+        };
         let months = period.months();
         if end > now || months.is_empty() {
             continue;

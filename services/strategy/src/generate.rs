@@ -13,7 +13,9 @@ use sea_orm::DatabaseConnection;
 
 use crate::conv::{amount, decimal, measure};
 use crate::deps::{Dependencies, Org};
-use crate::domain::recommend::{self, MemberPicture, ProductPicture, QuotaPicture, TeamPicture, TrendPicture, WeakPoint, float};
+use crate::domain::recommend::{
+    self, MemberPicture, ProductPicture, QuotaPicture, TeamPicture, TrendPicture, WeakPoint, float,
+};
 use crate::error::StrategyResult;
 use crate::history::{Series, closed_months, trend};
 use crate::store::{self, Batch, Stored};
@@ -152,7 +154,11 @@ async fn picture(
                 Some(QuotaPicture {
                     name: q.name.clone(),
                     target: measure(&q.target)?,
-                    profile: q.seasonal_profile.iter().filter_map(|d| decimal(&Some(d.clone()))).collect(),
+                    profile: q
+                        .seasonal_profile
+                        .iter()
+                        .filter_map(|d| decimal(&Some(d.clone())))
+                        .collect(),
                     months: period_months.len(),
                 })
             }),

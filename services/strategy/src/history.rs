@@ -121,8 +121,12 @@ fn mean(values: &[f64]) -> f64 {
 /// a December peak is not read as a surge.
 pub fn trend(series: &Series) -> Option<Trend> {
     let raw = series.revenue();
+    // A newcomer is judged on its raw months: taking a season out of mostly zeros distorts it.
     let adjusted = seasonally_adjusted(&raw).unwrap_or_else(|_| raw.clone());
-    let direction = classify_trend(&adjusted);
+    let direction = match classify_trend(&raw) {
+        DemandTrend::Emerging => DemandTrend::Emerging,
+        _ => classify_trend(&adjusted),
+    };
     let (index, before, after) = match direction {
         DemandTrend::Steady => return None,
         DemandTrend::Emerging => {
@@ -204,6 +208,9 @@ mod tests {
         let calendar = FiscalCalendar::default();
         let now = Utc.with_ymd_and_hms(2026, 3, 10, 0, 0, 0).unwrap();
         let (first, last) = closed_months(&calendar, now, 24).unwrap();
-        assert_eq!((first.to_string(), last.to_string()), ("FY2024-M03".into(), "FY2026-M02".into()));
+        assert_eq!(
+            (first.to_string(), last.to_string()),
+            ("FY2024-M03".into(), "FY2026-M02".into())
+        );
     }
 }

@@ -58,7 +58,9 @@ async fn once(db: &DatabaseConnection, deps: &Dependencies, settings: &Settings)
         .await;
         match outcome {
             Ok(_) => store::mark_run(db, &schedule, now).await?,
-            Err(error) => tracing::warn!(tenant = %schedule.tenant, team = %schedule.team, %error, "scheduled generation failed"),
+            Err(error) => {
+                tracing::warn!(tenant = %schedule.tenant, team = %schedule.team, %error, "scheduled generation failed")
+            }
         }
     }
     for rec in store::unverified(db, VERIFY_BATCH).await? {

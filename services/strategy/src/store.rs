@@ -3,9 +3,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
 
 use crate::domain::model::{Change, Evidence, Kind, Proposal, State, Verification};
 use crate::error::{StrategyError, StrategyResult};
@@ -124,10 +122,7 @@ impl Stored {
         let kind = Kind::parse(&row.kind).ok_or_else(|| corrupt("kind", &row.kind))?;
         let state = State::parse(&row.state).ok_or_else(|| corrupt("state", &row.state))?;
         let evidence = serde_json::from_str(&row.evidence).map_err(|e| corrupt("evidence", e))?;
-        let expected_impact = row
-            .expected_impact
-            .parse()
-            .map_err(|e| corrupt("impact", e))?;
+        let expected_impact = row.expected_impact.parse().map_err(|e| corrupt("impact", e))?;
         let change = match &row.change {
             Some(text) => Some(serde_json::from_str(text).map_err(|e| corrupt("change", e))?),
             None => None,
@@ -386,9 +381,13 @@ pub async fn subscribe<C: ConnectionTrait>(
     };
     schedule::Entity::insert(row)
         .on_conflict(
-            OnConflict::columns([schedule::Column::Tenant, schedule::Column::Team, schedule::Column::Currency])
-                .update_column(schedule::Column::LastRun)
-                .to_owned(),
+            OnConflict::columns([
+                schedule::Column::Tenant,
+                schedule::Column::Team,
+                schedule::Column::Currency,
+            ])
+            .update_column(schedule::Column::LastRun)
+            .to_owned(),
         )
         .exec_without_returning(db)
         .await?;
@@ -407,7 +406,11 @@ pub async fn due_schedules<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) ->
         .await?)
 }
 
-pub async fn mark_run<C: ConnectionTrait>(db: &C, schedule: &schedule::Model, now: DateTime<Utc>) -> StrategyResult<()> {
+pub async fn mark_run<C: ConnectionTrait>(
+    db: &C,
+    schedule: &schedule::Model,
+    now: DateTime<Utc>,
+) -> StrategyResult<()> {
     schedule::Entity::update_many()
         .col_expr(schedule::Column::LastRun, Expr::value(Some(now)))
         .filter(schedule::Column::Tenant.eq(schedule.tenant.as_str()))
@@ -505,9 +508,18 @@ pub async fn score<C: ConnectionTrait>(
     now: DateTime<Utc>,
 ) -> StrategyResult<()> {
     forecast::Entity::update_many()
-        .col_expr(forecast::Column::Actual, Expr::value(Some(actual.normalize().to_string())))
-        .col_expr(forecast::Column::Wape, Expr::value(wape.map(|w| w.normalize().to_string())))
-        .col_expr(forecast::Column::Bias, Expr::value(bias.map(|b| b.normalize().to_string())))
+        .col_expr(
+            forecast::Column::Actual,
+            Expr::value(Some(actual.normalize().to_string())),
+        )
+        .col_expr(
+            forecast::Column::Wape,
+            Expr::value(wape.map(|w| w.normalize().to_string())),
+        )
+        .col_expr(
+            forecast::Column::Bias,
+            Expr::value(bias.map(|b| b.normalize().to_string())),
+        )
         .col_expr(forecast::Column::ScoreTime, Expr::value(Some(now)))
         .filter(forecast::Column::Tenant.eq(forecast.tenant.as_str()))
         .filter(forecast::Column::Id.eq(forecast.id.as_str()))

@@ -60,7 +60,13 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateTaskRequest>) -> 
     };
     let db = api.db()?;
     let tenant = &caller.tenant;
-    writable_plan(db, &caller, &plan_id).await?;
+    // Strategy adds the tasks of accepted recommendations (coaching, a refocus) for the person who
+    // accepted them, after checking they lead the plan's team; services add tasks, nothing more.
+    if caller.role == Role::Service {
+        readable_plan(db, &caller, &plan_id).await?;
+    } else {
+        writable_plan(db, &caller, &plan_id).await?;
+    }
     store::org::member(db, tenant, &assignee_id).await?;
     let now = lacak_runtime::convert::now();
     let id = new_id();

@@ -163,7 +163,11 @@ pub async fn series<C: ConnectionTrait>(
         for row in db.query_all(&query).await? {
             let name: String = row.try_get("", key)?;
             let bucket: i32 = row.try_get("", "bucket")?;
-            out.entry(name).or_default().entry(bucket).or_default().add(&sums(&row)?);
+            out.entry(name)
+                .or_default()
+                .entry(bucket)
+                .or_default()
+                .add(&sums(&row)?);
         }
     }
     Ok(out)

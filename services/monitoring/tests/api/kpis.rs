@@ -238,7 +238,12 @@ async fn sales_series_fill_every_month_and_split_by_member_and_product() {
 
     // The whole tenant by product: every sale of LAP-1, split or not, once.
     let products = admin
-        .get_sales_series(series_request("", pb::SeriesDimension::Product, "FY2026-M01", "FY2026-M12"))
+        .get_sales_series(series_request(
+            "",
+            pb::SeriesDimension::Product,
+            "FY2026-M01",
+            "FY2026-M12",
+        ))
         .await
         .unwrap()
         .into_inner()
@@ -255,27 +260,47 @@ async fn sales_series_refuse_bad_ranges_and_owners_out_of_sight() {
     split_story(&suite).await;
     let status = suite
         .admin()
-        .get_sales_series(series_request("team/x", pb::SeriesDimension::Total, "FY2026-Q1", "FY2025-M01"))
+        .get_sales_series(series_request(
+            "team/x",
+            pb::SeriesDimension::Total,
+            "FY2026-Q1",
+            "FY2025-M01",
+        ))
         .await
         .unwrap_err();
     assert_eq!(status.code(), Code::InvalidArgument);
     assert_eq!(violated_fields(&status), ["owner", "start_period"]);
     let backwards = suite
         .admin()
-        .get_sales_series(series_request("", pb::SeriesDimension::Total, "FY2026-M03", "FY2026-M01"))
+        .get_sales_series(series_request(
+            "",
+            pb::SeriesDimension::Total,
+            "FY2026-M03",
+            "FY2026-M01",
+        ))
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&backwards), ["end_period"]);
     // A rep sees their own series, not the team's nor the tenant's.
     let mut rep = suite.rep("ana");
     assert!(
-        rep.get_sales_series(series_request("members/ana", pb::SeriesDimension::Total, "FY2026-M01", "FY2026-M03"))
-            .await
-            .is_ok()
+        rep.get_sales_series(series_request(
+            "members/ana",
+            pb::SeriesDimension::Total,
+            "FY2026-M01",
+            "FY2026-M03"
+        ))
+        .await
+        .is_ok()
     );
     for owner in ["teams/emea", ""] {
         let status = rep
-            .get_sales_series(series_request(owner, pb::SeriesDimension::Total, "FY2026-M01", "FY2026-M03"))
+            .get_sales_series(series_request(
+                owner,
+                pb::SeriesDimension::Total,
+                "FY2026-M01",
+                "FY2026-M03",
+            ))
             .await
             .unwrap_err();
         assert_eq!(status.code(), Code::PermissionDenied, "{owner:?}");

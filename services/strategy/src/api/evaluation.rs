@@ -23,7 +23,11 @@ pub async fn evaluate(
     if body.action_plan.is_empty() {
         v.add("action_plan", "is required: \"actionPlans/{id}\"");
     } else {
-        v.take(lacak_runtime::names::parse_name(&body.action_plan, "actionPlans", "action_plan"));
+        v.take(lacak_runtime::names::parse_name(
+            &body.action_plan,
+            "actionPlans",
+            "action_plan",
+        ));
     }
     check_currency(&mut v, &body.currency_code);
     v.finish()?;

@@ -142,7 +142,11 @@ pub async fn list_forecasts(
     )
     .await?;
     let (rows, next_page_token) = page.finish(rows, |r| r.id.clone());
-    let dec = |text: &Option<String>| text.as_deref().and_then(|t| t.parse::<Decimal>().ok()).and_then(to_decimal);
+    let dec = |text: &Option<String>| {
+        text.as_deref()
+            .and_then(|t| t.parse::<Decimal>().ok())
+            .and_then(to_decimal)
+    };
     Ok(pb::ListForecastsResponse {
         forecasts: rows
             .into_iter()

@@ -61,7 +61,8 @@ pub async fn generate(
     let filed = run(db, &api.deps, &ctx, &calendar, &org, &ask).await?;
     let ids: Vec<&str> = filed.iter().map(|r| r.row.id.as_str()).collect();
     // A concurrent twin may have remembered the id first; both answers are the same advice.
-    if let Err(error) = idempotency::remember(db, &tenant, GENERATE, &body.request_id, fingerprint, &ids.join(",")).await
+    if let Err(error) =
+        idempotency::remember(db, &tenant, GENERATE, &body.request_id, fingerprint, &ids.join(",")).await
     {
         tracing::debug!(%error, "a concurrent generation remembered the request id first");
     }
@@ -94,9 +95,10 @@ async fn visible(api: &StrategyApi, ctx: &CallContext, id: &str) -> StrategyResu
     };
     match found {
         Some(rec) if sees(&rec) => Ok(rec),
-        None if matches!(ctx.principal.role, Role::Admin | Role::Service) => {
-            Err(StrategyError::not_found("recommendation", format!("recommendations/{id}")))
-        }
+        None if matches!(ctx.principal.role, Role::Admin | Role::Service) => Err(StrategyError::not_found(
+            "recommendation",
+            format!("recommendations/{id}"),
+        )),
         _ => Err(StrategyError::denied(format!(
             "recommendations/{id} is not about a team you lead"
         ))),
@@ -191,7 +193,10 @@ pub async fn accept(
     let rec = visible(api, &ctx, &id).await?;
     let db = api.db()?;
     let tenant = &ctx.principal.tenant;
-    let who = ctx.on_behalf_of.clone().unwrap_or_else(|| ctx.principal.subject.clone());
+    let who = ctx
+        .on_behalf_of
+        .clone()
+        .unwrap_or_else(|| ctx.principal.subject.clone());
     match rec.state {
         State::Applied => {
             return Ok(pb::AcceptRecommendationResponse {
@@ -201,7 +206,11 @@ pub async fn accept(
         State::Rejected => {
             return Err(StrategyError::precondition(
                 "RECOMMENDATION_REJECTED",
-                format!("{} was rejected by {}; generate again for fresh advice", rec.name(), rec.row.decided_by),
+                format!(
+                    "{} was rejected by {}; generate again for fresh advice",
+                    rec.name(),
+                    rec.row.decided_by
+                ),
             ));
         }
         // Proposed, a failed apply to retry, or an apply cut short (a crash): applying is
@@ -249,7 +258,10 @@ pub async fn reject(
     let mut v = Violations::new();
     let id = v.take(parse_recommendation(&body.name, "name"));
     if body.reason.trim().is_empty() {
-        v.add("reason", "is required: say why, so the next generation can be judged against it");
+        v.add(
+            "reason",
+            "is required: say why, so the next generation can be judged against it",
+        );
     } else if let Some(violation) = reason_violation(&body.reason) {
         v.push(violation);
     }
@@ -261,11 +273,17 @@ pub async fn reject(
         State::Applied | State::Accepted => {
             return Err(StrategyError::precondition(
                 "RECOMMENDATION_APPLIED",
-                format!("{} is already applied; change it back through its owning service", rec.name()),
+                format!(
+                    "{} is already applied; change it back through its owning service",
+                    rec.name()
+                ),
             ));
         }
         State::Proposed | State::ApplyFailed => {
-            let who = ctx.on_behalf_of.clone().unwrap_or_else(|| ctx.principal.subject.clone());
+            let who = ctx
+                .on_behalf_of
+                .clone()
+                .unwrap_or_else(|| ctx.principal.subject.clone());
             let moved = store::transition(
                 api.db()?,
                 &ctx.principal.tenant,
@@ -312,7 +330,10 @@ pub async fn verification(
     if rec.state != State::Applied {
         return Err(StrategyError::precondition(
             "RECOMMENDATION_NOT_APPLIED",
-            format!("{} is not applied; only applied recommendations are followed up", rec.name()),
+            format!(
+                "{} is not applied; only applied recommendations are followed up",
+                rec.name()
+            ),
         ));
     }
     let org = api.deps.org(&ctx).await?;

@@ -36,7 +36,10 @@ pub async fn list(
     let calendar = api.deps.calendar(&ctx).await?;
     let now = api.settings.clock.now();
     let Some((first, last)) = closed_months(&calendar, now, months as u32) else {
-        return Err(StrategyError::invalid("months", "reaches before the calendar's first year"));
+        return Err(StrategyError::invalid(
+            "months",
+            "reaches before the calendar's first year",
+        ));
     };
     // Admins read the tenant; managers the teams they lead.
     let owners: Vec<String> = match ctx.principal.role {

@@ -40,7 +40,10 @@ mod tests {
         assert_eq!(proposed_target(d(1000), d(1200), Some(d(90))), d(1000));
         assert_eq!(proposed_target(d(1000), d(1200), None), d(1000));
         assert_eq!(proposed_target(d(-5), d(10), None), d(0));
-        assert_eq!(mean_attainment(&[(d(90), d(100)), (d(110), d(100)), (d(5), d(0))]), Some(d(100)));
+        assert_eq!(
+            mean_attainment(&[(d(90), d(100)), (d(110), d(100)), (d(5), d(0))]),
+            Some(d(100))
+        );
         assert_eq!(mean_attainment(&[]), None);
     }
 

@@ -110,7 +110,10 @@ pub struct TeamPicture {
 
 impl TeamPicture {
     fn plan_of(&self, owner: &str) -> Option<&str> {
-        self.plans.iter().find(|(o, _)| o == owner).map(|(_, plan)| plan.as_str())
+        self.plans
+            .iter()
+            .find(|(o, _)| o == owner)
+            .map(|(_, plan)| plan.as_str())
     }
 
     /// The member's own active plan, else the nearest team's.
@@ -161,7 +164,11 @@ fn coach(picture: &TeamPicture, out: &mut Vec<Proposal>) {
         let change = picture.plan_for_member(&weak.member).map(|plan| Change::Task {
             action_plan: plan.to_owned(),
             assignee: format!("members/{}", weak.member),
-            title: format!("Coaching on {what} ({} vs the team's {})", weak.value.normalize(), weak.baseline.normalize()),
+            title: format!(
+                "Coaching on {what} ({} vs the team's {})",
+                weak.value.normalize(),
+                weak.baseline.normalize()
+            ),
             due: picture.period_end,
         });
         out.push(Proposal {
@@ -280,7 +287,10 @@ fn redistribute(picture: &TeamPicture, out: &mut Vec<Proposal>) {
 }
 
 fn shares(profile: &[Decimal]) -> String {
-    let parts: Vec<String> = profile.iter().map(|p| format!("{}%", p.round_dp(1).normalize())).collect();
+    let parts: Vec<String> = profile
+        .iter()
+        .map(|p| format!("{}%", p.round_dp(1).normalize()))
+        .collect();
     parts.join(" / ")
 }
 

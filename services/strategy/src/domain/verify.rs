@@ -69,13 +69,7 @@ fn mean(values: &[f64]) -> Option<f64> {
 }
 
 /// The verification of `treated` against `controls` for `kpi`.
-pub fn judge(
-    kpi: &str,
-    window_months: u32,
-    treated: &Unit,
-    controls: &[Unit],
-    now: DateTime<Utc>,
-) -> Verification {
+pub fn judge(kpi: &str, window_months: u32, treated: &Unit, controls: &[Unit], now: DateTime<Utc>) -> Verification {
     let paired: Vec<&Unit> = controls
         .iter()
         .filter(|unit| unit.before.is_some() && unit.after.is_some())

@@ -6,7 +6,9 @@
 
 use lacak_runtime::schema::{index, table, unique_index};
 use sea_orm_migration::prelude::*;
-use sea_orm_migration::schema::{string, string_null, text, text_null, timestamp_with_time_zone, timestamp_with_time_zone_null};
+use sea_orm_migration::schema::{
+    string, string_null, text, text_null, timestamp_with_time_zone, timestamp_with_time_zone_null,
+};
 
 pub struct Migration;
 

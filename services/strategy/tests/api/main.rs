@@ -1,0 +1,579 @@
+//! Strategy over real gRPC, with goals, inventory and monitoring beside it on one port, on SQLite
+//! (or PostgreSQL when `LACAK_TEST_POSTGRES_URL` is set): the loop from a weak funnel stage to a
+//! recommendation, its application in goals and its verdict; decisions; access; bad input.
+
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use lacak_domain::Role;
+use lacak_proto::common::{Money, measure};
+use lacak_proto::goals::goals_service_client::GoalsServiceClient;
+use lacak_proto::monitoring::ingest_event::Event;
+use lacak_proto::monitoring::monitoring_service_client::MonitoringServiceClient;
+use lacak_proto::strategy::strategy_service_client::StrategyServiceClient;
+use lacak_proto::{goals as gpb, monitoring as mpb, strategy as pb};
+use lacak_strategy::{Clock, Settings};
+use lacak_testkit::{Bearer, Prepared, TestServer};
+use tonic::Code;
+use tonic::service::interceptor::InterceptedService;
+use tonic::transport::Channel;
+
+const TENANT: &str = "acme";
+type Strategy = StrategyServiceClient<InterceptedService<Channel, Bearer>>;
+type Goals = GoalsServiceClient<InterceptedService<Channel, Bearer>>;
+type Monitoring = MonitoringServiceClient<InterceptedService<Channel, Bearer>>;
+
+struct Suite {
+    server: TestServer,
+    clock: Clock,
+}
+
+fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(y, m, d, 9, 0, 0).unwrap()
+}
+
+fn ts(time: DateTime<Utc>) -> Option<prost_types::Timestamp> {
+    Some(prost_types::Timestamp {
+        seconds: time.timestamp(),
+        nanos: 0,
+    })
+}
+
+async fn spawn() -> Suite {
+    let mut prepared = Prepared::new("strategy").await;
+    let own = format!("http://{}", prepared.addr());
+    let channel = || Channel::from_shared(own.clone()).expect("a URL").connect_lazy();
+    let goals_url = prepared.extra_database("goals").await;
+    let goals = lacak_goals::mount(&mut prepared.host, &goals_url).await;
+    let inventory_url = prepared.extra_database("inventory").await;
+    let inventory = lacak_inventory::mount(&mut prepared.host, &inventory_url).await;
+    let issuer = prepared.issuer();
+    let outgoing = |name| lacak_runtime::client::Outgoing::new(name, issuer.clone(), Duration::from_secs(5));
+    let monitoring_deps =
+        lacak_monitoring::Dependencies::new(channel(), channel(), outgoing(lacak_monitoring::SERVICE_NAME));
+    let monitoring_url = prepared.extra_database("monitoring").await;
+    let monitoring = lacak_monitoring::mount(&mut prepared.host, &monitoring_url, monitoring_deps).await;
+    let clock = Clock::manual(at(2026, 2, 15));
+    let deps =
+        lacak_strategy::Dependencies::new(channel(), channel(), channel(), outgoing(lacak_strategy::SERVICE_NAME));
+    let url = prepared.url();
+    let settings = Settings {
+        clock: clock.clone(),
+        ..Settings::default()
+    };
+    let strategy = lacak_strategy::mount(&mut prepared.host, &url, deps, settings).await;
+    for ready in [goals.await, inventory.await, monitoring.await, strategy.await] {
+        ready.expect("a service migrates");
+    }
+    Suite {
+        server: prepared.serve().await,
+        clock,
+    }
+}
+
+impl Suite {
+    fn token(&self, subject: &str, role: Role, teams: &[&str]) -> String {
+        self.server.token(TENANT, subject, role, teams)
+    }
+    fn strategy(&self, token: &str) -> Strategy {
+        StrategyServiceClient::with_interceptor(self.server.channel.clone(), Bearer::new(token))
+    }
+    fn admin(&self) -> Strategy {
+        self.strategy(&self.token("admin-ayu", Role::Admin, &[]))
+    }
+    fn goals(&self) -> Goals {
+        GoalsServiceClient::with_interceptor(
+            self.server.channel.clone(),
+            Bearer::new(&self.token("admin-ayu", Role::Admin, &[])),
+        )
+    }
+    fn monitoring(&self) -> Monitoring {
+        MonitoringServiceClient::with_interceptor(
+            self.server.channel.clone(),
+            Bearer::new(&self.token("admin-ayu", Role::Admin, &[])),
+        )
+    }
+}
+
+/// Members of "sales"; "weak" converts few leads.
+const MEMBERS: [&str; 7] = ["weak", "m1", "m2", "m3", "m4", "m5", "m6"];
+
+async fn organisation(suite: &Suite) -> String {
+    let mut goals = suite.goals();
+    for (id, parent) in [("sales", ""), ("other", "")] {
+        goals
+            .create_team(gpb::CreateTeamRequest {
+                team: Some(gpb::Team {
+                    display_name: id.to_uppercase(),
+                    parent: parent.into(),
+                    ..Default::default()
+                }),
+                team_id: id.into(),
+                request_id: String::new(),
+            })
+            .await
+            .expect("a team");
+    }
+    for id in MEMBERS {
+        goals
+            .create_member(gpb::CreateMemberRequest {
+                member: Some(gpb::Member {
+                    display_name: id.into(),
+                    team: "teams/sales".into(),
+                    active: true,
+                    ..Default::default()
+                }),
+                member_id: id.into(),
+                request_id: String::new(),
+            })
+            .await
+            .expect("a member");
+    }
+    let quota = goals
+        .create_quota(gpb::CreateQuotaRequest {
+            quota: Some(gpb::Quota {
+                owner: "teams/sales".into(),
+                metric: gpb::Metric::Revenue as i32,
+                period: "FY2026-Q1".into(),
+                target: Some(lacak_proto::common::Measure {
+                    kind: Some(measure::Kind::Money(Money {
+                        currency_code: "IDR".into(),
+                        units: 1_000_000,
+                        nanos: 0,
+                    })),
+                }),
+                ..Default::default()
+            }),
+            reason: "the quarter's target".into(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a quota")
+        .into_inner()
+        .quota
+        .unwrap();
+    goals
+        .create_action_plan(gpb::CreateActionPlanRequest {
+            action_plan: Some(gpb::ActionPlan {
+                title: "Q1 push".into(),
+                owner: "teams/sales".into(),
+                quotas: vec![quota.name],
+                state: gpb::action_plan::State::Active as i32,
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a plan")
+        .into_inner()
+        .action_plan
+        .unwrap()
+        .name
+}
+
+/// Twenty leads for each member created on `day`, `converted[i]` of member i's converted a week later.
+async fn leads(suite: &Suite, day: DateTime<Utc>, converted: [usize; 7]) {
+    let mut events = Vec::new();
+    for (member, wins) in MEMBERS.iter().zip(converted) {
+        for n in 0..20 {
+            let id = format!("{member}-{}-{n}", day.format("%Y%m%d"));
+            let converted = n < wins;
+            events.push(mpb::IngestEvent {
+                external_id: format!("lead-{id}"),
+                event: Some(Event::Lead(mpb::Lead {
+                    name: format!("leads/{id}"),
+                    source: "webinar".into(),
+                    owner: format!("members/{member}"),
+                    create_time: ts(day),
+                    status: if converted {
+                        mpb::LeadStatus::Converted
+                    } else {
+                        mpb::LeadStatus::Working
+                    } as i32,
+                    deal: if converted {
+                        format!("deals/{id}")
+                    } else {
+                        String::new()
+                    },
+                    convert_time: if converted {
+                        ts(day + chrono::Duration::days(7))
+                    } else {
+                        None
+                    },
+                    external_id: format!("crm-lead-{id}"),
+                    ..Default::default()
+                })),
+            });
+        }
+    }
+    suite
+        .monitoring()
+        .ingest_events(mpb::IngestEventsRequest {
+            events,
+            validate_only: false,
+        })
+        .await
+        .expect("leads ingest");
+}
+
+fn generate_request(team: &str) -> pb::GenerateRecommendationsRequest {
+    pb::GenerateRecommendationsRequest {
+        team: team.into(),
+        period: "FY2026-Q1".into(),
+        currency_code: "IDR".into(),
+        request_id: "gen-1".into(),
+    }
+}
+
+fn violated_fields(status: &tonic::Status) -> Vec<String> {
+    use tonic_types::StatusExt;
+    status
+        .get_details_bad_request()
+        .map(|bad| bad.field_violations.into_iter().map(|v| v.field).collect())
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_weak_converter_is_coached_through_the_plan_in_goals_and_the_verdict_follows_the_window() {
+    let suite = spawn().await;
+    let plan = organisation(&suite).await;
+    // Before: November to January, "weak" converts 2 of 20 where the others convert about 15.
+    for month in [at(2025, 11, 10), at(2025, 12, 10), at(2026, 1, 10)] {
+        leads(&suite, month, [2, 15, 14, 16, 15, 13, 17]).await;
+    }
+    let mut admin = suite.admin();
+    let generated = admin
+        .generate_recommendations(generate_request("teams/sales"))
+        .await
+        .expect("recommendations")
+        .into_inner()
+        .recommendations;
+    let coach = generated
+        .iter()
+        .find(|r| r.kind == pb::RecommendationKind::CoachStage as i32 && r.subject == "members/weak")
+        .unwrap_or_else(|| panic!("weak is coached: {generated:#?}"))
+        .clone();
+    assert_eq!(coach.state, pb::RecommendationState::Proposed as i32);
+    assert_eq!(coach.evidence[0].kpi, "lead_conversion_percent");
+    let Some(pb::recommendation::Change::PlanTask(task)) = &coach.change else {
+        panic!("a task in the team's plan: {coach:?}");
+    };
+    assert_eq!(task.action_plan, plan);
+    assert_eq!(task.assignee, "members/weak");
+    assert!(
+        !generated.iter().any(|r| r.subject.starts_with("members/m")),
+        "the others are fine"
+    );
+
+    // The same request id answers the first result; a new run refreshes, never duplicates.
+    let again = admin
+        .generate_recommendations(generate_request("teams/sales"))
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendations;
+    assert_eq!(
+        again.iter().map(|r| &r.name).collect::<Vec<_>>(),
+        generated.iter().map(|r| &r.name).collect::<Vec<_>>()
+    );
+    let mut fresh = generate_request("teams/sales");
+    fresh.request_id = "gen-2".into();
+    let refreshed = admin
+        .generate_recommendations(fresh)
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendations;
+    assert!(refreshed.iter().any(|r| r.name == coach.name));
+
+    // A manager of the team accepts it: the task lands in goals, once, naming the recommendation.
+    let mut manager = suite.strategy(&suite.token("boss", Role::Manager, &["sales"]));
+    let accepted = manager
+        .accept_recommendation(pb::AcceptRecommendationRequest {
+            name: coach.name.clone(),
+            reason: "worth a month of coaching".into(),
+        })
+        .await
+        .expect("accepted")
+        .into_inner()
+        .recommendation
+        .unwrap();
+    assert_eq!(
+        accepted.state,
+        pb::RecommendationState::Applied as i32,
+        "{}",
+        accepted.apply_error
+    );
+    assert_eq!(accepted.decided_by, "boss");
+    assert!(accepted.applied_reference.starts_with(&format!("{plan}/tasks/")));
+    let retried = manager
+        .accept_recommendation(pb::AcceptRecommendationRequest {
+            name: coach.name.clone(),
+            reason: "worth a month of coaching".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendation
+        .unwrap();
+    assert_eq!(retried.applied_reference, accepted.applied_reference);
+    let tasks = suite
+        .goals()
+        .list_tasks(gpb::ListTasksRequest {
+            parent: plan.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .tasks;
+    assert_eq!(tasks.len(), 1, "a retried accept adds nothing");
+    assert_eq!(tasks[0].assignee, "members/weak");
+    assert!(tasks[0].title.contains(&coach.name), "{}", tasks[0].title);
+
+    // The follow-up is not due before the window after the change has passed.
+    let name = format!("{}/verification", coach.name);
+    let pending = admin
+        .get_verification(pb::GetVerificationRequest { name: name.clone() })
+        .await
+        .unwrap()
+        .into_inner()
+        .verification
+        .unwrap();
+    assert_eq!(pending.verdict, pb::Verdict::Unspecified as i32);
+    assert!(pending.compute_time.is_none());
+    assert_eq!(pending.due_time, ts(Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()));
+
+    // After: March to May, "weak" converts 14 of 20, the others as before.
+    for month in [at(2026, 3, 10), at(2026, 4, 10), at(2026, 5, 10)] {
+        leads(&suite, month, [14, 16, 15, 14, 15, 14, 16]).await;
+    }
+    suite.clock.set(at(2026, 6, 2));
+    let verdict = admin
+        .get_verification(pb::GetVerificationRequest { name })
+        .await
+        .unwrap()
+        .into_inner()
+        .verification
+        .unwrap();
+    assert_eq!(
+        verdict.verdict,
+        pb::Verdict::Effective as i32,
+        "{}",
+        verdict.explanation
+    );
+    assert_eq!(verdict.kpi, "lead_conversion_percent");
+    assert_eq!(verdict.control_units.len(), 6);
+    let value = |d: &Option<lacak_proto::common::Decimal>| d.as_ref().unwrap().value.parse::<f64>().unwrap();
+    assert!((value(&verdict.treated_before) - 10.0).abs() < 1e-6);
+    assert!((value(&verdict.treated_after) - 70.0).abs() < 1e-6);
+    assert!(value(&verdict.effect) > 50.0);
+    assert!(value(&verdict.p_value) < 0.05);
+}
+
+#[tokio::test]
+async fn decisions_are_final_and_only_the_teams_leaders_see_or_take_them() {
+    let suite = spawn().await;
+    organisation(&suite).await;
+    leads(&suite, at(2026, 1, 10), [2, 15, 14, 16, 15, 13, 17]).await;
+    let mut admin = suite.admin();
+    let recs = admin
+        .generate_recommendations(generate_request("teams/sales"))
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendations;
+    let rec = recs.first().expect("a recommendation").clone();
+
+    // Reps do not steer; a manager of another team neither sees nor decides it.
+    let mut rep = suite.strategy(&suite.token("weak", Role::Rep, &[]));
+    let status = rep
+        .get_recommendation(pb::GetRecommendationRequest { name: rec.name.clone() })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied);
+    let mut outsider = suite.strategy(&suite.token("olga", Role::Manager, &["other"]));
+    for status in [
+        outsider
+            .get_recommendation(pb::GetRecommendationRequest { name: rec.name.clone() })
+            .await
+            .unwrap_err(),
+        outsider
+            .accept_recommendation(pb::AcceptRecommendationRequest {
+                name: rec.name.clone(),
+                reason: String::new(),
+            })
+            .await
+            .unwrap_err(),
+        outsider
+            .generate_recommendations(generate_request("teams/sales"))
+            .await
+            .unwrap_err(),
+    ] {
+        assert_eq!(status.code(), Code::PermissionDenied, "{status:?}");
+    }
+    let listed = outsider
+        .list_recommendations(pb::ListRecommendationsRequest::default())
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendations;
+    assert!(listed.is_empty());
+    let own = suite
+        .strategy(&suite.token("boss", Role::Manager, &["sales"]))
+        .list_recommendations(pb::ListRecommendationsRequest {
+            state: pb::RecommendationState::Proposed as i32,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendations;
+    assert_eq!(own.len(), recs.len());
+
+    // Rejected stays rejected: accepting it fails, rejecting again changes nothing.
+    let rejected = admin
+        .reject_recommendation(pb::RejectRecommendationRequest {
+            name: rec.name.clone(),
+            reason: "coaching budget is spent".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendation
+        .unwrap();
+    assert_eq!(rejected.state, pb::RecommendationState::Rejected as i32);
+    let status = admin
+        .accept_recommendation(pb::AcceptRecommendationRequest {
+            name: rec.name.clone(),
+            reason: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::FailedPrecondition);
+    let status = admin
+        .get_verification(pb::GetVerificationRequest {
+            name: format!("{}/verification", rec.name),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(
+        status.code(),
+        Code::FailedPrecondition,
+        "only applied ones are followed up"
+    );
+    let unknown = admin
+        .get_recommendation(pb::GetRecommendationRequest {
+            name: "recommendations/nope".into(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::NotFound);
+}
+
+#[tokio::test]
+async fn every_rpc_names_the_field_it_refuses() {
+    let suite = spawn().await;
+    let mut admin = suite.admin();
+    let bad = admin
+        .generate_recommendations(pb::GenerateRecommendationsRequest {
+            team: "team/x".into(),
+            period: "Q5".into(),
+            currency_code: "rupiah".into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&bad), ["team", "period", "currency_code"]);
+    let cases: Vec<(tonic::Status, &[&str])> = vec![
+        (
+            admin
+                .get_recommendation(pb::GetRecommendationRequest::default())
+                .await
+                .unwrap_err(),
+            &["name"],
+        ),
+        (
+            admin
+                .list_recommendations(pb::ListRecommendationsRequest {
+                    state: 99,
+                    subject: "nobody".into(),
+                    page_size: -1,
+                    ..Default::default()
+                })
+                .await
+                .unwrap_err(),
+            &["state", "subject", "page_size"],
+        ),
+        (
+            admin
+                .reject_recommendation(pb::RejectRecommendationRequest {
+                    name: "recommendations/x".into(),
+                    reason: " ".into(),
+                })
+                .await
+                .unwrap_err(),
+            &["reason"],
+        ),
+        (
+            admin
+                .accept_recommendation(pb::AcceptRecommendationRequest::default())
+                .await
+                .unwrap_err(),
+            &["name"],
+        ),
+        (
+            admin
+                .get_verification(pb::GetVerificationRequest {
+                    name: "recommendations/x".into(),
+                })
+                .await
+                .unwrap_err(),
+            &["name"],
+        ),
+        (
+            admin
+                .evaluate_action_plan(pb::EvaluateActionPlanRequest::default())
+                .await
+                .unwrap_err(),
+            &["action_plan", "currency_code"],
+        ),
+        (
+            admin
+                .propose_quotas(pb::ProposeQuotasRequest {
+                    team: String::new(),
+                    period: "FY2026-Q2".into(),
+                    currency_code: "IDR".into(),
+                })
+                .await
+                .unwrap_err(),
+            &["team"],
+        ),
+        (
+            admin
+                .list_forecasts(pb::ListForecastsRequest {
+                    owner: "bob".into(),
+                    period: "soon".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap_err(),
+            &["owner", "period"],
+        ),
+        (
+            admin
+                .list_demand_trends(pb::ListDemandTrendsRequest {
+                    currency_code: String::new(),
+                    months: 3,
+                })
+                .await
+                .unwrap_err(),
+            &["currency_code", "months"],
+        ),
+    ];
+    for (status, fields) in cases {
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert_eq!(violated_fields(&status), fields, "{status:?}");
+    }
+}
