@@ -509,7 +509,6 @@ impl Dependencies {
                     update_mask: Some(prost_types::FieldMask {
                         paths: vec!["state".to_owned()],
                     }),
-                    ..Default::default()
                 },
             )?;
             self.inventory().update_product(request).await

@@ -262,6 +262,7 @@ pub async fn list<C: ConnectionTrait>(
 
 /// Moves a recommendation from one of `from` to `to`, recording the decision; `false` when it
 /// was no longer in one of `from` (someone else decided first).
+#[allow(clippy::too_many_arguments)]
 pub async fn transition<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

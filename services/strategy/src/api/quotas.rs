@@ -92,7 +92,7 @@ pub async fn list_forecasts(
     let ctx = caller(&request)?;
     let body = request.into_inner();
     let mut v = Violations::new();
-    if !body.owner.is_empty() && !(body.owner.starts_with("members/") || body.owner.starts_with("teams/")) {
+    if !(body.owner.is_empty() || body.owner.starts_with("members/") || body.owner.starts_with("teams/")) {
         v.add("owner", "must look like \"members/{id}\" or \"teams/{id}\"");
     }
     if !body.period.is_empty() && body.period.parse::<lacak_domain::PeriodId>().is_err() {
