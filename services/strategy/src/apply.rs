@@ -74,9 +74,16 @@ pub async fn apply(deps: &Dependencies, ctx: &CallContext, rec: &Stored, reason:
             title,
             due,
         }) => {
-            let mut title = format!("{title} [{name}]");
+            let mut title = if reason.is_empty() {
+                format!("{title} [{name}]")
+            } else {
+                format!("{title}: {reason} [{name}]")
+            };
             if title.chars().count() > TITLE_LIMIT {
-                title = title.chars().take(TITLE_LIMIT).collect();
+                // Keep the recommendation's name whole at the end.
+                let tail = format!(" [{name}]");
+                let head: String = title.chars().take(TITLE_LIMIT - tail.chars().count()).collect();
+                title = format!("{head}{tail}");
             }
             let request = gpb::CreateTaskRequest {
                 parent: action_plan.clone(),

@@ -17,12 +17,13 @@ from decimal import Decimal
 
 from lacak_stubs import channel, load
 
-spb, recpb, sgrpc, gpb, ggrpc = load(
+spb, recpb, sgrpc, gpb, ggrpc, apb = load(
     "lacak.strategy.v1.strategy_service_pb2",
     "lacak.strategy.v1.recommendation_pb2",
     "lacak.strategy.v1.strategy_service_pb2_grpc",
     "lacak.goals.v1.goals_service_pb2",
     "lacak.goals.v1.goals_service_pb2_grpc",
+    "lacak.goals.v1.action_plan_pb2",
 )
 
 
@@ -53,12 +54,36 @@ def main():
             period = goals.GetPeriod(
                 gpb.GetPeriodRequest(kind=2, time=now), metadata=metadata  # PERIOD_KIND_QUARTER
             ).period.id
-        recs = strategy.GenerateRecommendations(
-            spb.GenerateRecommendationsRequest(
-                team=f"teams/{args.team}", period=period, currency_code=args.currency, request_id=str(uuid.uuid4())
-            ),
-            metadata=metadata,
-        ).recommendations
+        def generate():
+            return strategy.GenerateRecommendations(
+                spb.GenerateRecommendationsRequest(
+                    team=f"teams/{args.team}", period=period, currency_code=args.currency, request_id=str(uuid.uuid4())
+                ),
+                metadata=metadata,
+            ).recommendations
+
+        recs = generate()
+        if not any(r.WhichOneof("change") for r in recs):
+            # Coaching lands as a task in an active plan: give the team one for its quarter, as a
+            # manager would, and ask again.
+            quotas = goals.ListQuotas(
+                gpb.ListQuotasRequest(owner=f"teams/{args.team}", period=period), metadata=metadata
+            ).quotas
+            if quotas:
+                plan = goals.CreateActionPlan(
+                    gpb.CreateActionPlanRequest(
+                        action_plan=apb.ActionPlan(
+                            title=f"{period} push",
+                            owner=f"teams/{args.team}",
+                            quotas=[quotas[0].name],
+                            state=apb.ActionPlan.STATE_ACTIVE,
+                        ),
+                        request_id=f"strategy-loop-{args.team}-{period}",
+                    ),
+                    metadata=metadata,
+                ).action_plan
+                print(f"created {plan.name}, an active plan for teams/{args.team}")
+                recs = generate()
         print(f"{len(recs)} recommendations for teams/{args.team} in {period}:")
         for rec in recs:
             kind = recpb.RecommendationKind.Name(rec.kind).removeprefix("RECOMMENDATION_KIND_")

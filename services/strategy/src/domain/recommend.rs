@@ -166,8 +166,8 @@ fn coach(picture: &TeamPicture, out: &mut Vec<Proposal>) {
             assignee: format!("members/{}", weak.member),
             title: format!(
                 "Coaching on {what} ({} vs the team's {})",
-                weak.value.normalize(),
-                weak.baseline.normalize()
+                weak.value.round_dp(1).normalize(),
+                weak.baseline.round_dp(1).normalize()
             ),
             due: picture.period_end,
         });
