@@ -36,3 +36,10 @@ pub fn to_money(currency: &str, amount: Decimal) -> Option<cpb::Money> {
         amount: amount.round_dp(9),
     }))
 }
+
+/// Whether a quota's scope is the whole business (unset, or set with nothing in it).
+pub fn unscoped(scope: &Option<cpb::Scope>) -> bool {
+    scope.as_ref().is_none_or(|s| {
+        s.product.is_empty() && s.product_category.is_empty() && s.region.is_empty() && s.segment.is_empty()
+    })
+}

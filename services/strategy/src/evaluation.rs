@@ -55,7 +55,7 @@ pub async fn evaluate(
         let actual = measure(&attainment.actual).unwrap_or_default();
         let run_rate = measure(&attainment.projection).unwrap_or(actual);
         let (start, _) = calendar.bounds(&period).unwrap_or((now, now));
-        let revenue = quota.metric == gpb::Metric::Revenue as i32 && quota.scope.is_none();
+        let revenue = quota.metric == gpb::Metric::Revenue as i32 && crate::conv::unscoped(&quota.scope);
         let interval = if revenue {
             revenue_interval(deps, ctx, calendar, &quota.owner, period, target, currency, now).await?
         } else {

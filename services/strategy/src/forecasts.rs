@@ -227,7 +227,7 @@ async fn past_attainment(
     let end = calendar.bounds(&history_end).map(|b| b.1).ok();
     let mut pairs = Vec::new();
     for quota in deps.quotas(ctx, owner, "", gpb::Metric::Revenue).await? {
-        if quota.scope.is_some() {
+        if !crate::conv::unscoped(&quota.scope) {
             continue;
         }
         let (Ok(period), Some(target)) = (quota.period.parse::<PeriodId>(), measure(&quota.target)) else {

@@ -137,7 +137,7 @@ async fn picture(
     for member in org.members_of(ask.team) {
         let owner = format!("members/{member}");
         let quotas = deps.quotas(ctx, &owner, &period, gpb::Metric::Revenue).await?;
-        let quota = quotas.iter().find(|q| q.scope.is_none());
+        let quota = quotas.iter().find(|q| crate::conv::unscoped(&q.scope));
         let kpis = deps.kpis(ctx, &owner, &period, ask.currency).await?;
         let attainment = quota.and_then(|q| kpis.attainments.iter().find(|a| a.quota == q.name));
         let learned_profile = history.get(&owner).and_then(|series| {

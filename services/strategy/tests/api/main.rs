@@ -577,3 +577,190 @@ async fn every_rpc_names_the_field_it_refuses() {
         assert_eq!(violated_fields(&status), fields, "{status:?}");
     }
 }
+
+async fn product(suite: &Suite, sku: &str) {
+    use lacak_proto::inventory as ipb;
+    use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
+    let mut inventory = InventoryServiceClient::with_interceptor(
+        suite.server.channel.clone(),
+        Bearer::new(&suite.token("admin-ayu", Role::Admin, &[])),
+    );
+    inventory
+        .create_product(ipb::CreateProductRequest {
+            product: Some(ipb::Product {
+                display_name: sku.into(),
+                kind: ipb::ProductKind::Product as i32,
+                unit_of_measure: "unit".into(),
+                ..Default::default()
+            }),
+            sku: sku.into(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a product");
+    inventory
+        .create_cost_breakdown(ipb::CreateCostBreakdownRequest {
+            parent: format!("products/{sku}"),
+            cost_breakdown: Some(ipb::CostBreakdown {
+                sourcing: Some(Money {
+                    currency_code: "IDR".into(),
+                    units: 100,
+                    nanos: 0,
+                }),
+                effective_time: ts(at(2020, 1, 1)),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a cost");
+}
+
+/// A month of sales: each member sells LAP with a yearly season; OLD sells well until mid-2025.
+async fn month_of_sales(suite: &Suite, year: i32, month: u32) {
+    let season = 1.0 + 0.3 * ((month as f64 - 1.0) / 12.0 * std::f64::consts::TAU).sin();
+    let mut events = Vec::new();
+    for (i, member) in MEMBERS.iter().enumerate() {
+        let noise = [3.0, -2.0, 1.0, -4.0, 2.0][(month as usize + i) % 5];
+        let price = (1000.0 * season + 50.0 * i as f64 + noise).round() as i64;
+        let old = if (year, month) < (2025, 6) {
+            800 + 5 * i as i64
+        } else {
+            300 + 5 * i as i64
+        };
+        for (sku, amount) in [("LAP", price), ("OLD", old)] {
+            let id = format!("{member}-{sku}-{year}-{month}");
+            events.push(mpb::IngestEvent {
+                external_id: format!("event-{id}"),
+                event: Some(Event::Sale(mpb::Sale {
+                    owner: format!("members/{member}"),
+                    lines: vec![mpb::SaleLine {
+                        sku: sku.into(),
+                        quantity: Some(lacak_proto::common::Decimal { value: "1".into() }),
+                        unit_price: Some(Money {
+                            currency_code: "IDR".into(),
+                            units: amount,
+                            nanos: 0,
+                        }),
+                        ..Default::default()
+                    }],
+                    book_time: ts(at(year, month, 12)),
+                    external_id: id,
+                    ..Default::default()
+                })),
+            });
+        }
+    }
+    suite
+        .monitoring()
+        .ingest_events(mpb::IngestEventsRequest {
+            events,
+            validate_only: false,
+        })
+        .await
+        .expect("sales ingest");
+}
+
+fn dec(value: &Option<lacak_proto::common::Decimal>) -> f64 {
+    value.as_ref().expect("a value").value.parse().expect("a number")
+}
+
+#[tokio::test]
+async fn history_feeds_quota_proposals_scored_forecasts_demand_trends_and_plan_evaluation() {
+    let suite = spawn().await;
+    let plan = organisation(&suite).await;
+    product(&suite, "LAP").await;
+    product(&suite, "OLD").await;
+    for (year, month) in (0..30u32).map(|k| (2023 + (7 + k as i32) / 12, (7 + k) % 12 + 1)) {
+        month_of_sales(&suite, year, month).await;
+    }
+    let mut admin = suite.admin();
+
+    // Next quarter's targets from each owner's own history, with an interval and a profile.
+    let proposed = admin
+        .propose_quotas(pb::ProposeQuotasRequest {
+            team: "teams/sales".into(),
+            period: "FY2026-Q2".into(),
+            currency_code: "IDR".into(),
+        })
+        .await
+        .expect("proposals")
+        .into_inner();
+    let owners: Vec<&str> = proposed.proposals.iter().map(|p| p.owner.as_str()).collect();
+    assert!(
+        owners.contains(&"teams/sales") && owners.contains(&"members/weak"),
+        "{owners:?}"
+    );
+    assert_eq!(proposed.proposals.len(), MEMBERS.len() + 1);
+    for p in &proposed.proposals {
+        let f = p.forecast.as_ref().unwrap();
+        assert!(
+            dec(&f.lower) <= dec(&f.point) && dec(&f.point) <= dec(&f.upper),
+            "{p:?}"
+        );
+        assert!(dec(&f.point) > 0.0);
+        let profile: f64 = p.seasonal_profile.iter().map(|d| d.value.parse::<f64>().unwrap()).sum();
+        assert!((profile - 100.0).abs() < 1e-6, "{profile}");
+        assert!(p.forecast_snapshot.starts_with("forecasts/"));
+    }
+    // A member sells about 3 × (1000 × season + 50 i) + 3 × OLD a quarter: the forecast is near it.
+    let weak = proposed.proposals.iter().find(|p| p.owner == "members/weak").unwrap();
+    let point = dec(&weak.forecast.as_ref().unwrap().point);
+    assert!((3000.0..5000.0).contains(&point), "{point}");
+
+    // Kept forecasts are scored once their quarter has closed.
+    for month in 2..=6 {
+        month_of_sales(&suite, 2026, month).await;
+    }
+    suite.clock.set(at(2026, 7, 2));
+    let forecasts = admin
+        .list_forecasts(pb::ListForecastsRequest {
+            period: "FY2026-Q2".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .forecasts;
+    assert_eq!(forecasts.len(), MEMBERS.len() + 1);
+    for f in &forecasts {
+        assert!(dec(&f.actual) > 0.0, "{f:?}");
+        assert!(
+            dec(&f.wape_percent) < 25.0,
+            "a seasonal history is forecast closely: {f:?}"
+        );
+    }
+
+    // OLD's demand fell in mid-2025, beyond noise; LAP only follows its season.
+    let trends = admin
+        .list_demand_trends(pb::ListDemandTrendsRequest {
+            currency_code: "IDR".into(),
+            months: 36,
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .trends;
+    let old = trends.iter().find(|t| t.subject == "products/OLD").expect("OLD falls");
+    assert_eq!(old.direction, pb::TrendDirection::Falling as i32);
+    assert_eq!(old.change_period, "FY2025-M06");
+    assert!(!trends.iter().any(|t| t.subject == "products/LAP"), "{trends:?}");
+
+    // The plan's Q1 quota (1,000,000) is far beyond a quarter of sales: off track, with evidence.
+    suite.clock.set(at(2026, 2, 15));
+    let evaluation = admin
+        .evaluate_action_plan(pb::EvaluateActionPlanRequest {
+            action_plan: plan,
+            currency_code: "IDR".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .evaluation
+        .unwrap();
+    assert_eq!(evaluation.status, pb::PlanStatus::OffTrack as i32);
+    let projection = evaluation.projected_attainment_percent.unwrap();
+    assert!(dec(&projection.point) < 10.0);
+    assert_eq!(dec(&projection.level_percent), 80.0);
+    assert!(evaluation.evidence.iter().any(|e| e.kpi == "revenue_projection"));
+}
