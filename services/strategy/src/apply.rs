@@ -63,10 +63,14 @@ pub async fn apply(deps: &Dependencies, ctx: &CallContext, rec: &Stored, reason:
                 source_reference: name.clone(),
                 request_id: rec.row.id.clone(),
             };
-            deps.update_quota(ctx, request)
+            let updated = deps
+                .update_quota(ctx, request)
                 .await
-                .map(|quota| format!("{}/changes", quota.name))
-                .map_err(|status| refusal("goals", status))
+                .map_err(|status| refusal("goals", status))?;
+            Ok(deps
+                .quota_change_for(ctx, &updated.name, &name)
+                .await
+                .unwrap_or_else(|| format!("{}/changes", updated.name)))
         }
         Some(Change::Task {
             action_plan,

@@ -470,6 +470,34 @@ impl Dependencies {
         Ok(response.into_inner().quota.unwrap_or_default())
     }
 
+    /// The name of the change of `quota` recorded for `reference`, when goals lists one.
+    pub async fn quota_change_for(&self, caller: &CallContext, quota: &str, reference: &str) -> Option<String> {
+        let mut token = String::new();
+        loop {
+            let page = retry_idempotent(ATTEMPTS, || async {
+                let request = self.outgoing.request(
+                    caller,
+                    gpb::ListQuotaChangesRequest {
+                        parent: quota.to_owned(),
+                        page_size: 1000,
+                        page_token: token.clone(),
+                    },
+                )?;
+                self.goals().list_quota_changes(request).await
+            })
+            .await
+            .ok()?
+            .into_inner();
+            if let Some(change) = page.changes.into_iter().find(|c| c.source_reference == reference) {
+                return Some(change.name);
+            }
+            if page.next_page_token.is_empty() {
+                return None;
+            }
+            token = page.next_page_token;
+        }
+    }
+
     pub async fn create_task(
         &self,
         caller: &CallContext,

@@ -763,4 +763,88 @@ async fn history_feeds_quota_proposals_scored_forecasts_demand_trends_and_plan_e
     assert!(dec(&projection.point) < 10.0);
     assert_eq!(dec(&projection.level_percent), 80.0);
     assert!(evaluation.evidence.iter().any(|e| e.kpi == "revenue_projection"));
+
+    // A member whose quarter projects far below target gets an adjustment; accepting it records a
+    // quota change in goals whose source is the recommendation, with the reason given.
+    let mut goals = suite.goals();
+    let quota = goals
+        .create_quota(gpb::CreateQuotaRequest {
+            quota: Some(gpb::Quota {
+                owner: "members/m3".into(),
+                metric: gpb::Metric::Revenue as i32,
+                period: "FY2026-Q1".into(),
+                target: Some(lacak_proto::common::Measure {
+                    kind: Some(measure::Kind::Money(Money {
+                        currency_code: "IDR".into(),
+                        units: 20_000,
+                        nanos: 0,
+                    })),
+                }),
+                ..Default::default()
+            }),
+            reason: "an ambitious start".into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .quota
+        .unwrap();
+    let recs = admin
+        .generate_recommendations(generate_request("teams/sales"))
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendations;
+    let adjust = recs
+        .iter()
+        .find(|r| r.kind == pb::RecommendationKind::AdjustQuota as i32)
+        .unwrap_or_else(|| panic!("an adjustment: {recs:#?}"));
+    assert_eq!(adjust.subject, "members/m3");
+    let Some(pb::recommendation::Change::QuotaAdjustment(change)) = &adjust.change else {
+        panic!("a quota change");
+    };
+    assert_eq!(change.quota, quota.name);
+    let new_target = dec(&change.new_target);
+    assert!(
+        new_target < 20_000.0 && new_target > 5_000.0,
+        "halfway to the projection: {new_target}"
+    );
+    let applied = admin
+        .accept_recommendation(pb::AcceptRecommendationRequest {
+            name: adjust.name.clone(),
+            reason: "the target was set before the season was known".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendation
+        .unwrap();
+    assert_eq!(
+        applied.state,
+        pb::RecommendationState::Applied as i32,
+        "{}",
+        applied.apply_error
+    );
+    let changes = goals
+        .list_quota_changes(gpb::ListQuotaChangesRequest {
+            parent: quota.name.clone(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .changes;
+    let recorded = changes
+        .iter()
+        .find(|c| c.source_reference == adjust.name)
+        .expect("goals records the change with its source");
+    assert_eq!(recorded.source, gpb::ChangeSource::StrategyRecommendation as i32);
+    assert_eq!(recorded.actor, "admin-ayu");
+    assert_eq!(applied.applied_reference, recorded.name);
+    assert!(
+        recorded
+            .reason
+            .starts_with("the target was set before the season was known")
+    );
 }
