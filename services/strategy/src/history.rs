@@ -54,26 +54,22 @@ impl Series {
 
     /// Revenue of the months in `periods`, in their order (0 for a month not in the series).
     pub fn revenue_of(&self, periods: &[PeriodId]) -> Vec<Decimal> {
-        periods
-            .iter()
-            .map(|p| {
-                self.months
-                    .iter()
-                    .find(|m| m.period == *p)
-                    .map(|m| m.revenue)
-                    .unwrap_or_default()
-            })
-            .collect()
+        self.values_of(periods, |m| m.revenue)
     }
 
+    /// Gross margin of the months in `periods`, likewise.
     pub fn margin_of(&self, periods: &[PeriodId]) -> Vec<Decimal> {
+        self.values_of(periods, |m| m.margin)
+    }
+
+    fn values_of(&self, periods: &[PeriodId], value: impl Fn(&Month) -> Decimal) -> Vec<Decimal> {
         periods
             .iter()
             .map(|p| {
                 self.months
                     .iter()
                     .find(|m| m.period == *p)
-                    .map(|m| m.margin)
+                    .map(&value)
                     .unwrap_or_default()
             })
             .collect()

@@ -45,10 +45,14 @@ impl SalesSums {
     }
 }
 
-fn select(tenant: &str, filter: &RollupFilter, members: &[String], group: &str) -> SelectStatement {
+/// The rollup sums of `members` grouped by `groups`. Without values, a dimension other than
+/// [`Dim::All`] reads every value (callers that mean "none" answer before asking).
+fn select(tenant: &str, filter: &RollupFilter, members: &[String], groups: &[&str]) -> SelectStatement {
     let mut query = Query::select();
+    for group in groups {
+        query.column(Alias::new(*group)).group_by_col(Alias::new(*group));
+    }
     query
-        .column(Alias::new(group))
         .expr_as(Expr::cust("CAST(SUM(revenue) AS BIGINT)"), Alias::new("revenue"))
         .expr_as(
             Expr::cust("CAST(SUM(costed_revenue) AS BIGINT)"),
@@ -63,11 +67,10 @@ fn select(tenant: &str, filter: &RollupFilter, members: &[String], group: &str) 
         .and_where(Expr::col(Alias::new("member")).is_in(members.iter().cloned()))
         .and_where(Expr::col(Alias::new("grain")).eq(filter.grain.as_str()))
         .and_where(Expr::col(Alias::new("bucket")).gte(filter.start))
-        .and_where(Expr::col(Alias::new("bucket")).lt(filter.end))
-        .group_by_col(Alias::new(group));
+        .and_where(Expr::col(Alias::new("bucket")).lt(filter.end));
     if filter.dim == Dim::All {
         query.and_where(Expr::col(Alias::new("dim_value")).eq(""));
-    } else {
+    } else if !filter.values.is_empty() {
         query.and_where(Expr::col(Alias::new("dim_value")).is_in(filter.values.iter().cloned()));
     }
     query
@@ -93,7 +96,7 @@ pub async fn by_member<C: ConnectionTrait>(
         return Ok(out);
     }
     for members in filter.members.chunks(CHUNK) {
-        for row in db.query_all(&select(tenant, filter, members, "member")).await? {
+        for row in db.query_all(&select(tenant, filter, members, &["member"])).await? {
             let member: String = row.try_get("", "member")?;
             out.entry(member).or_default().add(&sums(&row)?);
         }
@@ -112,7 +115,7 @@ pub async fn by_bucket<C: ConnectionTrait>(
         return Ok(out);
     }
     for members in filter.members.chunks(CHUNK) {
-        for row in db.query_all(&select(tenant, filter, members, "bucket")).await? {
+        for row in db.query_all(&select(tenant, filter, members, &["bucket"])).await? {
             let bucket: i32 = row.try_get("", "bucket")?;
             out.entry(bucket).or_default().add(&sums(&row)?);
         }
@@ -139,27 +142,7 @@ pub async fn series<C: ConnectionTrait>(
     let key = if filter.dim == Dim::All { "member" } else { "dim_value" };
     let mut out: BTreeMap<String, BTreeMap<i32, SalesSums>> = BTreeMap::new();
     for members in filter.members.chunks(CHUNK) {
-        let mut query = Query::select();
-        query
-            .column(Alias::new(key))
-            .column(Alias::new("bucket"))
-            .expr_as(Expr::cust("CAST(SUM(revenue) AS BIGINT)"), Alias::new("revenue"))
-            .expr_as(
-                Expr::cust("CAST(SUM(costed_revenue) AS BIGINT)"),
-                Alias::new("costed_revenue"),
-            )
-            .expr_as(Expr::cust("CAST(SUM(cost) AS BIGINT)"), Alias::new("cost"))
-            .expr_as(Expr::cust("CAST(SUM(units) AS BIGINT)"), Alias::new("units"))
-            .from(Alias::new("sale_rollups"))
-            .and_where(Expr::col(Alias::new("tenant")).eq(tenant))
-            .and_where(Expr::col(Alias::new("dim")).eq(filter.dim.as_str()))
-            .and_where(Expr::col(Alias::new("currency")).eq(filter.currency.as_str()))
-            .and_where(Expr::col(Alias::new("member")).is_in(members.iter().cloned()))
-            .and_where(Expr::col(Alias::new("grain")).eq(filter.grain.as_str()))
-            .and_where(Expr::col(Alias::new("bucket")).gte(filter.start))
-            .and_where(Expr::col(Alias::new("bucket")).lt(filter.end))
-            .group_by_col(Alias::new(key))
-            .group_by_col(Alias::new("bucket"));
+        let query = select(tenant, filter, members, &[key, "bucket"]);
         for row in db.query_all(&query).await? {
             let name: String = row.try_get("", key)?;
             let bucket: i32 = row.try_get("", "bucket")?;

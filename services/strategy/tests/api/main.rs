@@ -95,6 +95,33 @@ impl Suite {
     }
 }
 
+/// A revenue quota in IDR, as goals answers it.
+async fn revenue_quota(goals: &mut Goals, owner: &str, period: &str, units: i64, reason: &str) -> gpb::Quota {
+    goals
+        .create_quota(gpb::CreateQuotaRequest {
+            quota: Some(gpb::Quota {
+                owner: owner.into(),
+                metric: gpb::Metric::Revenue as i32,
+                period: period.into(),
+                target: Some(lacak_proto::common::Measure {
+                    kind: Some(measure::Kind::Money(Money {
+                        currency_code: "IDR".into(),
+                        units,
+                        nanos: 0,
+                    })),
+                }),
+                ..Default::default()
+            }),
+            reason: reason.into(),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a quota")
+        .into_inner()
+        .quota
+        .expect("the quota")
+}
+
 /// Members of "sales"; "weak" converts few leads.
 const MEMBERS: [&str; 7] = ["weak", "m1", "m2", "m3", "m4", "m5", "m6"];
 
@@ -129,29 +156,14 @@ async fn organisation(suite: &Suite) -> String {
             .await
             .expect("a member");
     }
-    let quota = goals
-        .create_quota(gpb::CreateQuotaRequest {
-            quota: Some(gpb::Quota {
-                owner: "teams/sales".into(),
-                metric: gpb::Metric::Revenue as i32,
-                period: "FY2026-Q1".into(),
-                target: Some(lacak_proto::common::Measure {
-                    kind: Some(measure::Kind::Money(Money {
-                        currency_code: "IDR".into(),
-                        units: 1_000_000,
-                        nanos: 0,
-                    })),
-                }),
-                ..Default::default()
-            }),
-            reason: "the quarter's target".into(),
-            request_id: String::new(),
-        })
-        .await
-        .expect("a quota")
-        .into_inner()
-        .quota
-        .unwrap();
+    let quota = revenue_quota(
+        &mut goals,
+        "teams/sales",
+        "FY2026-Q1",
+        1_000_000,
+        "the quarter's target",
+    )
+    .await;
     goals
         .create_action_plan(gpb::CreateActionPlanRequest {
             action_plan: Some(gpb::ActionPlan {
@@ -767,29 +779,7 @@ async fn history_feeds_quota_proposals_scored_forecasts_demand_trends_and_plan_e
     // A member whose quarter projects far below target gets an adjustment; accepting it records a
     // quota change in goals whose source is the recommendation, with the reason given.
     let mut goals = suite.goals();
-    let quota = goals
-        .create_quota(gpb::CreateQuotaRequest {
-            quota: Some(gpb::Quota {
-                owner: "members/m3".into(),
-                metric: gpb::Metric::Revenue as i32,
-                period: "FY2026-Q1".into(),
-                target: Some(lacak_proto::common::Measure {
-                    kind: Some(measure::Kind::Money(Money {
-                        currency_code: "IDR".into(),
-                        units: 20_000,
-                        nanos: 0,
-                    })),
-                }),
-                ..Default::default()
-            }),
-            reason: "an ambitious start".into(),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .quota
-        .unwrap();
+    let quota = revenue_quota(&mut goals, "members/m3", "FY2026-Q1", 20_000, "an ambitious start").await;
     let recs = admin
         .generate_recommendations(generate_request("teams/sales"))
         .await
