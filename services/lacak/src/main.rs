@@ -119,6 +119,35 @@ struct PeerArgs {
     /// The longest a call to another service may take when the caller set no shorter deadline.
     #[arg(long, env = "LACAK_CALL_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     call_timeout: Duration,
+    #[command(flatten)]
+    tls: PeerTlsArgs,
+}
+
+/// How a service dials the others over TLS (`https://` peer URLs), and mutual TLS's client side.
+#[derive(clap::Args, Clone, Default)]
+struct PeerTlsArgs {
+    /// The CA (PEM) that signed the other services' certificates; https:// peer URLs need it.
+    #[arg(long, env = "LACAK_PEER_TLS_CA_FILE")]
+    peer_tls_ca_file: Option<PathBuf>,
+    /// This service's client certificate (PEM), for peers that require client certificates.
+    #[arg(long, env = "LACAK_PEER_TLS_CERT_FILE", requires_all = ["peer_tls_key_file", "peer_tls_ca_file"])]
+    peer_tls_cert_file: Option<PathBuf>,
+    /// The private key (PEM) of the client certificate.
+    #[arg(long, env = "LACAK_PEER_TLS_KEY_FILE", requires = "peer_tls_cert_file")]
+    peer_tls_key_file: Option<PathBuf>,
+    /// The name the peers' certificates carry, when it is not the host of their URL.
+    #[arg(long, env = "LACAK_PEER_TLS_SERVER_NAME", requires = "peer_tls_ca_file")]
+    peer_tls_server_name: Option<String>,
+}
+
+impl PeerTlsArgs {
+    fn files(&self) -> Option<lacak_runtime::client::PeerTlsFiles> {
+        Some(lacak_runtime::client::PeerTlsFiles {
+            ca: self.peer_tls_ca_file.clone()?,
+            identity: self.peer_tls_cert_file.clone().zip(self.peer_tls_key_file.clone()),
+            server_name: self.peer_tls_server_name.clone(),
+        })
+    }
 }
 
 /// Peers resolved: their URLs and the issuer of the service tokens calls to them carry.
@@ -131,7 +160,8 @@ struct Peers {
 impl Peers {
     fn channel(&self, url: Option<&str>, flag: &str) -> anyhow::Result<tonic::transport::Channel> {
         let url = url.with_context(|| format!("{} calls other services: pass --{flag}", self.service))?;
-        lacak_runtime::client::balanced_channel(url, Duration::from_secs(5), Duration::from_secs(10))
+        let tls = self.args.tls.files();
+        lacak_runtime::client::balanced_channel(url, Duration::from_secs(5), Duration::from_secs(10), tls.as_ref())
             .map_err(|e| anyhow::anyhow!("--{flag} {url}: {e}"))
     }
 
@@ -196,6 +226,9 @@ struct UpArgs {
     strategy_database_url: Option<String>,
     #[command(flatten)]
     server: ServerArgs,
+    /// With TLS on, how monitoring and strategy call the suite they are part of.
+    #[command(flatten)]
+    peer_tls: PeerTlsArgs,
     #[command(flatten)]
     auth: AuthArgs,
     #[command(flatten)]
@@ -291,10 +324,23 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     if own.ip().is_unspecified() {
         own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
     }
-    let scheme = if args.server.tls_files().is_some() {
-        "https"
-    } else {
-        "http"
+    let scheme = match args.server.tls_files() {
+        Some(files) => {
+            if args.peer_tls.peer_tls_ca_file.is_none() {
+                bail!(
+                    "with TLS on, monitoring and strategy call the suite over TLS too: pass --peer-tls-ca-file \
+                     (the CA that signed --tls-cert-file)"
+                );
+            }
+            if files.client_ca.is_some() && args.peer_tls.peer_tls_cert_file.is_none() {
+                bail!(
+                    "--tls-client-ca-file requires client certificates, the suite's own calls included: \
+                     pass --peer-tls-cert-file and --peer-tls-key-file (signed by that CA)"
+                );
+            }
+            "https"
+        }
+        None => "http",
     };
     let peers = Peers {
         args: PeerArgs {
@@ -304,6 +350,15 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             verification_months: 3,
             recommendation_refresh: Duration::from_secs(24 * 3600),
             call_timeout: Duration::from_secs(5),
+            // The suite dials itself by address; its certificate names a host, localhost by default.
+            tls: PeerTlsArgs {
+                peer_tls_server_name: args
+                    .peer_tls
+                    .peer_tls_server_name
+                    .clone()
+                    .or_else(|| args.peer_tls.peer_tls_ca_file.as_ref().map(|_| "localhost".to_owned())),
+                ..args.peer_tls.clone()
+            },
         },
         issuer,
         service: "monitoring and strategy",

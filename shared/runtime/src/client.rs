@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 use std::net::SocketAddr;
-use std::path::Path;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use lacak_domain::{Principal, Role};
 use tonic::Status;
@@ -33,8 +33,18 @@ fn endpoint(url: &str, connect_timeout: Duration) -> Result<Endpoint, tonic::tra
 
 /// A channel spread over every address `url`'s host resolves to — the pods behind a headless
 /// Service — re-resolved every `refresh` as pods come and go. Calls go to the least loaded of two
-/// addresses picked at random (tower's power of two choices).
-pub fn balanced_channel(url: &str, connect_timeout: Duration, refresh: Duration) -> Result<Channel, BalanceError> {
+/// addresses picked at random (tower's power of two choices), which spreads load at least as
+/// evenly as round robin and steers around a slow pod.
+///
+/// An `https://` URL needs `tls`: the server's certificate must name the URL's host (or
+/// [`PeerTlsFiles::server_name`]) although calls go to its addresses; the files are re-read when
+/// they change, so a renewed client certificate is presented without a restart.
+pub fn balanced_channel(
+    url: &str,
+    connect_timeout: Duration,
+    refresh: Duration,
+    tls: Option<&PeerTlsFiles>,
+) -> Result<Channel, BalanceError> {
     let uri: http::Uri = url.parse().map_err(|_| BalanceError(format!("{url:?} is not a URL")))?;
     let host = uri
         .host()
@@ -42,6 +52,26 @@ pub fn balanced_channel(url: &str, connect_timeout: Duration, refresh: Duration)
         .trim_matches(['[', ']'])
         .to_owned();
     let scheme = uri.scheme_str().unwrap_or("http").to_owned();
+    let tls = match (scheme.as_str(), tls) {
+        ("https", Some(files)) => {
+            let mut files = files.clone();
+            files.server_name.get_or_insert_with(|| host.clone());
+            // Unreadable files are a configuration error: refuse to start rather than fail later.
+            files.load().map_err(|e| BalanceError(e.to_string()))?;
+            Some(files)
+        }
+        ("https", None) => {
+            return Err(BalanceError(format!(
+                "{url} is https: configure the CA that signed its certificate"
+            )));
+        }
+        (_, Some(_)) => {
+            return Err(BalanceError(format!(
+                "TLS settings are configured but {url} is plaintext; use https://"
+            )));
+        }
+        (_, None) => None,
+    };
     let port = uri.port_u16().unwrap_or(if scheme == "https" { 443 } else { 80 });
     let resolve = move || {
         let host = host.clone();
@@ -55,7 +85,7 @@ pub fn balanced_channel(url: &str, connect_timeout: Duration, refresh: Duration)
             }
         }
     };
-    Ok(balanced_channel_with(&scheme, connect_timeout, refresh, resolve))
+    Ok(balanced_channel_with(&scheme, connect_timeout, refresh, tls, resolve))
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +94,15 @@ pub struct BalanceError(String);
 
 /// [`balanced_channel`] with the resolution given: what `resolve` answers is the set of addresses
 /// calls are spread over. An empty answer (a failed lookup) keeps the addresses already known.
-pub fn balanced_channel_with<F, Fut>(scheme: &str, connect_timeout: Duration, refresh: Duration, resolve: F) -> Channel
+/// With `tls`, every address is dialled over TLS; when its files change, every address gets a new
+/// endpoint with the new configuration (files that fail to load keep the previous one).
+pub fn balanced_channel_with<F, Fut>(
+    scheme: &str,
+    connect_timeout: Duration,
+    refresh: Duration,
+    tls: Option<PeerTlsFiles>,
+    resolve: F,
+) -> Channel
 where
     F: Fn() -> Fut + Send + 'static,
     Fut: std::future::Future<Output = Vec<SocketAddr>> + Send,
@@ -73,23 +111,61 @@ where
     let scheme = scheme.to_owned();
     tokio::spawn(async move {
         let mut known: HashSet<SocketAddr> = HashSet::new();
+        let mut config: Option<(ClientTlsConfig, Vec<Option<SystemTime>>)> = None;
         let mut tick = tokio::time::interval(refresh.max(Duration::from_millis(10)));
         loop {
             tick.tick().await;
+            let mut renewed = false;
+            if let Some(files) = &tls {
+                let stamp = files.stamp();
+                if config.as_ref().is_none_or(|(_, seen)| *seen != stamp) {
+                    match files.load() {
+                        Ok(loaded) => {
+                            renewed = config.is_some();
+                            if renewed {
+                                tracing::info!(ca = %files.ca.display(), "reloaded the TLS files for calls to other services");
+                            }
+                            config = Some((loaded, stamp));
+                        }
+                        Err(error) => {
+                            tracing::warn!(%error, "the TLS files for calls do not load; keeping the previous ones")
+                        }
+                    }
+                }
+                if config.is_none() {
+                    continue;
+                }
+            }
             let now: HashSet<SocketAddr> = resolve().await.into_iter().collect();
-            if now.is_empty() {
+            if now.is_empty() && !renewed {
                 continue;
             }
+            let now = if now.is_empty() { known.clone() } else { now };
             for gone in known.difference(&now) {
                 if changes.send(Change::Remove(*gone)).await.is_err() {
                     return;
                 }
             }
-            for new in now.difference(&known) {
-                let Ok(endpoint) = endpoint(&format!("{scheme}://{new}"), connect_timeout) else {
+            // A renewed configuration replaces the endpoint of every address (same key).
+            let inserts: Vec<SocketAddr> = if renewed {
+                now.iter().copied().collect()
+            } else {
+                now.difference(&known).copied().collect()
+            };
+            for new in inserts {
+                let Ok(mut endpoint) = endpoint(&format!("{scheme}://{new}"), connect_timeout) else {
                     continue;
                 };
-                if changes.send(Change::Insert(*new, endpoint)).await.is_err() {
+                if let Some((tls, _)) = &config {
+                    match endpoint.tls_config(tls.clone()) {
+                        Ok(with_tls) => endpoint = with_tls,
+                        Err(error) => {
+                            tracing::warn!(%error, address = %new, "cannot configure TLS for this address");
+                            continue;
+                        }
+                    }
+                }
+                if changes.send(Change::Insert(new, endpoint)).await.is_err() {
                     return;
                 }
             }
@@ -97,6 +173,40 @@ where
         }
     });
     channel
+}
+
+/// The PEM files a service presents and trusts when it calls others over TLS.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PeerTlsFiles {
+    /// The CA that signed the callees' certificates.
+    pub ca: PathBuf,
+    /// This service's certificate and key, for callees that require client certificates.
+    pub identity: Option<(PathBuf, PathBuf)>,
+    /// The name the callees' certificates must carry; the URL's host when unset.
+    pub server_name: Option<String>,
+}
+
+impl PeerTlsFiles {
+    fn stamp(&self) -> Vec<Option<SystemTime>> {
+        std::iter::once(&self.ca)
+            .chain(self.identity.iter().flat_map(|(cert, key)| [cert, key]))
+            .map(|path| std::fs::metadata(path).and_then(|m| m.modified()).ok())
+            .collect()
+    }
+
+    fn load(&self) -> std::io::Result<ClientTlsConfig> {
+        let read = |path: &Path| {
+            std::fs::read(path).map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", path.display())))
+        };
+        let mut config = ClientTlsConfig::new().ca_certificate(Certificate::from_pem(read(&self.ca)?));
+        if let Some((cert, key)) = &self.identity {
+            config = config.identity(Identity::from_pem(read(cert)?, read(key)?));
+        }
+        if let Some(name) = &self.server_name {
+            config = config.domain_name(name.clone());
+        }
+        Ok(config)
+    }
 }
 
 /// What a client trusts and, for mutual TLS, presents; PEM contents.

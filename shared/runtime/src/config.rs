@@ -36,6 +36,10 @@ pub struct ServerArgs {
     /// How often the TLS files are checked for a renewed certificate.
     #[arg(long, env = "LACAK_TLS_RELOAD_INTERVAL", default_value = "10s", value_parser = parse_duration)]
     pub tls_reload_interval: Duration,
+    /// Also serve `grpc.health.v1` alone, in plaintext, on this address: for probes (the kubelet's
+    /// gRPC probes speak no TLS) when the main port requires TLS or client certificates.
+    #[arg(long, env = "LACAK_HEALTH_LISTEN")]
+    pub health_listen: Option<SocketAddr>,
 }
 
 impl ServerArgs {
@@ -64,6 +68,7 @@ impl Default for ServerArgs {
             tls_key_file: None,
             tls_client_ca_file: None,
             tls_reload_interval: Duration::from_secs(10),
+            health_listen: None,
         }
     }
 }

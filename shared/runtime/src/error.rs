@@ -236,6 +236,12 @@ impl<D: ErrorDomain> From<ServiceError<D>> for Status {
                 Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted => {
                     with_info(status.code(), message, "DEPENDENCY_UNAVAILABLE", domain)
                 }
+                // Made here by the transport (a status read off the wire has no source): the
+                // connection failed or broke, e.g. the dependency refused this service's TLS
+                // certificate. The dependency was not reached: unavailable, not our bug.
+                Code::Unknown if std::error::Error::source(&status).is_some() => {
+                    with_info(Code::Unavailable, message, "DEPENDENCY_UNAVAILABLE", domain)
+                }
                 Code::PermissionDenied | Code::Unauthenticated => {
                     with_info(Code::PermissionDenied, message, "DEPENDENCY_REFUSED", domain)
                 }
@@ -271,5 +277,31 @@ mod tests {
             .collect();
         assert_eq!(fields, ["quota.period", "quota.owner"]);
         assert_eq!(details.error_info().unwrap().domain, "goals.lacak.dev");
+    }
+
+    struct Test;
+    impl ErrorDomain for Test {
+        const DOMAIN: &'static str = "test.lacak.dev";
+    }
+
+    fn upstream(status: Status) -> Status {
+        ServiceError::<Test>::upstream("reading goals", status).into()
+    }
+
+    #[test]
+    fn a_broken_connection_to_a_dependency_is_unavailable_but_its_own_unknown_answer_is_not() {
+        let broken = Status::from_error(Box::new(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "peer sent a TLS alert",
+        )));
+        assert_eq!(broken.code(), Code::Unknown);
+        let mapped = upstream(broken);
+        assert_eq!(mapped.code(), Code::Unavailable);
+        assert_eq!(
+            mapped.get_error_details().error_info().map(|i| i.reason.clone()),
+            Some("DEPENDENCY_UNAVAILABLE".to_owned())
+        );
+        assert_eq!(upstream(Status::unknown("from the wire")).code(), Code::Internal);
+        assert_eq!(upstream(Status::unavailable("down")).code(), Code::Unavailable);
     }
 }

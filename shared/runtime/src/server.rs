@@ -9,7 +9,8 @@ use tokio::net::TcpListener;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tonic::service::RoutesBuilder;
 use tonic_health::ServingStatus;
-use tonic_health::server::HealthReporter;
+use tonic_health::pb::health_server::HealthServer;
+use tonic_health::server::{HealthReporter, HealthService};
 
 use crate::auth::{AuthLayer, Authenticator};
 use crate::config::ServerArgs;
@@ -25,6 +26,8 @@ pub enum ServerError {
     Task(String),
     #[error("TLS: {0}")]
     Tls(String),
+    #[error("health port: {0}")]
+    Probes(String),
 }
 
 /// A service's readiness in `grpc.health.v1`: NOT_SERVING until its database is connected and
@@ -56,13 +59,15 @@ pub struct ServerHost {
     authenticator: Arc<Authenticator>,
     routes: RoutesBuilder,
     health: HealthReporter,
+    health_service: HealthServer<HealthService>,
     names: Vec<String>,
 }
 
 impl ServerHost {
     /// Health (liveness on "") and reflection (v1 and v1alpha) are always there.
     pub fn new(args: ServerArgs, authenticator: Arc<Authenticator>) -> Result<Self, ServerError> {
-        let (health, health_service) = tonic_health::server::health_reporter();
+        let health = HealthReporter::new();
+        let health_service = HealthServer::new(HealthService::from_health_reporter(health.clone()));
         let reflection = || {
             tonic_reflection::server::Builder::configure()
                 .register_encoded_file_descriptor_set(lacak_proto::FILE_DESCRIPTOR_SET)
@@ -76,7 +81,7 @@ impl ServerHost {
             .map_err(|e| ServerError::Reflection(e.to_string()))?;
         let mut routes = RoutesBuilder::default();
         routes
-            .add_service(health_service)
+            .add_service(health_service.clone())
             .add_service(reflection_v1)
             .add_service(reflection_v1alpha);
         Ok(Self {
@@ -84,6 +89,7 @@ impl ServerHost {
             authenticator,
             routes,
             health,
+            health_service,
             names: Vec::new(),
         })
     }
@@ -116,8 +122,27 @@ impl ServerHost {
             authenticator,
             routes,
             health,
+            health_service,
             names,
         } = self;
+        // Bound before serving, so a taken probe port stops the start instead of failing probes.
+        let probes = match args.health_listen {
+            Some(address) => {
+                let listener = TcpListener::bind(address)
+                    .await
+                    .map_err(|e| ServerError::Probes(format!("cannot listen on {address}: {e}")))?;
+                tracing::info!(%address, "serving health checks in plaintext for probes");
+                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+                Some(tokio::spawn(
+                    tonic::transport::Server::builder()
+                        .add_service(health_service)
+                        .serve_with_incoming(incoming),
+                ))
+            }
+            None => None,
+        };
+        // The probe port answers until the main server has drained (NOT_SERVING meanwhile).
+        let _stop_probes = AbortOnDrop(probes);
         let stack = tower::ServiceBuilder::new()
             // Outermost: a span and RED metrics cover everything below, rejections included.
             .layer(lacak_telemetry::RpcTelemetryLayer::new())
@@ -182,6 +207,17 @@ impl ServerHost {
                 task.abort();
                 Ok(())
             }
+        }
+    }
+}
+
+/// Stops a background server when the one it accompanies ends.
+struct AbortOnDrop<T>(Option<tokio::task::JoinHandle<T>>);
+
+impl<T> Drop for AbortOnDrop<T> {
+    fn drop(&mut self) {
+        if let Some(task) = &self.0 {
+            task.abort();
         }
     }
 }

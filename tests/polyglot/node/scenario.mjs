@@ -16,6 +16,9 @@
 // nothing and passes twice.
 //
 //     node tests/polyglot/node/scenario.mjs --target 127.0.0.1:50051 --token "$(lacak token ...)"
+//
+// With the services on addresses of their own, --goals-target, --inventory-target and
+// --monitoring-target override --target for each.
 
 import assert from 'node:assert/strict';
 import path from 'node:path';
@@ -480,7 +483,14 @@ async function monitoringSession(monitoring, rpcTypes, { target, token, types })
 
 async function main() {
   const { values } = parseArgs({
-    options: { target: { type: 'string' }, token: { type: 'string' } },
+    options: {
+      target: { type: 'string' },
+      token: { type: 'string' },
+      // Where each service is when they are not behind one address (a deployment without a gateway).
+      'goals-target': { type: 'string' },
+      'inventory-target': { type: 'string' },
+      'monitoring-target': { type: 'string' },
+    },
     strict: true,
   });
   const target = values.target ?? process.env.LACAK_TARGET ?? '127.0.0.1:50051';
@@ -496,15 +506,21 @@ async function main() {
   // Reconnect quickly while the server starts, instead of grpc-js's default backoff of up to 2 minutes.
   const options = { 'grpc.initial_reconnect_backoff_ms': 200, 'grpc.max_reconnect_backoff_ms': 1000 };
   const credentials = grpc.credentials.createInsecure();
-  const goalsClient = new GoalsService(target, credentials, options);
-  const inventoryClient = new InventoryService(target, credentials, options);
-  const monitoringClient = new MonitoringService(target, credentials, options);
+  const targets = {
+    goals: values['goals-target'] ?? target,
+    inventory: values['inventory-target'] ?? target,
+    monitoring: values['monitoring-target'] ?? target,
+  };
+  const goalsClient = new GoalsService(targets.goals, credentials, options);
+  const inventoryClient = new InventoryService(targets.inventory, credentials, options);
+  const monitoringClient = new MonitoringService(targets.monitoring, credentials, options);
   const goals = caller(goalsClient, token);
   const inventory = caller(inventoryClient, token);
   const monitoring = caller(monitoringClient, token);
 
   try {
-    console.log(`node scenario against ${target}`);
+    const where = new Set(Object.values(targets));
+    console.log(`node scenario against ${where.size === 1 ? target : JSON.stringify(targets)}`);
     await waitUntilReady([
       () => goals('GetFiscalCalendar', {}, { timeoutMs: 5_000 }),
       () => inventory('GetInventorySettings', {}, { timeoutMs: 5_000 }),
@@ -512,7 +528,7 @@ async function main() {
     ]);
     await goalsSession(goals, rpcTypes);
     await inventorySession(inventory);
-    await monitoringSession(monitoring, rpcTypes, { target, token, types });
+    await monitoringSession(monitoring, rpcTypes, { target: targets.monitoring, token, types });
   } finally {
     goalsClient.close();
     inventoryClient.close();

@@ -133,7 +133,7 @@ async fn calls_spread_over_every_replica_and_follow_them_as_they_go() -> anyhow:
         let addresses = seen.lock().map(|a| a.clone()).unwrap_or_default();
         async move { addresses }
     };
-    let channel = balanced_channel_with("http", Duration::from_secs(2), Duration::from_millis(50), resolve);
+    let channel = balanced_channel_with("http", Duration::from_secs(2), Duration::from_millis(50), None, resolve);
     let mut goals = GoalsServiceClient::new(channel);
     let get = || GetTeamRequest {
         name: "teams/emea".into(),

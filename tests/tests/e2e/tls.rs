@@ -8,7 +8,9 @@ use lacak_domain::Role;
 use lacak_e2e::{authorized, spawn_suite};
 use lacak_proto::goals::GetFiscalCalendarRequest;
 use lacak_proto::goals::goals_service_client::GoalsServiceClient;
-use lacak_runtime::client::{ClientTls, tls_channel};
+use lacak_proto::monitoring::monitoring_service_client::MonitoringServiceClient;
+use lacak_proto::monitoring::{GetSalesSeriesRequest, SeriesDimension};
+use lacak_runtime::client::{ClientTls, Outgoing, PeerTlsFiles, balanced_channel, tls_channel};
 use lacak_runtime::config::ServerArgs;
 use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, ExtendedKeyUsagePurpose, IsCa, KeyPair};
 use tonic_health::pb::HealthCheckRequest;
@@ -158,5 +160,143 @@ async fn a_renewed_certificate_is_served_without_a_restart() -> anyhow::Result<(
         !health_over_tls(suite.addr, &client(&old_ca, None)).await,
         "the old certificate is no longer served"
     );
+    Ok(())
+}
+
+/// Monitoring alone on a plaintext port, calling goals and inventory at `callee` over TLS with
+/// `peer` (files that may change while it runs).
+async fn monitoring_calling(
+    callee: std::net::SocketAddr,
+    peer: &PeerTlsFiles,
+    data: &Path,
+    issuer: lacak_runtime::TokenIssuer,
+) -> anyhow::Result<(std::net::SocketAddr, tokio::task::JoinHandle<()>)> {
+    let url = format!("https://{callee}");
+    let goals = balanced_channel(&url, Duration::from_secs(2), Duration::from_millis(50), Some(peer))?;
+    let inventory = balanced_channel(&url, Duration::from_secs(2), Duration::from_millis(50), Some(peer))?;
+    let deps = lacak_monitoring::Dependencies::new(
+        goals,
+        inventory,
+        Outgoing::new(lacak_monitoring::SERVICE_NAME, issuer.clone(), Duration::from_secs(2)),
+    );
+    let (authenticator, _) = lacak_runtime::auth::hs256_keys(
+        b"lacak-e2e-secret-of-at-least-32-bytes",
+        "lacak",
+        "lacak",
+        Duration::from_secs(30),
+    );
+    let mut host = lacak_runtime::ServerHost::new(ServerArgs::default(), std::sync::Arc::new(authenticator))?;
+    let database = lacak_runtime::db::database_url(None, data, "monitoring")?;
+    lacak_monitoring::mount(&mut host, &database, deps).await.await?;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let addr = listener.local_addr()?;
+    let server = tokio::spawn(async move {
+        let _ = host.serve(listener, std::future::pending()).await;
+    });
+    Ok((addr, server))
+}
+
+fn series() -> GetSalesSeriesRequest {
+    GetSalesSeriesRequest {
+        owner: String::new(),
+        dimension: SeriesDimension::Total as i32,
+        start_period: "FY2026-M01".into(),
+        end_period: "FY2026-M03".into(),
+        currency_code: "IDR".into(),
+    }
+}
+
+#[tokio::test]
+async fn services_call_each_other_over_mutual_tls_and_present_a_renewed_client_certificate() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let ca = Authority::new();
+    let suite = spawn_suite(tls_args(
+        dir.path(),
+        &ca.issue(ExtendedKeyUsagePurpose::ServerAuth),
+        Some(&ca),
+    ))
+    .await?;
+
+    // The calling service starts with a client certificate the callee's CA never signed.
+    let identity = (dir.path().join("peer.pem"), dir.path().join("peer.key"));
+    let unknown = Authority::new().issue(ExtendedKeyUsagePurpose::ClientAuth);
+    std::fs::write(&identity.0, &unknown.0)?;
+    std::fs::write(&identity.1, &unknown.1)?;
+    let peer = PeerTlsFiles {
+        ca: write(dir.path(), "peer-ca.pem", &ca.pem()),
+        identity: Some(identity.clone()),
+        server_name: Some("localhost".into()),
+    };
+    let data = tempfile::tempdir()?;
+    let (monitoring, server) = monitoring_calling(suite.addr, &peer, data.path(), suite.issuer.clone()).await?;
+    let token = suite.token("acme", "ana", Role::Admin);
+    let mut client = MonitoringServiceClient::new(
+        tonic::transport::Channel::from_shared(format!("http://{monitoring}"))?.connect_lazy(),
+    );
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let refused = client.get_sales_series(authorized(&token, series())).await;
+    assert_eq!(
+        refused.as_ref().map_err(tonic::Status::code).err(),
+        Some(tonic::Code::Unavailable),
+        "goals refuses a client certificate of an unknown CA: {refused:?}"
+    );
+
+    // The certificate is renewed in place (key first, as a certificate manager writes them).
+    let known = ca.issue(ExtendedKeyUsagePurpose::ClientAuth);
+    std::fs::write(&identity.1, &known.1)?;
+    std::fs::write(&identity.0, &known.0)?;
+    let mut answered = None;
+    for _ in 0..40 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if let Ok(response) = client.get_sales_series(authorized(&token, series())).await {
+            answered = Some(response.into_inner());
+            break;
+        }
+    }
+    let series = answered.expect("monitoring reaches goals once its certificate is signed by the CA");
+    let points = series.series.first().map(|s| s.points.len());
+    assert_eq!(points, Some(3), "three fiscal months, read through goals' calendar");
+    server.abort();
+    Ok(())
+}
+
+#[tokio::test]
+async fn probes_check_health_in_plaintext_on_their_own_port_while_the_api_requires_client_certificates()
+-> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let ca = Authority::new();
+    let probe_port = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;
+    let args = ServerArgs {
+        health_listen: Some(probe_port),
+        ..tls_args(dir.path(), &ca.issue(ExtendedKeyUsagePurpose::ServerAuth), Some(&ca))
+    };
+    let suite = spawn_suite(args).await?;
+
+    let probe = tonic::transport::Channel::from_shared(format!("http://{probe_port}"))?.connect_lazy();
+    let mut health = HealthClient::new(probe.clone());
+    for service in [
+        "",
+        "lacak.goals.v1.GoalsService",
+        "lacak.monitoring.v1.MonitoringService",
+    ] {
+        let status = health
+            .check(HealthCheckRequest {
+                service: service.into(),
+            })
+            .await?
+            .into_inner()
+            .status;
+        assert_eq!(status, 1, "{service:?} is SERVING on the probe port");
+    }
+    // The probe port serves health only: the API stays behind mutual TLS.
+    let token = suite.token("acme", "ana", Role::Admin);
+    let api = GoalsServiceClient::new(probe)
+        .get_fiscal_calendar(authorized(&token, GetFiscalCalendarRequest {}))
+        .await;
+    assert_eq!(api.map_err(|s| s.code()).err(), Some(tonic::Code::Unimplemented));
+    let plaintext = HealthClient::new(suite.channel_lazy()?)
+        .check(HealthCheckRequest { service: String::new() })
+        .await;
+    assert!(plaintext.is_err(), "the main port still refuses plaintext");
     Ok(())
 }
