@@ -20,6 +20,15 @@ pub struct ClientArgs {
     /// The suite's address.
     #[arg(long, env = "LACAK_TARGET", default_value = "http://127.0.0.1:50051")]
     pub target: String,
+    /// Goals' address, when the services are apart (e.g. one port-forward each); --target if unset.
+    #[arg(long, env = "LACAK_GOALS_TARGET")]
+    pub goals_target: Option<String>,
+    /// Inventory's address, when it is not --target.
+    #[arg(long, env = "LACAK_INVENTORY_TARGET")]
+    pub inventory_target: Option<String>,
+    /// Monitoring's address, when it is not --target.
+    #[arg(long, env = "LACAK_MONITORING_TARGET")]
+    pub monitoring_target: Option<String>,
     /// A bearer token. When unset, an admin token of --tenant is signed with the data directory's key.
     #[arg(long, env = "LACAK_TOKEN")]
     pub token: Option<String>,
@@ -64,24 +73,41 @@ impl ClientArgs {
     }
 
     pub async fn connect(&self) -> anyhow::Result<Clients> {
-        let channel = Channel::from_shared(self.target.clone())
-            .with_context(|| format!("--target {} is not a URL", self.target))?
-            .connect_timeout(Duration::from_secs(5))
-            .connect()
-            .await
-            .with_context(|| format!("cannot reach the suite at {}; is `lacak up` running?", self.target))?;
-        Ok(clients(channel, &self.token()?))
+        let token = self.token()?;
+        let mut opened: Vec<(String, Channel)> = Vec::new();
+        let mut open = async |target: Option<&String>| -> anyhow::Result<Channel> {
+            let target = target.unwrap_or(&self.target);
+            if let Some((_, channel)) = opened.iter().find(|(t, _)| t == target) {
+                return Ok(channel.clone());
+            }
+            let channel = Channel::from_shared(target.clone())
+                .with_context(|| format!("{target} is not a URL"))?
+                .connect_timeout(Duration::from_secs(5))
+                .connect()
+                .await
+                .with_context(|| format!("cannot reach {target}; is `lacak up` running?"))?;
+            opened.push((target.clone(), channel.clone()));
+            Ok(channel)
+        };
+        let goals = open(self.goals_target.as_ref()).await?;
+        let inventory = open(self.inventory_target.as_ref()).await?;
+        let monitoring = open(self.monitoring_target.as_ref()).await?;
+        Ok(clients_apart(goals, inventory, monitoring, &token))
     }
 }
 
 pub fn clients(channel: Channel, token: &str) -> Clients {
+    clients_apart(channel.clone(), channel.clone(), channel, token)
+}
+
+/// Clients of the three services, each over its own channel.
+fn clients_apart(goals: Channel, inventory: Channel, monitoring: Channel, token: &str) -> Clients {
     let bearer = Bearer::new(token);
     let limit = 64 << 20;
     Clients {
-        goals: GoalsServiceClient::with_interceptor(channel.clone(), bearer.clone()).max_decoding_message_size(limit),
-        inventory: InventoryServiceClient::with_interceptor(channel.clone(), bearer.clone())
-            .max_decoding_message_size(limit),
-        monitoring: MonitoringServiceClient::with_interceptor(channel, bearer).max_decoding_message_size(limit),
+        goals: GoalsServiceClient::with_interceptor(goals, bearer.clone()).max_decoding_message_size(limit),
+        inventory: InventoryServiceClient::with_interceptor(inventory, bearer.clone()).max_decoding_message_size(limit),
+        monitoring: MonitoringServiceClient::with_interceptor(monitoring, bearer).max_decoding_message_size(limit),
     }
 }
 
