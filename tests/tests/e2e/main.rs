@@ -5,4 +5,5 @@ mod calls;
 mod drain;
 mod migrations;
 mod server;
+mod service_config;
 mod tls;
