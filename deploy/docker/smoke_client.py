@@ -53,6 +53,7 @@ def main():
     parser.add_argument("--ca")
     parser.add_argument("--cert")
     parser.add_argument("--key")
+    parser.add_argument("--time", type=int, default=0, help="also time this many reports (each a call from monitoring to goals)")
     args = parser.parse_args()
     metadata = [("authorization", f"Bearer {args.token}")]
     options = [("grpc.service_config", SERVICE_CONFIG.read_text())]
@@ -108,6 +109,20 @@ def main():
     ).series
     assert len(series) == 1 and len(series[0].points) == 3, series
     print("monitoring -> goals  a team's sales series over 3 fiscal months (team and calendar from goals)")
+    if args.time:
+        import time
+
+        # Each report asks goals for the quotas of the period (the organisation is cached).
+        request = mpb.GetTrackingReportRequest(team="teams/smoke", period="FY2026-Q4", currency_code="IDR")
+        monitoring.GetTrackingReport(request, metadata=metadata)
+        took = []
+        for _ in range(args.time):
+            started = time.perf_counter()
+            monitoring.GetTrackingReport(request, metadata=metadata)
+            took.append((time.perf_counter() - started) * 1000)
+        took.sort()
+        p50, p99 = took[len(took) // 2], took[min(len(took) - 1, int(len(took) * 0.99))]
+        print(f"timing  {args.time} GetTrackingReport calls (monitoring -> goals): p50 {p50:.2f} ms, p99 {p99:.2f} ms")
 
     strategy = sgrpc.StrategyServiceStub(channels["strategy"])
     recommendations = strategy.GenerateRecommendations(
