@@ -135,7 +135,7 @@ def main():
     trends = strategy.ListDemandTrends(
         spb.ListDemandTrendsRequest(currency_code="IDR"), metadata=metadata
     ).trends
-    print(f"strategy -> inventory, monitoring  {len(trends)} demand trends")
+    print(f"strategy -> goals, monitoring, inventory  {len(trends)} demand trends (calendar, sales series, catalogue)")
     try:
         strategy.GenerateRecommendations(
             spb.GenerateRecommendationsRequest(
