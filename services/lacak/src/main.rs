@@ -460,3 +460,91 @@ fn token(args: TokenArgs) -> anyhow::Result<()> {
     println!("{}", issuer.issue(&principal, args.ttl, None)?);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    fn variables(command: &clap::Command, into: &mut BTreeSet<String>) {
+        for arg in command.get_arguments() {
+            if let Some(env) = arg.get_env() {
+                into.insert(env.to_string_lossy().into_owned());
+            }
+        }
+        for sub in command.get_subcommands() {
+            variables(sub, into);
+        }
+    }
+
+    /// Every `LACAK_…` name in `text` (a name ending in `_`, like `LACAK_TLS_*`, is a family).
+    fn mentioned(text: &str) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut rest = text;
+        while let Some(at) = rest.find("LACAK_") {
+            let tail = &rest[at..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_'))
+                .unwrap_or(tail.len());
+            if !tail[..end].ends_with('_') {
+                names.push(tail[..end].to_owned());
+            }
+            rest = &tail[end..];
+        }
+        names
+    }
+
+    fn yaml_files(dir: &Path, into: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).expect("a readable folder").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                yaml_files(&path, into);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                into.push(path);
+            }
+        }
+    }
+
+    /// A misspelt variable in a manifest would be ignored silently by the binary: every one the
+    /// Kubernetes files and the README's configuration table set must be a flag's variable.
+    #[test]
+    fn every_variable_the_manifests_and_the_readme_set_is_read_by_the_binary() {
+        let mut known = BTreeSet::new();
+        variables(&Cli::command(), &mut known);
+        assert!(known.contains("LACAK_PEER_TLS_CA_FILE") && known.contains("LACAK_DATABASE_URL"));
+
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut files = Vec::new();
+        yaml_files(&root.join("deploy/k8s"), &mut files);
+        assert!(
+            files.len() > 30,
+            "the manifests are where they should be: {}",
+            files.len()
+        );
+        let readme = std::fs::read_to_string(root.join("README.md")).expect("the README");
+        let table: String = readme
+            .lines()
+            .filter(|line| line.starts_with("| `--"))
+            .collect::<Vec<_>>()
+            .join("\n");
+        let mut unknown = BTreeSet::new();
+        for file in &files {
+            let text = std::fs::read_to_string(file).expect("a readable manifest");
+            for name in mentioned(&text) {
+                if !known.contains(&name) {
+                    unknown.insert(format!("{name} in {}", file.display()));
+                }
+            }
+        }
+        for name in mentioned(&table) {
+            if !known.contains(&name) {
+                unknown.insert(format!("{name} in README.md"));
+            }
+        }
+        assert!(unknown.is_empty(), "set but read by no flag: {unknown:#?}");
+    }
+}
