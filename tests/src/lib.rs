@@ -13,7 +13,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tonic::transport::Channel;
 
-const SECRET: &[u8] = b"lacak-e2e-secret-of-at-least-32-bytes";
+/// The HS256 secret every test suite signs and verifies tokens with.
+pub const SECRET: &[u8] = b"lacak-e2e-secret-of-at-least-32-bytes";
 
 /// A running suite; stop it with [`Suite::stop`] to see the drain complete.
 pub struct Suite {

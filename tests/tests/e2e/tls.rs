@@ -179,12 +179,8 @@ async fn monitoring_calling(
         inventory,
         Outgoing::new(lacak_monitoring::SERVICE_NAME, issuer.clone(), Duration::from_secs(2)),
     );
-    let (authenticator, _) = lacak_runtime::auth::hs256_keys(
-        b"lacak-e2e-secret-of-at-least-32-bytes",
-        "lacak",
-        "lacak",
-        Duration::from_secs(30),
-    );
+    let (authenticator, _) =
+        lacak_runtime::auth::hs256_keys(lacak_e2e::SECRET, "lacak", "lacak", Duration::from_secs(30));
     let mut host = lacak_runtime::ServerHost::new(ServerArgs::default(), std::sync::Arc::new(authenticator))?;
     let database = lacak_runtime::db::database_url(None, data, "monitoring")?;
     lacak_monitoring::mount(&mut host, &database, deps).await.await?;
