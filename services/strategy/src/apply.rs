@@ -119,6 +119,8 @@ pub async fn apply(deps: &Dependencies, ctx: &CallContext, rec: &Stored, reason:
                     scope: Some(ipb::promotion::Scope::Product(format!("products/{sku}"))),
                     start_time: Some(timestamp_to_proto(*start)),
                     end_time: Some(timestamp_to_proto(*end)),
+                    // Measured on its own: it competes with other promotions instead of adding up.
+                    stacking: ipb::Stacking::Exclusive as i32,
                     ..Default::default()
                 }),
                 request_id: rec.row.id.clone(),

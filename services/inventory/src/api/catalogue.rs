@@ -6,7 +6,9 @@ use lacak_runtime::page::PageRequest;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 use tonic::Request;
 
-use super::{InventoryApi, convert, mask_paths, principal, require_writer, required_text, write_once};
+use super::{
+    InventoryApi, convert, mask_paths, principal, require_writer, require_writer_or_applier, required_text, write_once,
+};
 use crate::domain::names::{new_id, parse_name, product_sku, validate_id, validate_label, validate_sku};
 use crate::error::{InventoryError, InventoryResult};
 use crate::store::entities::{category, product};
@@ -318,10 +320,17 @@ pub async fn update_product(
     request: Request<pb::UpdateProductRequest>,
 ) -> InventoryResult<pb::UpdateProductResponse> {
     let caller = principal(&request)?;
-    require_writer(&caller)?;
+    require_writer_or_applier(&request, &caller)?;
     let req = request.into_inner();
     let input = req.product.unwrap_or_default();
     let sku = product_sku(&input.name, "product.name")?;
+    let retiring_only = req.update_mask.as_ref().is_some_and(|mask| mask.paths == ["state"])
+        && input.state == pb::product::State::Retired as i32;
+    if caller.role == lacak_domain::Role::Service && !retiring_only {
+        return Err(InventoryError::denied(
+            "a service may only retire a product (update_mask \"state\", state RETIRED)",
+        ));
+    }
     let paths = mask_paths(
         req.update_mask.as_ref(),
         &[

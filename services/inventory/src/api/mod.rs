@@ -50,6 +50,23 @@ fn require_writer(caller: &Principal) -> InventoryResult<()> {
     }
 }
 
+/// Admins and managers; or a service applying a recommendation for the person who accepted it
+/// (its token's `act`): strategy creates promotions and retires products that way, after checking
+/// that person may steer. A service on its own account, or doing anything else, changes nothing.
+fn require_writer_or_applier<T>(request: &Request<T>, caller: &Principal) -> InventoryResult<()> {
+    let acting_for_someone = request
+        .extensions()
+        .get::<lacak_runtime::CallContext>()
+        .is_some_and(|context| context.on_behalf_of.is_some());
+    match caller.role {
+        Role::Service if acting_for_someone => Ok(()),
+        Role::Service => Err(InventoryError::denied(
+            "a service changes the inventory only to apply a recommendation for the person who accepted it",
+        )),
+        _ => require_writer(caller),
+    }
+}
+
 /// Costs and margins: everyone but reps, and reps too when the tenant allows it.
 async fn require_cost_reader(db: &DatabaseConnection, caller: &Principal) -> InventoryResult<()> {
     if caller.role != Role::Rep || store::settings::settings(db, &caller.tenant).await?.reps_see_costs {

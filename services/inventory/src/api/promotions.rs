@@ -9,7 +9,9 @@ use sea_orm::DatabaseConnection;
 use tonic::Request;
 
 use super::costs::instant_or_now;
-use super::{InventoryApi, convert, mask_paths, principal, require_writer, required_text, write_once};
+use super::{
+    InventoryApi, convert, mask_paths, principal, require_writer, require_writer_or_applier, required_text, write_once,
+};
 use crate::domain::names::{new_id, parse_name, product_sku};
 use crate::error::{InventoryError, InventoryResult};
 use crate::store::entities::promotion;
@@ -77,7 +79,7 @@ pub async fn create(
     request: Request<pb::CreatePromotionRequest>,
 ) -> InventoryResult<pb::CreatePromotionResponse> {
     let caller = principal(&request)?;
-    require_writer(&caller)?;
+    require_writer_or_applier(&request, &caller)?;
     let req = request.into_inner();
     let input = req.promotion.clone().unwrap_or_default();
     let mut violations = Violations::new();

@@ -592,11 +592,7 @@ async fn every_rpc_names_the_field_it_refuses() {
 
 async fn product(suite: &Suite, sku: &str) {
     use lacak_proto::inventory as ipb;
-    use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
-    let mut inventory = InventoryServiceClient::with_interceptor(
-        suite.server.channel.clone(),
-        Bearer::new(&suite.token("admin-ayu", Role::Admin, &[])),
-    );
+    let mut inventory = inventory(suite);
     inventory
         .create_product(ipb::CreateProductRequest {
             product: Some(ipb::Product {
@@ -837,4 +833,137 @@ async fn history_feeds_quota_proposals_scored_forecasts_demand_trends_and_plan_e
             .reason
             .starts_with("the target was set before the season was known")
     );
+
+    // Prices and market estimates place the falling OLD in the portfolio: high margin and low
+    // potential against LAP. Strategy proposes a promotion; accepting it creates it in inventory.
+    price(&suite, "LAP", 150, at(2020, 1, 1)).await;
+    price(&suite, "OLD", 1000, at(2020, 1, 1)).await;
+    market_estimate(&suite, "LAP", 1000).await;
+    market_estimate(&suite, "OLD", 10).await;
+    let promote = accepted_product_change(&suite, pb::RecommendationKind::PromoteProduct).await;
+    let Some(pb::recommendation::Change::Promotion(change)) = &promote.change else {
+        panic!("a promotion: {promote:#?}");
+    };
+    assert_eq!((change.sku.as_str(), dec(&change.discount_percent)), ("OLD", 10.0));
+    let promotions = inventory(&suite)
+        .list_promotions(lacak_proto::inventory::ListPromotionsRequest {
+            product: "products/OLD".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("promotions")
+        .into_inner()
+        .promotions;
+    let promotion = promotions
+        .iter()
+        .find(|p| p.name == promote.applied_reference)
+        .unwrap_or_else(|| panic!("the applied promotion is in inventory: {promotions:#?}"));
+    assert_eq!(promotion.start_time, change.start_time);
+    assert!(
+        promotion.display_name.contains("10% off OLD"),
+        "{}",
+        promotion.display_name
+    );
+
+    // OLD's price drops to near its cost: low margin and low potential, so strategy proposes to
+    // retire it; accepting it retires the product in inventory.
+    price(&suite, "OLD", 105, Utc::now() - chrono::Duration::hours(1)).await;
+    let retire = accepted_product_change(&suite, pb::RecommendationKind::RetireProduct).await;
+    assert_eq!(retire.subject, "products/OLD");
+    let product = inventory(&suite)
+        .get_product(lacak_proto::inventory::GetProductRequest {
+            name: "products/OLD".into(),
+        })
+        .await
+        .expect("the product")
+        .into_inner()
+        .product
+        .expect("a product");
+    assert_eq!(product.state, lacak_proto::inventory::product::State::Retired as i32);
+    assert_eq!(retire.applied_reference, product.name);
+}
+
+type Inventory =
+    lacak_proto::inventory::inventory_service_client::InventoryServiceClient<InterceptedService<Channel, Bearer>>;
+
+fn inventory(suite: &Suite) -> Inventory {
+    lacak_proto::inventory::inventory_service_client::InventoryServiceClient::with_interceptor(
+        suite.server.channel.clone(),
+        Bearer::new(&suite.token("admin-ayu", Role::Admin, &[])),
+    )
+}
+
+async fn price(suite: &Suite, sku: &str, units: i64, from: DateTime<Utc>) {
+    use lacak_proto::inventory as ipb;
+    inventory(suite)
+        .create_price(ipb::CreatePriceRequest {
+            parent: format!("products/{sku}"),
+            price: Some(ipb::Price {
+                list_price: Some(Money {
+                    currency_code: "IDR".into(),
+                    units,
+                    nanos: 0,
+                }),
+                effective_time: ts(from),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a price");
+}
+
+async fn market_estimate(suite: &Suite, sku: &str, expected_per_year: i64) {
+    use lacak_proto::inventory as ipb;
+    let units = |n: i64| Some(lacak_proto::common::Decimal { value: n.to_string() });
+    inventory(suite)
+        .create_market_estimate(ipb::CreateMarketEstimateRequest {
+            parent: format!("products/{sku}"),
+            market_estimate: Some(ipb::MarketEstimate {
+                addressable_demand: units(expected_per_year * 4),
+                expected_volume: units(expected_per_year),
+                source: "test survey".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .expect("a market estimate");
+}
+
+/// Generates the team's advice, finds the one of `kind` about OLD and accepts it: APPLIED.
+async fn accepted_product_change(suite: &Suite, kind: pb::RecommendationKind) -> pb::Recommendation {
+    let mut admin = suite.admin();
+    // A new request id: the same one would replay the answer given before the portfolio changed.
+    let request = pb::GenerateRecommendationsRequest {
+        request_id: format!("gen-{kind:?}"),
+        ..generate_request("teams/sales")
+    };
+    let recs = admin
+        .generate_recommendations(request)
+        .await
+        .expect("recommendations")
+        .into_inner()
+        .recommendations;
+    let found = recs
+        .iter()
+        .find(|r| r.kind == kind as i32 && r.subject == "products/OLD")
+        .unwrap_or_else(|| panic!("a {kind:?} for OLD: {recs:#?}"));
+    let applied = admin
+        .accept_recommendation(pb::AcceptRecommendationRequest {
+            name: found.name.clone(),
+            reason: "the portfolio review agrees".into(),
+        })
+        .await
+        .expect("accepted")
+        .into_inner()
+        .recommendation
+        .expect("the recommendation");
+    assert_eq!(
+        applied.state,
+        pb::RecommendationState::Applied as i32,
+        "{}",
+        applied.apply_error
+    );
+    applied
 }

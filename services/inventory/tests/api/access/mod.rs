@@ -3,8 +3,8 @@
 mod calls;
 
 use lacak_proto::inventory::{
-    BatchGetValuationsRequest, InventorySettings, ListProductsRequest, ListPromotionsRequest,
-    UpdateInventorySettingsRequest, ValuationLine,
+    BatchGetValuationsRequest, InventorySettings, ListProductsRequest, ListPromotionsRequest, Product,
+    UpdateInventorySettingsRequest, UpdateProductRequest, ValuationLine, product,
 };
 use tonic::Code;
 use tonic_health::pb::HealthCheckRequest;
@@ -128,6 +128,39 @@ async fn the_service_role_reads_everything_and_records_only_sales() -> anyhow::R
 
     let wrong = mismatches(&mut app.service(), "service", &calls, &promotion).await;
     assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong.join("\n"));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_service_applying_a_recommendation_for_someone_may_promote_and_retire_and_nothing_else() -> anyhow::Result<()>
+{
+    let app = spawn_app().await;
+    let promotion = seed(&mut app.admin()).await?;
+    let mut calls = expect(&WRITES, false);
+    calls.retain(|(call, _)| *call != CreatePromotion);
+    calls.push((CreatePromotion, true));
+    calls.push((UpdateSettings, false));
+    let mut applier = app.applier();
+    let wrong = mismatches(&mut applier, "applier", &calls, &promotion).await;
+    assert!(wrong.is_empty(), "{} mismatches:\n{}", wrong.len(), wrong.join("\n"));
+
+    // Retiring is the one product change it may make; a service on its own account may not.
+    let retire = || UpdateProductRequest {
+        product: Some(Product {
+            name: "products/W-1".into(),
+            state: product::State::Retired as i32,
+            ..Default::default()
+        }),
+        update_mask: mask(&["state"]),
+    };
+    assert_code(app.service().update_product(retire()).await, Code::PermissionDenied);
+    let retired = applier
+        .update_product(retire())
+        .await?
+        .into_inner()
+        .product
+        .expect("the product");
+    assert_eq!(retired.state, product::State::Retired as i32);
     Ok(())
 }
 

@@ -79,6 +79,22 @@ impl TestApp {
         self.client(&self.token(TENANT, "orders", Role::Service))
     }
 
+    /// Strategy applying a recommendation for the manager who accepted it (`act` in its token).
+    pub fn applier(&self) -> Inventory {
+        let principal = lacak_domain::Principal {
+            tenant: TENANT.into(),
+            subject: "lacak-strategy".into(),
+            role: Role::Service,
+            teams: Vec::new(),
+        };
+        let token = self
+            .server
+            .issuer
+            .issue(&principal, std::time::Duration::from_secs(300), Some("manager-made"))
+            .expect("a signed token");
+        self.client(&token)
+    }
+
     /// The administrator of another tenant.
     pub fn other_tenant_admin(&self) -> Inventory {
         self.client(&self.token(OTHER_TENANT, "admin-zed", Role::Admin))
