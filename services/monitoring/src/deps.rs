@@ -10,7 +10,7 @@ use lacak_proto::goals::goals_service_client::GoalsServiceClient;
 use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
 use lacak_proto::{goals as gpb, inventory as ipb};
 use lacak_runtime::auth::CallContext;
-use lacak_runtime::client::{Outgoing, retry_idempotent};
+use lacak_runtime::client::{Outgoing, all_pages, retry_idempotent};
 use tonic::Status;
 use tonic::transport::Channel;
 
@@ -141,130 +141,103 @@ impl Dependencies {
 
     /// The tenant's organisation as goals has it now.
     pub async fn fresh_org(&self, caller: &CallContext) -> MonitoringResult<Arc<Org>> {
-        let mut teams = HashMap::new();
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    gpb::ListTeamsRequest {
-                        page_size: 1000,
-                        page_token: token.clone(),
-                        ..Default::default()
-                    },
-                )?;
-                self.goals().list_teams(request).await
-            })
-            .await
-            .map_err(upstream("listing teams in goals"))?
-            .into_inner();
-            for team in page.teams {
+        let teams = all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                gpb::ListTeamsRequest {
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.goals().list_teams(request).await?.into_inner();
+            Ok((page.teams, page.next_page_token))
+        })
+        .await
+        .map_err(upstream("listing teams in goals"))?;
+        let members = all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                gpb::ListMembersRequest {
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.goals().list_members(request).await?.into_inner();
+            Ok((page.members, page.next_page_token))
+        })
+        .await
+        .map_err(upstream("listing members in goals"))?;
+        let teams = teams
+            .into_iter()
+            .map(|team| {
                 let id = team.name.trim_start_matches("teams/").to_owned();
                 let parent = team.parent.strip_prefix("teams/").map(str::to_owned);
-                teams.insert(
+                (
                     id,
                     TeamInfo {
                         parent,
                         display_name: team.display_name,
                     },
-                );
-            }
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
-        }
-        let mut members = HashMap::new();
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    gpb::ListMembersRequest {
-                        page_size: 1000,
-                        page_token: token.clone(),
-                        ..Default::default()
-                    },
-                )?;
-                self.goals().list_members(request).await
+                )
             })
-            .await
-            .map_err(upstream("listing members in goals"))?
-            .into_inner();
-            for member in page.members {
+            .collect();
+        let members = members
+            .into_iter()
+            .map(|member| {
                 let id = member.name.trim_start_matches("members/").to_owned();
                 let team = member.team.strip_prefix("teams/").map(str::to_owned);
-                members.insert(
+                (
                     id,
                     MemberInfo {
                         team,
                         display_name: member.display_name,
                     },
-                );
-            }
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
-        }
+                )
+            })
+            .collect();
         Ok(self.orgs.put(&caller.principal.tenant, Org::new(teams, members)))
     }
 
     /// Every quota of `owner` ("members/x" or "teams/x") for `period`.
     pub async fn quotas(&self, caller: &CallContext, owner: &str, period: &str) -> MonitoringResult<Vec<gpb::Quota>> {
-        let mut quotas = Vec::new();
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    gpb::ListQuotasRequest {
-                        owner: owner.to_owned(),
-                        period: period.to_owned(),
-                        page_size: 1000,
-                        page_token: token.clone(),
-                        ..Default::default()
-                    },
-                )?;
-                self.goals().list_quotas(request).await
-            })
-            .await
-            .map_err(upstream("listing quotas in goals"))?
-            .into_inner();
-            quotas.extend(page.quotas);
-            if page.next_page_token.is_empty() {
-                return Ok(quotas);
-            }
-            token = page.next_page_token;
-        }
+        all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                gpb::ListQuotasRequest {
+                    owner: owner.to_owned(),
+                    period: period.to_owned(),
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.goals().list_quotas(request).await?.into_inner();
+            Ok((page.quotas, page.next_page_token))
+        })
+        .await
+        .map_err(upstream("listing quotas in goals"))
     }
 
     /// The SKUs of a category and its sub-categories.
     pub async fn skus_in_category(&self, caller: &CallContext, category: &str) -> MonitoringResult<Vec<String>> {
-        let mut skus = Vec::new();
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    ipb::ListProductsRequest {
-                        category: format!("categories/{category}"),
-                        page_size: 1000,
-                        page_token: token.clone(),
-                        ..Default::default()
-                    },
-                )?;
-                self.inventory().list_products(request).await
-            })
-            .await
-            .map_err(upstream("listing a category's products in inventory"))?
-            .into_inner();
-            skus.extend(page.products.into_iter().map(|p| p.sku));
-            if page.next_page_token.is_empty() {
-                return Ok(skus);
-            }
-            token = page.next_page_token;
-        }
+        let products = all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                ipb::ListProductsRequest {
+                    category: format!("categories/{category}"),
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.inventory().list_products(request).await?.into_inner();
+            Ok((page.products, page.next_page_token))
+        })
+        .await
+        .map_err(upstream("listing a category's products in inventory"))?;
+        Ok(products.into_iter().map(|p| p.sku).collect())
     }
 
     /// The cost and price of each line at its instant, in the order asked. An error means

@@ -11,7 +11,7 @@ use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
 use lacak_proto::monitoring::monitoring_service_client::MonitoringServiceClient;
 use lacak_proto::{goals as gpb, inventory as ipb, monitoring as mpb};
 use lacak_runtime::auth::CallContext;
-use lacak_runtime::client::{Outgoing, retry_idempotent};
+use lacak_runtime::client::{Outgoing, all_pages, retry_idempotent};
 use tonic::Status;
 use tonic::transport::Channel;
 
@@ -183,61 +183,49 @@ impl Dependencies {
 
     /// The tenant's organisation as goals has it now.
     pub async fn org(&self, caller: &CallContext) -> StrategyResult<Arc<Org>> {
-        let (mut parents, mut managers, mut member_teams) = (HashMap::new(), HashMap::new(), HashMap::new());
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    gpb::ListTeamsRequest {
-                        page_size: 1000,
-                        page_token: token.clone(),
-                        ..Default::default()
-                    },
-                )?;
-                self.goals().list_teams(request).await
-            })
-            .await
-            .map_err(upstream("listing teams in goals"))?
-            .into_inner();
-            for team in page.teams {
-                let id = team.name.trim_start_matches("teams/").to_owned();
-                if let Some(manager) = team.manager.strip_prefix("members/") {
-                    managers.insert(id.clone(), manager.to_owned());
-                }
-                parents.insert(id, team.parent.strip_prefix("teams/").map(str::to_owned));
+        let teams = all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                gpb::ListTeamsRequest {
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.goals().list_teams(request).await?.into_inner();
+            Ok((page.teams, page.next_page_token))
+        })
+        .await
+        .map_err(upstream("listing teams in goals"))?;
+        let members = all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                gpb::ListMembersRequest {
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.goals().list_members(request).await?.into_inner();
+            Ok((page.members, page.next_page_token))
+        })
+        .await
+        .map_err(upstream("listing members in goals"))?;
+        let (mut parents, mut managers) = (HashMap::new(), HashMap::new());
+        for team in teams {
+            let id = team.name.trim_start_matches("teams/").to_owned();
+            if let Some(manager) = team.manager.strip_prefix("members/") {
+                managers.insert(id.clone(), manager.to_owned());
             }
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
+            parents.insert(id, team.parent.strip_prefix("teams/").map(str::to_owned));
         }
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    gpb::ListMembersRequest {
-                        page_size: 1000,
-                        page_token: token.clone(),
-                        ..Default::default()
-                    },
-                )?;
-                self.goals().list_members(request).await
+        let member_teams = members
+            .into_iter()
+            .filter_map(|member| {
+                let team = member.team.strip_prefix("teams/")?.to_owned();
+                Some((member.name.trim_start_matches("members/").to_owned(), team))
             })
-            .await
-            .map_err(upstream("listing members in goals"))?
-            .into_inner();
-            for member in page.members {
-                if let Some(team) = member.team.strip_prefix("teams/") {
-                    member_teams.insert(member.name.trim_start_matches("members/").to_owned(), team.to_owned());
-                }
-            }
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
-        }
+            .collect();
         Ok(Arc::new(Org::new(parents, managers, member_teams)))
     }
 
@@ -325,32 +313,22 @@ impl Dependencies {
         period: &str,
         metric: gpb::Metric,
     ) -> StrategyResult<Vec<gpb::Quota>> {
-        let mut quotas = Vec::new();
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    gpb::ListQuotasRequest {
-                        owner: owner.to_owned(),
-                        period: period.to_owned(),
-                        metric: metric as i32,
-                        page_size: 1000,
-                        page_token: token.clone(),
-                    },
-                )?;
-                self.goals().list_quotas(request).await
-            })
-            .await
-            .map_err(upstream("listing quotas in goals"))?
-            .into_inner();
-            quotas.extend(page.quotas);
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
-        }
-        Ok(quotas)
+        all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                gpb::ListQuotasRequest {
+                    owner: owner.to_owned(),
+                    period: period.to_owned(),
+                    metric: metric as i32,
+                    page_size: 1000,
+                    page_token,
+                },
+            )?;
+            let page = self.goals().list_quotas(request).await?.into_inner();
+            Ok((page.quotas, page.next_page_token))
+        })
+        .await
+        .map_err(upstream("listing quotas in goals"))
     }
 
     pub async fn quota(&self, caller: &CallContext, name: &str) -> StrategyResult<gpb::Quota> {
@@ -379,31 +357,21 @@ impl Dependencies {
 
     /// Every active plan of the tenant.
     pub async fn active_plans(&self, caller: &CallContext) -> StrategyResult<Vec<gpb::ActionPlan>> {
-        let mut plans = Vec::new();
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    gpb::ListActionPlansRequest {
-                        state: gpb::action_plan::State::Active as i32,
-                        page_size: 1000,
-                        page_token: token.clone(),
-                        ..Default::default()
-                    },
-                )?;
-                self.goals().list_action_plans(request).await
-            })
-            .await
-            .map_err(upstream("listing action plans in goals"))?
-            .into_inner();
-            plans.extend(page.action_plans);
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
-        }
-        Ok(plans)
+        all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                gpb::ListActionPlansRequest {
+                    state: gpb::action_plan::State::Active as i32,
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.goals().list_action_plans(request).await?.into_inner();
+            Ok((page.action_plans, page.next_page_token))
+        })
+        .await
+        .map_err(upstream("listing action plans in goals"))
     }
 
     pub async fn portfolio(
@@ -428,30 +396,20 @@ impl Dependencies {
 
     /// Every product of the catalogue.
     pub async fn products(&self, caller: &CallContext) -> StrategyResult<Vec<ipb::Product>> {
-        let mut products = Vec::new();
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    ipb::ListProductsRequest {
-                        page_size: 1000,
-                        page_token: token.clone(),
-                        ..Default::default()
-                    },
-                )?;
-                self.inventory().list_products(request).await
-            })
-            .await
-            .map_err(upstream("listing products in inventory"))?
-            .into_inner();
-            products.extend(page.products);
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
-        }
-        Ok(products)
+        all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                ipb::ListProductsRequest {
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.inventory().list_products(request).await?.into_inner();
+            Ok((page.products, page.next_page_token))
+        })
+        .await
+        .map_err(upstream("listing products in inventory"))
     }
 
     // Writes: each carries a request id derived from the recommendation, so a retried apply
@@ -472,30 +430,24 @@ impl Dependencies {
 
     /// The name of the change of `quota` recorded for `reference`, when goals lists one.
     pub async fn quota_change_for(&self, caller: &CallContext, quota: &str, reference: &str) -> Option<String> {
-        let mut token = String::new();
-        loop {
-            let page = retry_idempotent(ATTEMPTS, || async {
-                let request = self.outgoing.request(
-                    caller,
-                    gpb::ListQuotaChangesRequest {
-                        parent: quota.to_owned(),
-                        page_size: 1000,
-                        page_token: token.clone(),
-                    },
-                )?;
-                self.goals().list_quota_changes(request).await
-            })
-            .await
-            .ok()?
-            .into_inner();
-            if let Some(change) = page.changes.into_iter().find(|c| c.source_reference == reference) {
-                return Some(change.name);
-            }
-            if page.next_page_token.is_empty() {
-                return None;
-            }
-            token = page.next_page_token;
-        }
+        let changes = all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                gpb::ListQuotaChangesRequest {
+                    parent: quota.to_owned(),
+                    page_size: 1000,
+                    page_token,
+                },
+            )?;
+            let page = self.goals().list_quota_changes(request).await?.into_inner();
+            Ok((page.changes, page.next_page_token))
+        })
+        .await
+        .ok()?;
+        changes
+            .into_iter()
+            .find(|c| c.source_reference == reference)
+            .map(|c| c.name)
     }
 
     pub async fn create_task(

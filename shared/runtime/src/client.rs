@@ -325,6 +325,25 @@ fn inject_current_trace(metadata: &mut tonic::metadata::MetadataMap) {
     }
 }
 
+/// Every item of a paged list: `fetch(page_token)` asks for one page and answers its items and
+/// the next page's token (empty after the last). Each page is retried like [`retry_idempotent`].
+pub async fn all_pages<T, F, Fut>(attempts: u32, mut fetch: F) -> Result<Vec<T>, Status>
+where
+    F: FnMut(String) -> Fut,
+    Fut: std::future::Future<Output = Result<(Vec<T>, String), Status>>,
+{
+    let mut items = Vec::new();
+    let mut token = String::new();
+    loop {
+        let (page, next) = retry_idempotent(attempts, || fetch(token.clone())).await?;
+        items.extend(page);
+        if next.is_empty() {
+            return Ok(items);
+        }
+        token = next;
+    }
+}
+
 /// Runs an idempotent call, retrying UNAVAILABLE up to `attempts` times in all with a short
 /// doubling backoff; tonic does not act on a service config's retry policy itself.
 pub async fn retry_idempotent<T, F, Fut>(attempts: u32, mut call: F) -> Result<T, Status>

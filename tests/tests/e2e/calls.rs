@@ -7,7 +7,7 @@ use lacak_e2e::{authorized, spawn_suite};
 use lacak_proto::goals::goals_service_client::GoalsServiceClient;
 use lacak_proto::goals::{CreateTeamRequest, GetFiscalCalendarRequest, ListTeamsRequest, Team};
 use lacak_runtime::CallContext;
-use lacak_runtime::client::{Outgoing, channel, retry_idempotent};
+use lacak_runtime::client::{Outgoing, all_pages, channel, retry_idempotent};
 use lacak_runtime::config::ServerArgs;
 use tonic::Code;
 
@@ -101,6 +101,28 @@ async fn unavailable_idempotent_calls_are_retried_a_bounded_number_of_times() {
     .await;
     assert_eq!(outcome.unwrap_err().code(), Code::InvalidArgument);
     assert_eq!(attempts, 1, "only UNAVAILABLE is retried");
+}
+
+#[tokio::test]
+async fn every_page_of_a_list_is_read_and_a_page_that_fails_once_is_asked_again() {
+    let mut asked = Vec::new();
+    let mut failed_once = false;
+    let items = all_pages(3, |token: String| {
+        asked.push(token.clone());
+        let fail = token == "2" && !std::mem::replace(&mut failed_once, true);
+        async move {
+            match token.as_str() {
+                _ if fail => Err(tonic::Status::unavailable("down for a moment")),
+                "" => Ok((vec![1, 2], "2".to_owned())),
+                "2" => Ok((vec![3], "3".to_owned())),
+                _ => Ok((vec![4, 5], String::new())),
+            }
+        }
+    })
+    .await
+    .expect("every page");
+    assert_eq!(items, [1, 2, 3, 4, 5]);
+    assert_eq!(asked, ["", "2", "2", "3"]);
 }
 
 #[tokio::test]
