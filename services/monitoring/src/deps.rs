@@ -108,26 +108,9 @@ impl Dependencies {
         if let Some(calendar) = self.calendars.get(tenant) {
             return Ok(calendar);
         }
-        let response = retry_idempotent(ATTEMPTS, || async {
-            let request = self.outgoing.request(caller, gpb::GetFiscalCalendarRequest {})?;
-            self.goals().get_fiscal_calendar(request).await
-        })
-        .await
-        .map_err(upstream("reading the fiscal calendar from goals"))?
-        .into_inner();
-        let calendar = response.fiscal_calendar.unwrap_or_default();
-        let start_month = u32::try_from(calendar.start_month).unwrap_or(1).max(1);
-        let time_zone = if calendar.time_zone.is_empty() {
-            "UTC"
-        } else {
-            &calendar.time_zone
-        };
-        let calendar = FiscalCalendar::new(start_month, time_zone).map_err(|error| {
-            MonitoringError::upstream(
-                "reading the fiscal calendar from goals",
-                Status::internal(error.to_string()),
-            )
-        })?;
+        let calendar = lacak_runtime::goals::fiscal_calendar(&self.goals(), &self.outgoing, caller, ATTEMPTS)
+            .await
+            .map_err(upstream("reading the fiscal calendar from goals"))?;
         Ok(self.calendars.put(tenant, calendar))
     }
 
@@ -141,34 +124,9 @@ impl Dependencies {
 
     /// The tenant's organisation as goals has it now.
     pub async fn fresh_org(&self, caller: &CallContext) -> MonitoringResult<Arc<Org>> {
-        let teams = all_pages(ATTEMPTS, |page_token| async move {
-            let request = self.outgoing.request(
-                caller,
-                gpb::ListTeamsRequest {
-                    page_size: 1000,
-                    page_token,
-                    ..Default::default()
-                },
-            )?;
-            let page = self.goals().list_teams(request).await?.into_inner();
-            Ok((page.teams, page.next_page_token))
-        })
-        .await
-        .map_err(upstream("listing teams in goals"))?;
-        let members = all_pages(ATTEMPTS, |page_token| async move {
-            let request = self.outgoing.request(
-                caller,
-                gpb::ListMembersRequest {
-                    page_size: 1000,
-                    page_token,
-                    ..Default::default()
-                },
-            )?;
-            let page = self.goals().list_members(request).await?.into_inner();
-            Ok((page.members, page.next_page_token))
-        })
-        .await
-        .map_err(upstream("listing members in goals"))?;
+        let (teams, members) = lacak_runtime::goals::organisation(&self.goals(), &self.outgoing, caller, ATTEMPTS)
+            .await
+            .map_err(upstream("listing teams and members in goals"))?;
         let teams = teams
             .into_iter()
             .map(|team| {

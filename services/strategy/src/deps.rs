@@ -159,58 +159,16 @@ impl Dependencies {
 
     /// The tenant's fiscal calendar.
     pub async fn calendar(&self, caller: &CallContext) -> StrategyResult<FiscalCalendar> {
-        let response = retry_idempotent(ATTEMPTS, || async {
-            let request = self.outgoing.request(caller, gpb::GetFiscalCalendarRequest {})?;
-            self.goals().get_fiscal_calendar(request).await
-        })
-        .await
-        .map_err(upstream("reading the fiscal calendar from goals"))?
-        .into_inner();
-        let calendar = response.fiscal_calendar.unwrap_or_default();
-        let start_month = u32::try_from(calendar.start_month).unwrap_or(1).max(1);
-        let zone = if calendar.time_zone.is_empty() {
-            "UTC"
-        } else {
-            &calendar.time_zone
-        };
-        FiscalCalendar::new(start_month, zone).map_err(|error| {
-            StrategyError::upstream(
-                "reading the fiscal calendar from goals",
-                Status::internal(error.to_string()),
-            )
-        })
+        lacak_runtime::goals::fiscal_calendar(&self.goals(), &self.outgoing, caller, ATTEMPTS)
+            .await
+            .map_err(upstream("reading the fiscal calendar from goals"))
     }
 
     /// The tenant's organisation as goals has it now.
     pub async fn org(&self, caller: &CallContext) -> StrategyResult<Arc<Org>> {
-        let teams = all_pages(ATTEMPTS, |page_token| async move {
-            let request = self.outgoing.request(
-                caller,
-                gpb::ListTeamsRequest {
-                    page_size: 1000,
-                    page_token,
-                    ..Default::default()
-                },
-            )?;
-            let page = self.goals().list_teams(request).await?.into_inner();
-            Ok((page.teams, page.next_page_token))
-        })
-        .await
-        .map_err(upstream("listing teams in goals"))?;
-        let members = all_pages(ATTEMPTS, |page_token| async move {
-            let request = self.outgoing.request(
-                caller,
-                gpb::ListMembersRequest {
-                    page_size: 1000,
-                    page_token,
-                    ..Default::default()
-                },
-            )?;
-            let page = self.goals().list_members(request).await?.into_inner();
-            Ok((page.members, page.next_page_token))
-        })
-        .await
-        .map_err(upstream("listing members in goals"))?;
+        let (teams, members) = lacak_runtime::goals::organisation(&self.goals(), &self.outgoing, caller, ATTEMPTS)
+            .await
+            .map_err(upstream("listing teams and members in goals"))?;
         let (mut parents, mut managers) = (HashMap::new(), HashMap::new());
         for team in teams {
             let id = team.name.trim_start_matches("teams/").to_owned();

@@ -7,6 +7,7 @@ pub mod config;
 pub mod convert;
 pub mod db;
 pub mod error;
+pub mod goals;
 pub mod idempotency;
 pub mod names;
 pub mod page;
