@@ -13,3 +13,8 @@ impl ErrorDomain for Monitoring {
 
 pub type MonitoringError = ServiceError<Monitoring>;
 pub type MonitoringResult<T> = Result<T, MonitoringError>;
+
+/// A stored value that cannot be read: an error naming the row, never a silent default.
+pub fn corrupt(row: impl std::fmt::Display, problem: impl std::fmt::Display) -> MonitoringError {
+    MonitoringError::Database(sea_orm::DbErr::Custom(format!("{row} does not read back: {problem}")))
+}

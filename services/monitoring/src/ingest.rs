@@ -22,7 +22,9 @@ use crate::domain::access::Org;
 use crate::domain::rollup::{BookedLine, Rollups, SalePlace, Share, credit_or_owner, local_day, local_month};
 use crate::domain::units::to_units;
 use crate::error::{MonitoringError, MonitoringResult};
-use crate::records::{self, ClosureInput, CustomerInput, DealInput, LeadInput, SaleInput, StageChangeInput};
+use crate::records::{
+    self, ClosureInput, CustomerInput, DealInput, LeadInput, ReopeningInput, SaleInput, StageChangeInput,
+};
 use crate::store::entities::sale;
 use crate::store::sales::{StoredLine, lines_to_json};
 use crate::store::{self, credit_to_json};
@@ -42,6 +44,10 @@ pub enum Event {
         closure: ClosureInput,
     },
     Sale(SaleInput),
+    Reopening {
+        deal_external_id: String,
+        reopening: ReopeningInput,
+    },
 }
 
 /// A checked batch: each event with its external id, in the order sent.
@@ -88,7 +94,7 @@ pub fn check(events: &[pb::IngestEvent]) -> Result<Batch, Violations> {
             None => {
                 v.add(
                     format!("{at}.event"),
-                    "is required: customer, lead, deal, stage_change, closure or sale",
+                    "is required: customer, lead, deal, stage_change, closure, reopening or sale",
                 );
                 continue;
             }
@@ -110,6 +116,20 @@ pub fn check(events: &[pb::IngestEvent]) -> Result<Batch, Violations> {
                 Event::Closure {
                     deal_external_id,
                     closure,
+                }
+            }
+            Some(E::Reopening(r)) => {
+                let prefix = format!("{at}.reopening");
+                let deal_external_id =
+                    records::external_id(&mut v, &r.deal_external_id, format!("{prefix}.deal_external_id"), true)
+                        .unwrap_or_default();
+                let reopening = records::reopening(&mut v, &r.stage, &r.reason, r.time.as_ref(), &prefix);
+                if reopening.time.is_none() {
+                    v.add(format!("{prefix}.time"), "is required");
+                }
+                Event::Reopening {
+                    deal_external_id,
+                    reopening,
                 }
             }
             Some(E::Sale(s)) => {
@@ -345,6 +365,21 @@ pub async fn apply(
                     })?;
                 outcome.members.insert(deal.owner.clone());
                 store::deals::close(&txn, deal, closure, now).await?;
+            }
+            Event::Reopening {
+                deal_external_id,
+                reopening,
+            } => {
+                let deal = store::deals::find_external(&txn, tenant, deal_external_id)
+                    .await?
+                    .ok_or_else(|| {
+                        MonitoringError::invalid(
+                            &format!("{at}.reopening.deal_external_id"),
+                            "no deal has this external id",
+                        )
+                    })?;
+                outcome.members.insert(deal.owner.clone());
+                store::deals::reopen(&txn, deal, reopening, now).await?;
             }
             Event::Sale(s) => {
                 let lines: Vec<StoredLine> = (0..s.lines.len())

@@ -10,6 +10,7 @@ use lacak_runtime::names::{parse_name, validate_id};
 use rust_decimal::Decimal;
 
 use crate::domain::rollup::{Share, line_revenue};
+use crate::domain::sales_pipeline::stage_name;
 
 /// Lines one sale may hold.
 pub const MAX_LINES: usize = 200;
@@ -425,6 +426,34 @@ pub fn closure(
     };
     ClosureInput {
         won,
+        reason: required_text(violations, reason, field(prefix, "reason")),
+        time: time(violations, time_value, field(prefix, "time")),
+    }
+}
+
+/// A reopening as sent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReopeningInput {
+    /// The open stage to move to; the stage it closed in when `None`.
+    pub stage: Option<String>,
+    pub reason: String,
+    pub time: Option<DateTime<Utc>>,
+}
+
+/// A reopening as sent: an optional open stage, a required reason, a time.
+pub fn reopening(
+    violations: &mut Violations,
+    stage: &str,
+    reason: &str,
+    time_value: Option<&prost_types::Timestamp>,
+    prefix: &str,
+) -> ReopeningInput {
+    let stage = stage_name(stage);
+    if stage.chars().count() > 200 {
+        violations.add(field(prefix, "stage"), "must be at most 200 characters");
+    }
+    ReopeningInput {
+        stage: (!stage.is_empty()).then_some(stage),
         reason: required_text(violations, reason, field(prefix, "reason")),
         time: time(violations, time_value, field(prefix, "time")),
     }

@@ -18,7 +18,7 @@ use rust_decimal::prelude::FromPrimitive;
 use crate::domain::access::Org;
 use crate::domain::rollup::{Grain, day_date, day_number, local_day};
 use crate::domain::units::from_units;
-use crate::kpis::{Figures, PeriodFacts, money, stage_order};
+use crate::kpis::{Figures, PeriodFacts, money};
 use crate::store::deals::DealRecord;
 use crate::store::kpis::{RollupFilter, SalesSums};
 
@@ -159,7 +159,11 @@ pub fn trend(
         let (key, label) = bucket(facts, granularity, *day);
         buckets.entry(key).or_insert((label, Decimal::ZERO, 0)).1 += from_units(sums.revenue);
     }
-    for record in facts.active.iter().filter(|r| members.contains(r.deal.owner.as_str())) {
+    for record in facts
+        .active
+        .iter()
+        .filter(|r| r.credit.iter().any(|s| members.contains(s.member.as_str())))
+    {
         if record.deal.outcome == "won"
             && let Some(closed) = record.deal.close_time
             && closed >= start
@@ -247,12 +251,12 @@ struct StageStats {
     days: HashMap<String, Vec<f64>>,
 }
 
-fn stage_stats(records: &[&DealRecord], order: Option<&[String]>) -> StageStats {
+fn stage_stats(records: &[&DealRecord], order: &[String]) -> StageStats {
     let histories: Vec<Vec<String>> = records
         .iter()
         .map(|r| r.stages.iter().map(|s| s.to_stage.clone()).collect())
         .collect();
-    let order = order.map_or_else(|| stage_order(&histories), <[String]>::to_vec);
+    let order = order.to_vec();
     let mut reached = HashMap::new();
     for conversion in kpi::stage_conversion(&order, &histories) {
         reached.insert(
@@ -326,17 +330,15 @@ pub fn weak_points(
     }
 
     let set: HashSet<&str> = members.iter().map(|(m, _)| m.as_str()).collect();
-    let now: Vec<&DealRecord> = facts
-        .active
-        .iter()
-        .filter(|r| set.contains(r.deal.owner.as_str()))
-        .collect();
-    let before: Vec<&DealRecord> = baseline_deals
-        .iter()
-        .filter(|r| set.contains(r.deal.owner.as_str()))
-        .collect();
-    let current = stage_stats(&now, None);
-    let baseline = stage_stats(&before, Some(&current.order));
+    let credited = |r: &&DealRecord| r.credit.iter().any(|s| set.contains(s.member.as_str()));
+    let now: Vec<&DealRecord> = facts.active.iter().filter(credited).collect();
+    let before: Vec<&DealRecord> = baseline_deals.iter().filter(credited).collect();
+    let order = facts.funnel_order(
+        now.iter()
+            .map(|r| r.stages.iter().map(|s| s.to_stage.clone()).collect()),
+    );
+    let current = stage_stats(&now, &order);
+    let baseline = stage_stats(&before, &order);
     for stage in &current.order {
         if let (Some(&(advanced, reached)), Some(&(base_advanced, base_reached))) =
             (current.reached.get(stage), baseline.reached.get(stage))

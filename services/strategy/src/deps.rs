@@ -226,6 +226,7 @@ impl Dependencies {
                     period: period.to_owned(),
                     currency_code: currency.to_owned(),
                     scope: None,
+                    as_of: None,
                 },
             )?;
             self.monitoring().get_kpis(request).await

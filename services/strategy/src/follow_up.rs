@@ -229,8 +229,12 @@ async fn funnel_rate(
                 }
             }
             _ => {
-                numerator += kpis.deals_won as f64;
-                denominator += (kpis.deals_won + kpis.deals_lost) as f64;
+                let count = |d: &Option<lacak_proto::common::Decimal>| {
+                    d.as_ref().and_then(|d| d.value.parse::<f64>().ok()).unwrap_or(0.0)
+                };
+                let (won, lost) = (count(&kpis.won_deal_count), count(&kpis.lost_deal_count));
+                numerator += won;
+                denominator += won + lost;
             }
         }
     }

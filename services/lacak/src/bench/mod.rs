@@ -143,6 +143,7 @@ async fn measure(
                         period: PERIOD.into(),
                         scope: None,
                         currency_code: "IDR".into(),
+                        as_of: None,
                     })
                     .await
                     .map(|_| ())

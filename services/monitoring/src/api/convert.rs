@@ -90,6 +90,12 @@ pub fn deal(record: DealRecord) -> pb::Deal {
                 from_stage: s.from_stage,
                 to_stage: s.to_stage,
                 time: Some(timestamp_to_proto(s.time)),
+                reason: s.reason,
+                reopened_from: match s.reopened_from.as_str() {
+                    "won" => pb::Outcome::Won as i32,
+                    "lost" => pb::Outcome::Lost as i32,
+                    _ => pb::Outcome::Unspecified as i32,
+                },
             })
             .collect(),
         forecast_category: forecast as i32,

@@ -210,3 +210,30 @@ pub async fn close(
         deal: Some(respond(api, closed).await?),
     })
 }
+
+pub async fn reopen(
+    api: &MonitoringApi,
+    request: Request<pb::ReopenDealRequest>,
+) -> MonitoringResult<pb::ReopenDealResponse> {
+    let ctx = caller(&request)?;
+    let tenant = ctx.principal.tenant.clone();
+    let body = request.into_inner();
+    let mut v = Violations::new();
+    let id = v.take(parse_name(&body.name, "deals", "name"));
+    let reopening = records::reopening(&mut v, &body.stage, &body.reason, body.time.as_ref(), "");
+    v.finish()?;
+    let id = id.unwrap_or_default();
+    let current = visible_deal(api, &ctx, &id).await?;
+    api.may_record_for(&ctx, &current.owner, "name").await?;
+    let db = api.db()?;
+    write_once(db, &tenant, "ReopenDeal", &body.request_id, &body, async |txn| {
+        let current = store::deals::find(txn, &tenant, &id).await?;
+        Ok(store::deals::reopen(txn, current, &reopening, now()).await?.id)
+    })
+    .await?;
+    let deal = store::deals::find(db, &tenant, &id).await?;
+    api.feed.announce(&tenant, [deal.owner.clone()].into());
+    Ok(pb::ReopenDealResponse {
+        deal: Some(respond(api, deal).await?),
+    })
+}

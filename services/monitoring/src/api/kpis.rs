@@ -10,10 +10,14 @@ use prost::Message;
 use tokio::sync::broadcast::error::RecvError;
 use tonic::{Request, Status};
 
-use super::{MonitoringApi, WatchStream, caller, parse_owner, period_and_currency};
+use super::{MonitoringApi, WatchStream, caller, parse_owner};
 use crate::domain::access::Owner;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::kpis::{self, Scope};
+use chrono::{DateTime, Utc};
+use lacak_domain::{Role, validate_currency_code};
+use lacak_runtime::FieldViolation;
+use lacak_runtime::convert::timestamp_from_proto;
 
 /// How often a watcher looks again even without a change announced in this process (a write
 /// served by another replica).
@@ -24,10 +28,13 @@ const SETTLE: Duration = Duration::from_millis(50);
 /// A checked KPI question.
 #[derive(Clone)]
 pub struct KpiQuestion {
-    pub owner: Owner,
+    /// `None`: the whole tenant.
+    pub owner: Option<Owner>,
     pub period: PeriodId,
     pub scope: Scope,
+    /// Empty: money per currency.
     pub currency: String,
+    pub as_of: Option<DateTime<Utc>>,
 }
 
 pub fn question(
@@ -35,10 +42,27 @@ pub fn question(
     period: &str,
     scope: Option<&cpb::Scope>,
     currency: &str,
+    as_of: Option<&prost_types::Timestamp>,
 ) -> MonitoringResult<KpiQuestion> {
     let mut v = lacak_runtime::Violations::new();
-    let owner = v.take(parse_owner(owner, "owner"));
-    let period = period_and_currency(&mut v, period, currency);
+    let owner = if owner.is_empty() {
+        Some(None)
+    } else {
+        v.take(parse_owner(owner, "owner")).map(Some)
+    };
+    let period = v.take(period.parse::<PeriodId>().map_err(|_| {
+        FieldViolation::new(
+            "period",
+            "must be a fiscal period such as FY2026, FY2026-Q3 or FY2026-M07",
+        )
+    }));
+    if !currency.is_empty() && validate_currency_code(currency).is_err() {
+        v.add(
+            "currency_code",
+            "must be an ISO 4217 code such as IDR or USD, or empty for every currency",
+        );
+    }
+    let as_of = as_of.and_then(|t| v.take(timestamp_from_proto(t, "as_of")));
     let scope = match Scope::from_proto(scope, "scope") {
         Ok(scope) => Some(scope),
         Err(MonitoringError::Invalid(violations)) => {
@@ -56,37 +80,65 @@ pub fn question(
             period,
             scope,
             currency: currency.to_owned(),
+            as_of,
         }),
         _ => Err(MonitoringError::invalid("owner", "is invalid")),
     }
 }
 
+/// The members whose numbers make an owner's, once the caller is known to see it; the whole
+/// tenant (`None`) is for admins and services.
+pub async fn owner_members(
+    api: &MonitoringApi,
+    ctx: &CallContext,
+    owner: Option<&Owner>,
+) -> MonitoringResult<Vec<String>> {
+    match owner {
+        Some(owner) => Ok(api.see_owner(ctx, owner).await?.members_of(owner)),
+        None => {
+            if !matches!(ctx.principal.role, Role::Admin | Role::Service) {
+                return Err(MonitoringError::denied(
+                    "the whole tenant's figures are for admins and services; name an owner",
+                ));
+            }
+            Ok(api.deps.org(ctx).await?.all_members())
+        }
+    }
+}
+
 /// Reads the KPIs of a question the caller may ask.
 pub async fn read(api: &MonitoringApi, ctx: &CallContext, q: &KpiQuestion) -> MonitoringResult<pb::Kpis> {
-    let org = api.see_owner(ctx, &q.owner).await?;
+    let members = owner_members(api, ctx, q.owner.as_ref()).await?;
     let db = api.db()?;
-    let members = org.members_of(&q.owner);
     let calendar = *api.deps.calendar(ctx).await?;
-    let facts = kpis::gather(
-        db,
-        &api.deps,
-        ctx,
-        calendar,
-        &members,
-        q.period,
-        q.scope.clone(),
-        &q.currency,
-    )
-    .await?;
-    let quotas = api.deps.quotas(ctx, &q.owner.name(), &q.period.to_string()).await?;
-    let other = kpis::other_currency_actuals(db, &api.deps, ctx, &facts, &members, &quotas).await?;
-    kpis::compose(&q.owner, &members, &facts, &quotas, &other)
+    let reading = kpis::Reading {
+        members: &members,
+        period: q.period,
+        scope: q.scope.clone(),
+        currency: &q.currency,
+        as_of: q.as_of,
+    };
+    // The tenant as a whole holds no quotas in goals.
+    let quotas = async {
+        match &q.owner {
+            Some(owner) => api.deps.quotas(ctx, &owner.name(), &q.period.to_string()).await,
+            None => Ok(Vec::new()),
+        }
+    };
+    let (facts, quotas) = tokio::try_join!(kpis::gather(db, &api.deps, ctx, calendar, reading), quotas)?;
+    kpis::compose(q.owner.as_ref(), &members, &facts, &quotas)
 }
 
 pub async fn get(api: &MonitoringApi, request: Request<pb::GetKpisRequest>) -> MonitoringResult<pb::GetKpisResponse> {
     let ctx = caller(&request)?;
     let body = request.into_inner();
-    let q = question(&body.owner, &body.period, body.scope.as_ref(), &body.currency_code)?;
+    let q = question(
+        &body.owner,
+        &body.period,
+        body.scope.as_ref(),
+        &body.currency_code,
+        body.as_of.as_ref(),
+    )?;
     Ok(pb::GetKpisResponse {
         kpis: Some(read(api, &ctx, &q).await?),
     })
@@ -102,7 +154,13 @@ fn fingerprint(kpis: &pb::Kpis) -> Vec<u8> {
 pub async fn watch(api: &MonitoringApi, request: Request<pb::WatchKpisRequest>) -> MonitoringResult<WatchStream> {
     let ctx = caller(&request)?;
     let body = request.into_inner();
-    let q = question(&body.owner, &body.period, body.scope.as_ref(), &body.currency_code)?;
+    let q = question(
+        &body.owner,
+        &body.period,
+        body.scope.as_ref(),
+        &body.currency_code,
+        None,
+    )?;
     let first = read(api, &ctx, &q).await?;
     let api = api.clone();
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<pb::WatchKpisResponse, Status>>(4);
@@ -121,7 +179,10 @@ pub async fn watch(api: &MonitoringApi, request: Request<pb::WatchKpisRequest>) 
         let ctx = CallContext { deadline: None, ..ctx };
         loop {
             let members = match api.deps.org(&ctx).await {
-                Ok(org) => org.members_of(&q.owner),
+                Ok(org) => q
+                    .owner
+                    .as_ref()
+                    .map_or_else(|| org.all_members(), |owner| org.members_of(owner)),
                 Err(_) => Vec::new(),
             };
             tokio::select! {

@@ -6,6 +6,7 @@ mod deals;
 mod ingest;
 mod kpis;
 mod leads;
+mod pipeline;
 mod report;
 mod sales;
 mod series;
@@ -193,6 +194,9 @@ lacak_runtime::delegate_rpcs! {
         update_deal: pb::UpdateDealRequest => pb::UpdateDealResponse = deals::update;
         move_deal_stage: pb::MoveDealStageRequest => pb::MoveDealStageResponse = deals::move_stage;
         close_deal: pb::CloseDealRequest => pb::CloseDealResponse = deals::close;
+        reopen_deal: pb::ReopenDealRequest => pb::ReopenDealResponse = deals::reopen;
+        get_sales_pipeline: pb::GetSalesPipelineRequest => pb::GetSalesPipelineResponse = pipeline::get;
+        update_sales_pipeline: pb::UpdateSalesPipelineRequest => pb::UpdateSalesPipelineResponse = pipeline::update;
         record_sale: pb::RecordSaleRequest => pb::RecordSaleResponse = sales::record;
         get_sale: pb::GetSaleRequest => pb::GetSaleResponse = sales::get;
         list_sales: pb::ListSalesRequest => pb::ListSalesResponse = sales::list;

@@ -47,7 +47,19 @@ pub async fn build(
     let calendar = *api.deps.calendar(ctx).await?;
     let period_name = period.to_string();
     let (facts, quotas) = tokio::try_join!(
-        kpis::gather(db, &api.deps, ctx, calendar, &members, period, Scope::All, currency),
+        kpis::gather(
+            db,
+            &api.deps,
+            ctx,
+            calendar,
+            kpis::Reading {
+                members: &members,
+                period,
+                scope: Scope::All,
+                currency,
+                as_of: None,
+            },
+        ),
         api.deps.quotas(ctx, "", &period_name),
     )?;
     let targets = report::revenue_targets(&quotas, currency);
@@ -68,7 +80,7 @@ pub async fn build(
     let (buckets, baseline) = tokio::try_join!(store::kpis::by_bucket(db, tenant, &filter), async {
         let deals =
             store::deals::active_between(db, tenant, &members, report::baseline_start(&facts), facts.bounds.0).await?;
-        store::deals::attach_stages(db, deals).await
+        store::deals::attach_stages_credited(db, deals).await
     })?;
     let by_day = report::as_days(&filter, buckets);
     let trend = report::trend(&facts, &set, &by_day, granularity, window);

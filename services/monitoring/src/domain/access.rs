@@ -70,6 +70,13 @@ impl Org {
         members
     }
 
+    /// Every member of the tenant, sorted.
+    pub fn all_members(&self) -> Vec<String> {
+        let mut members: Vec<String> = self.members.keys().cloned().collect();
+        members.sort();
+        members
+    }
+
     /// What `caller` may see in this organisation.
     pub fn visibility(&self, caller: &Principal) -> Visibility {
         match caller.role {

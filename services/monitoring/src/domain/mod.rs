@@ -1,6 +1,9 @@
 //! The monitoring service's rules as plain functions: who sees what, how a sale is valued and
-//! credited, and how it lands in the rollups that KPI reads sum.
+//! credited, how it lands in the rollups that KPI reads sum, how deals book into the pipeline
+//! ledger, and the tenant's sales pipeline.
 
 pub mod access;
+pub mod pipeline;
 pub mod rollup;
+pub mod sales_pipeline;
 pub mod units;

@@ -1,27 +1,32 @@
 //! Deals and their stage history: every move is a row, so time in stage and stage-to-stage
 //! conversion can be read back exactly.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Utc};
 use lacak_runtime::names::new_id;
 use lacak_runtime::page::PageRequest;
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, Condition, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
-    QuerySelect, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 
-use super::entities::{deal, deal_stage};
-use super::{credit_to_json, is_duplicate};
-use crate::error::{MonitoringError, MonitoringResult};
-use crate::records::{ClosureInput, DealInput};
+use rust_decimal::Decimal;
 
-/// A deal with its stage history, oldest first.
+use super::entities::{customer, deal, deal_credit, deal_stage};
+use super::{credit_from_stored, credit_to_json, is_duplicate};
+use crate::domain::pipeline::{DealPosition, PipelineAmounts, PipelineKey, change, contribution};
+use crate::domain::rollup::{Share, credit_or_owner};
+use crate::error::{MonitoringError, MonitoringResult, corrupt};
+use crate::records::{ClosureInput, DealInput, ReopeningInput};
+
+/// A deal with its stage history, oldest first, and (when read for a set of members) the shares
+/// those members hold in it.
 #[derive(Debug, Clone)]
 pub struct DealRecord {
     pub deal: deal::Model,
     pub stages: Vec<deal_stage::Model>,
+    pub credit: Vec<Share>,
 }
 
 pub async fn find<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> MonitoringResult<deal::Model> {
@@ -71,17 +76,30 @@ pub async fn attach_stages<C: ConnectionTrait>(db: &C, deals: Vec<deal::Model>) 
         .map(|deal| DealRecord {
             stages: by_deal.remove(&deal.id).unwrap_or_default(),
             deal,
+            credit: Vec::new(),
         })
         .collect())
 }
 
-async fn append_stage<C: ConnectionTrait>(
+/// The stage histories of credited deals, keeping the shares.
+pub async fn attach_stages_credited<C: ConnectionTrait>(
     db: &C,
-    deal: &deal::Model,
-    from: &str,
-    to: &str,
-    time: DateTime<Utc>,
-) -> MonitoringResult<()> {
+    deals: Vec<CreditedDeal>,
+) -> MonitoringResult<Vec<DealRecord>> {
+    let mut shares: HashMap<String, Vec<Share>> = HashMap::new();
+    let mut models = Vec::with_capacity(deals.len());
+    for credited in deals {
+        shares.insert(credited.deal.id.clone(), credited.shares);
+        models.push(credited.deal);
+    }
+    let mut records = attach_stages(db, models).await?;
+    for record in &mut records {
+        record.credit = shares.remove(&record.deal.id).unwrap_or_default();
+    }
+    Ok(records)
+}
+
+async fn append_stage<C: ConnectionTrait>(db: &C, deal: &deal::Model, mv: StageMove<'_>) -> MonitoringResult<()> {
     let next: Option<i32> = deal_stage::Entity::find()
         .select_only()
         .column_as(Expr::col(deal_stage::Column::Seq).max(), "seq")
@@ -97,15 +115,126 @@ async fn append_stage<C: ConnectionTrait>(
             tenant: deal.tenant.clone(),
             deal_id: deal.id.clone(),
             seq: next.unwrap_or(0),
-            from_stage: from.to_owned(),
-            to_stage: to.to_owned(),
-            time,
+            from_stage: mv.from.to_owned(),
+            to_stage: mv.to.to_owned(),
+            time: mv.time,
+            reason: mv.reason.to_owned(),
+            reopened_from: mv.reopened_from.to_owned(),
         }
         .into_active_model(),
     )
     .exec(db)
     .await?;
     Ok(())
+}
+
+/// One row of a deal's stage history.
+struct StageMove<'a> {
+    from: &'a str,
+    to: &'a str,
+    time: DateTime<Utc>,
+    reason: &'a str,
+    reopened_from: &'a str,
+}
+
+/// A deal's credit as stored: the shares given, or all of it to the owner. A damaged value is an
+/// error naming the deal.
+pub fn credit_of(deal: &deal::Model) -> MonitoringResult<Vec<Share>> {
+    let shares = credit_from_stored(&deal.credit)
+        .map_err(|error| corrupt(format_args!("deals {}/{} credit", deal.tenant, deal.id), error))?;
+    Ok(credit_or_owner(&deal.owner, &shares))
+}
+
+/// What a deal adds to the pipeline in the state `deal` describes.
+fn pipeline_rows(deal: &deal::Model, credit: &[Share]) -> MonitoringResult<BTreeMap<PipelineKey, PipelineAmounts>> {
+    let amount: Decimal = deal
+        .amount
+        .parse()
+        .map_err(|_| corrupt(format_args!("deals {}/{} amount", deal.tenant, deal.id), &deal.amount))?;
+    contribution(&DealPosition {
+        open: deal.outcome.is_empty(),
+        credit,
+        currency: &deal.currency,
+        amount,
+        stage: &deal.stage,
+        category: &deal.forecast_category,
+        region: &deal.region,
+        segment: &deal.segment,
+    })
+    .map_err(|error| MonitoringError::invalid("deal.amount", error.to_string()))
+}
+
+/// Writes a deal's new state: the row, who holds credit in it, and the change it makes to the
+/// pipeline ledger at `at` (or at its latest earlier change, if `at` is before it, so the ledger
+/// never books a deal's changes out of order). Inserts when there is no `before`.
+async fn save<C: ConnectionTrait>(
+    db: &C,
+    before: Option<&deal::Model>,
+    mut after: deal::Model,
+    at: DateTime<Utc>,
+) -> MonitoringResult<deal::Model> {
+    (after.region, after.segment) = if after.customer.is_empty() {
+        (String::new(), String::new())
+    } else {
+        match customer::Entity::find_by_id((after.tenant.clone(), after.customer.clone()))
+            .one(db)
+            .await?
+        {
+            Some(c) => (c.region, c.segment),
+            None => (String::new(), String::new()),
+        }
+    };
+    let at = before
+        .and_then(|b| b.pipeline_time)
+        .map_or(at, |latest| Ord::max(at, latest));
+    let after_credit = credit_of(&after)?;
+    let (before_rows, credit_changed) = match before {
+        Some(before) => {
+            let credit = credit_of(before)?;
+            let changed = credit != after_credit;
+            (pipeline_rows(before, &credit)?, changed)
+        }
+        None => (BTreeMap::new(), true),
+    };
+    let changes: BTreeMap<(PipelineKey, DateTime<Utc>), PipelineAmounts> =
+        change(&before_rows, &pipeline_rows(&after, &after_credit)?)
+            .into_iter()
+            .map(|(key, delta)| ((key, at), delta))
+            .collect();
+    if !changes.is_empty() {
+        after.pipeline_time = Some(at);
+        super::pipeline::book(db, &after.tenant, &changes).await?;
+    }
+    if credit_changed {
+        deal_credit::Entity::delete_many()
+            .filter(deal_credit::Column::Tenant.eq(after.tenant.as_str()))
+            .filter(deal_credit::Column::DealId.eq(after.id.as_str()))
+            .exec(db)
+            .await?;
+        deal_credit::Entity::insert_many(after_credit.iter().map(|share| {
+            deal_credit::Model {
+                tenant: after.tenant.clone(),
+                deal_id: after.id.clone(),
+                member: share.member.clone(),
+                percent: share.percent.normalize().to_string(),
+            }
+            .into_active_model()
+        }))
+        .exec(db)
+        .await?;
+    }
+    if before.is_some() {
+        Ok(after.into_active_model().reset_all().update(db).await?)
+    } else {
+        match deal::Entity::insert(after.clone().into_active_model()).exec(db).await {
+            Ok(_) => Ok(after),
+            Err(error) if is_duplicate(&error) => Err(MonitoringError::AlreadyExists {
+                what: "deal",
+                name: format!("deals/{}", after.id),
+            }),
+            Err(error) => Err(error.into()),
+        }
+    }
 }
 
 pub async fn insert<C: ConnectionTrait>(
@@ -116,6 +245,12 @@ pub async fn insert<C: ConnectionTrait>(
 ) -> MonitoringResult<deal::Model> {
     let id = input.id.clone().unwrap_or_else(new_id);
     let create_time = input.create_time.unwrap_or(now);
+    if exists(db, tenant, &id).await? {
+        return Err(MonitoringError::AlreadyExists {
+            what: "deal",
+            name: format!("deals/{id}"),
+        });
+    }
     let model = deal::Model {
         tenant: tenant.to_owned(),
         id: id.clone(),
@@ -134,22 +269,27 @@ pub async fn insert<C: ConnectionTrait>(
         external_id: input.external_id.clone(),
         create_time,
         update_time: now,
+        region: String::new(),
+        segment: String::new(),
+        pipeline_time: None,
     };
-    match deal::Entity::insert(model.clone().into_active_model()).exec(db).await {
-        Ok(_) => {}
-        Err(error) if is_duplicate(&error) => {
-            return Err(MonitoringError::AlreadyExists {
-                what: "deal",
-                name: format!("deals/{id}"),
-            });
-        }
-        Err(error) => return Err(error.into()),
-    }
-    append_stage(db, &model, "", &input.stage, create_time).await?;
+    let model = save(db, None, model, create_time).await?;
+    append_stage(
+        db,
+        &model,
+        StageMove {
+            from: "",
+            to: &input.stage,
+            time: create_time,
+            reason: "",
+            reopened_from: "",
+        },
+    )
+    .await?;
     Ok(model)
 }
 
-/// Changes the given fields of a deal.
+/// Changes the given fields of a deal; the pipeline changes now.
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     current: deal::Model,
@@ -157,23 +297,25 @@ pub async fn update<C: ConnectionTrait>(
     paths: &[String],
     now: DateTime<Utc>,
 ) -> MonitoringResult<deal::Model> {
-    let mut active = current.into_active_model();
+    let mut after = current.clone();
     for path in paths {
         match path.as_str() {
             "amount" => {
-                active.amount = Set(input.amount.normalize().to_string());
-                active.currency = Set(input.currency.clone());
+                after.amount = input.amount.normalize().to_string();
+                after.currency = input.currency.clone();
             }
-            "expected_close_time" => active.expected_close_time = Set(input.expected_close_time),
-            "forecast_category" => active.forecast_category = Set(input.forecast_category.to_owned()),
-            "credit" => active.credit = Set(credit_to_json(&input.credit)),
-            "owner" => active.owner = Set(input.owner.clone()),
-            "customer" => active.customer = Set(input.customer.clone()),
+            "expected_close_time" => after.expected_close_time = input.expected_close_time,
+            "forecast_category" if current.outcome.is_empty() => {
+                after.forecast_category = input.forecast_category.to_owned();
+            }
+            "credit" => after.credit = credit_to_json(&input.credit),
+            "owner" => after.owner = input.owner.clone(),
+            "customer" => after.customer = input.customer.clone(),
             _ => {}
         }
     }
-    active.update_time = Set(now);
-    Ok(active.update(db).await?)
+    after.update_time = now;
+    save(db, Some(&current), after, now).await
 }
 
 /// Moves an open deal to `stage` at `time`, recording the transition. Moving to the stage it is
@@ -189,7 +331,7 @@ pub async fn move_stage<C: ConnectionTrait>(
         return Err(MonitoringError::precondition(
             "DEAL_CLOSED",
             format!(
-                "deals/{} is closed ({}); a closed deal does not move",
+                "deals/{} is closed ({}); reopen it to move it",
                 current.id, current.outcome
             ),
         ));
@@ -203,11 +345,22 @@ pub async fn move_stage<C: ConnectionTrait>(
             "must not be before the deal was created",
         ));
     }
-    append_stage(db, &current, &current.stage, stage, time).await?;
-    let mut active = current.into_active_model();
-    active.stage = Set(stage.to_owned());
-    active.update_time = Set(now);
-    Ok(active.update(db).await?)
+    append_stage(
+        db,
+        &current,
+        StageMove {
+            from: &current.stage,
+            to: stage,
+            time,
+            reason: "",
+            reopened_from: "",
+        },
+    )
+    .await?;
+    let mut after = current.clone();
+    after.stage = stage.to_owned();
+    after.update_time = now;
+    save(db, Some(&current), after, time).await
 }
 
 /// Closes a deal won or lost. Closing it again the same way changes nothing; the other way is refused.
@@ -224,7 +377,7 @@ pub async fn close<C: ConnectionTrait>(
     if !current.outcome.is_empty() {
         return Err(MonitoringError::precondition(
             "DEAL_CLOSED",
-            format!("deals/{} was already {}", current.id, current.outcome),
+            format!("deals/{} was already {}; reopen it first", current.id, current.outcome),
         ));
     }
     let time = closure.time.unwrap_or(now);
@@ -234,17 +387,59 @@ pub async fn close<C: ConnectionTrait>(
             "must not be before the deal was created",
         ));
     }
-    let mut active = current.into_active_model();
-    active.outcome = Set(outcome.to_owned());
-    active.outcome_reason = Set(closure.reason.clone());
-    active.close_time = Set(Some(time));
-    active.forecast_category = Set(if closure.won { "closed" } else { "omitted" }.to_owned());
-    active.update_time = Set(now);
-    Ok(active.update(db).await?)
+    let mut after = current.clone();
+    after.outcome = outcome.to_owned();
+    after.outcome_reason = closure.reason.clone();
+    after.close_time = Some(time);
+    after.forecast_category = if closure.won { "closed" } else { "omitted" }.to_owned();
+    after.update_time = now;
+    save(db, Some(&current), after, time).await
+}
+
+/// Moves a won or lost deal back to an open stage: its outcome and close time are cleared (so the
+/// earlier outcome counts nowhere), the move is recorded with its reason, and it is back in the
+/// pipeline, in the forecast category "pipeline".
+pub async fn reopen<C: ConnectionTrait>(
+    db: &C,
+    current: deal::Model,
+    reopening: &ReopeningInput,
+    now: DateTime<Utc>,
+) -> MonitoringResult<deal::Model> {
+    let Some(closed) = current.close_time.filter(|_| !current.outcome.is_empty()) else {
+        return Err(MonitoringError::precondition(
+            "DEAL_OPEN",
+            format!("deals/{} is open; only a won or lost deal is reopened", current.id),
+        ));
+    };
+    let time = reopening.time.unwrap_or(now);
+    if time < closed {
+        return Err(MonitoringError::invalid("time", "must not be before the deal closed"));
+    }
+    let stage = reopening.stage.clone().unwrap_or_else(|| current.stage.clone());
+    append_stage(
+        db,
+        &current,
+        StageMove {
+            from: &current.stage,
+            to: &stage,
+            time,
+            reason: &reopening.reason,
+            reopened_from: &current.outcome,
+        },
+    )
+    .await?;
+    let mut after = current.clone();
+    after.stage = stage;
+    after.outcome = String::new();
+    after.outcome_reason = String::new();
+    after.close_time = None;
+    after.forecast_category = "pipeline".to_owned();
+    after.update_time = now;
+    save(db, Some(&current), after, time).await
 }
 
 /// Ingestion: the deal with the event's external id takes the event's values (a new stage is a
-/// recorded move), or is created.
+/// recorded move, dated at the event's create time), or is created.
 pub async fn upsert<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -255,28 +450,26 @@ pub async fn upsert<C: ConnectionTrait>(
         Some(external) => find_external(db, tenant, external).await?,
         None => None,
     };
-    match existing {
-        Some(current) => {
-            let stage_time = Ord::max(input.create_time.unwrap_or(now), current.create_time);
-            let paths: Vec<String> = [
-                "amount",
-                "expected_close_time",
-                "forecast_category",
-                "credit",
-                "owner",
-                "customer",
-            ]
-            .map(str::to_owned)
-            .into();
-            let updated = update(db, current, input, &paths, now).await?;
-            if updated.stage != input.stage && updated.outcome.is_empty() {
-                move_stage(db, updated, &input.stage, stage_time, now).await
-            } else {
-                Ok(updated)
-            }
-        }
-        None => insert(db, tenant, input, now).await,
-    }
+    let Some(current) = existing else {
+        return insert(db, tenant, input, now).await;
+    };
+    let stage_time = Ord::max(input.create_time.unwrap_or(now), current.create_time);
+    let moved = if current.stage != input.stage && current.outcome.is_empty() {
+        move_stage(db, current, &input.stage, stage_time, now).await?
+    } else {
+        current
+    };
+    let paths: Vec<String> = [
+        "amount",
+        "expected_close_time",
+        "forecast_category",
+        "credit",
+        "owner",
+        "customer",
+    ]
+    .map(str::to_owned)
+    .into();
+    update(db, moved, input, &paths, now).await
 }
 
 /// Filters of a deal list.
@@ -308,48 +501,132 @@ pub async fn list<C: ConnectionTrait>(
         .await?)
 }
 
-/// Deals of `owners` that were open at some moment of `[start, end)`: created before the end and
-/// not closed before the start. These make a period's funnel; closed ones its win rate and cycle.
+/// A deal with the shares the members asked about hold in it.
+#[derive(Debug, Clone)]
+pub struct CreditedDeal {
+    pub deal: deal::Model,
+    pub shares: Vec<Share>,
+}
+
+/// The deals in which `members` hold credit and that `narrow` keeps (conditions on the `deals` table,
+/// aliased `d`), with the members' summed share of each.
+async fn credited<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    members: &[String],
+    narrow: impl Fn(&mut sea_orm::sea_query::SelectStatement),
+) -> MonitoringResult<Vec<CreditedDeal>> {
+    let (c, d) = (Alias::new("c"), Alias::new("d"));
+    let mut shares: HashMap<String, Vec<Share>> = HashMap::new();
+    for chunk in members.chunks(500) {
+        let mut query = Query::select();
+        query
+            .column((c.clone(), Alias::new("deal_id")))
+            .column((c.clone(), Alias::new("member")))
+            .column((c.clone(), Alias::new("percent")))
+            .from_as(Alias::new("deal_credits"), c.clone())
+            .join_as(
+                JoinType::InnerJoin,
+                Alias::new("deals"),
+                d.clone(),
+                Expr::col((d.clone(), Alias::new("tenant")))
+                    .equals((c.clone(), Alias::new("tenant")))
+                    .and(Expr::col((d.clone(), Alias::new("id"))).equals((c.clone(), Alias::new("deal_id")))),
+            )
+            .and_where(Expr::col((c.clone(), Alias::new("tenant"))).eq(tenant))
+            .and_where(Expr::col((c.clone(), Alias::new("member"))).is_in(chunk.iter().cloned()));
+        narrow(&mut query);
+        for row in db.query_all(&query).await? {
+            let id: String = row.try_get("", "deal_id")?;
+            let member: String = row.try_get("", "member")?;
+            let text: String = row.try_get("", "percent")?;
+            let percent: Decimal = text.parse().map_err(|_| {
+                corrupt(
+                    format_args!("deal_credits {tenant}/{id}"),
+                    format_args!("percent {text:?}"),
+                )
+            })?;
+            shares.entry(id).or_default().push(Share { member, percent });
+        }
+    }
+    let mut out = Vec::with_capacity(shares.len());
+    let ids: Vec<String> = shares.keys().cloned().collect();
+    for chunk in ids.chunks(500) {
+        for deal in deal::Entity::find()
+            .filter(deal::Column::Tenant.eq(tenant))
+            .filter(deal::Column::Id.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            let shares = shares.remove(&deal.id).unwrap_or_default();
+            out.push(CreditedDeal { deal, shares });
+        }
+    }
+    out.sort_by(|a, b| a.deal.id.cmp(&b.deal.id));
+    Ok(out)
+}
+
+fn d_col(name: &str) -> Expr {
+    Expr::col((Alias::new("d"), Alias::new(name)))
+}
+
+/// Deals credited to `members` whose final close lies in `[start, end)`: a period's wins and losses.
+pub async fn closed_between<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    members: &[String],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> MonitoringResult<Vec<CreditedDeal>> {
+    credited(db, tenant, members, |q| {
+        q.and_where(d_col("close_time").gte(start))
+            .and_where(d_col("close_time").lt(end))
+            .and_where(d_col("outcome").ne(""));
+    })
+    .await
+}
+
+/// Deals credited to `members` that were open at some moment of `[start, end)`: created before the
+/// end and not closed before the start (the stage activity view).
 pub async fn active_between<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
-    owners: &[String],
+    members: &[String],
     start: DateTime<Utc>,
     end: DateTime<Utc>,
-) -> MonitoringResult<Vec<deal::Model>> {
-    let mut deals = Vec::new();
-    for chunk in owners.chunks(500) {
-        deals.extend(
-            deal::Entity::find()
-                .filter(deal::Column::Tenant.eq(tenant))
-                .filter(deal::Column::Owner.is_in(chunk.iter().cloned()))
-                .filter(deal::Column::CreateTime.lt(end))
-                .filter(
-                    Condition::any()
-                        .add(deal::Column::CloseTime.is_null())
-                        .add(deal::Column::CloseTime.gte(start)),
-                )
-                .all(db)
-                .await?,
+) -> MonitoringResult<Vec<CreditedDeal>> {
+    credited(db, tenant, members, |q| {
+        q.and_where(d_col("create_time").lt(end)).and_where(
+            Expr::col((Alias::new("d"), Alias::new("close_time")))
+                .is_null()
+                .or(d_col("close_time").gte(start)),
         );
-    }
-    Ok(deals)
+    })
+    .await
 }
 
-/// Open deals of `owners` now.
-pub async fn open<C: ConnectionTrait>(db: &C, tenant: &str, owners: &[String]) -> MonitoringResult<Vec<deal::Model>> {
-    let mut deals = Vec::new();
-    for chunk in owners.chunks(500) {
-        deals.extend(
-            deal::Entity::find()
-                .filter(deal::Column::Tenant.eq(tenant))
-                .filter(deal::Column::Owner.is_in(chunk.iter().cloned()))
-                .filter(deal::Column::Outcome.eq(""))
-                .all(db)
-                .await?,
-        );
-    }
-    Ok(deals)
+/// Deals credited to `members` with a stage move in `[start, end)`: every deal that can belong to
+/// one of the period's stage cohorts.
+pub async fn moved_between<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    members: &[String],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> MonitoringResult<Vec<CreditedDeal>> {
+    let s = Alias::new("s");
+    credited(db, tenant, members, |q| {
+        let mut moves = Query::select();
+        moves
+            .expr(Expr::val(1))
+            .from_as(Alias::new("deal_stages"), s.clone())
+            .and_where(Expr::col((s.clone(), Alias::new("tenant"))).equals((Alias::new("d"), Alias::new("tenant"))))
+            .and_where(Expr::col((s.clone(), Alias::new("deal_id"))).equals((Alias::new("d"), Alias::new("id"))))
+            .and_where(Expr::col((s.clone(), Alias::new("time"))).gte(start))
+            .and_where(Expr::col((s.clone(), Alias::new("time"))).lt(end));
+        q.and_where(Expr::exists(moves));
+    })
+    .await
 }
 
 /// Whether any deal of the tenant has this id (for checking references).

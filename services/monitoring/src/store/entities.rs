@@ -85,6 +85,49 @@ pub mod deal {
         pub external_id: Option<String>,
         pub create_time: DateTimeUtc,
         pub update_time: DateTimeUtc,
+        /// The customer's region and segment where the deal's pipeline was last booked.
+        pub region: String,
+        pub segment: String,
+        /// The instant of the deal's latest change in the pipeline ledger.
+        pub pipeline_time: Option<DateTimeUtc>,
+    }
+    no_relations!();
+}
+
+pub mod deal_credit {
+    use sea_orm::entity::prelude::*;
+
+    /// Who holds credit in a deal: the shares given, or the owner's 100.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "deal_credits")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub deal_id: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub member: String,
+        /// A decimal percentage as text.
+        pub percent: String,
+    }
+    no_relations!();
+}
+
+pub mod pipeline_stage {
+    use sea_orm::entity::prelude::*;
+
+    /// One stage of a tenant's sales pipeline.
+    #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+    #[sea_orm(table_name = "pipeline_stages")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub tenant: String,
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub position: i32,
+        pub stage: String,
+        /// A decimal percentage as text.
+        pub probability: String,
+        pub update_time: DateTimeUtc,
     }
     no_relations!();
 }
@@ -104,6 +147,10 @@ pub mod deal_stage {
         pub from_stage: String,
         pub to_stage: String,
         pub time: DateTimeUtc,
+        /// Why, for a reopening.
+        pub reason: String,
+        /// "won" or "lost" for a reopening, else empty.
+        pub reopened_from: String,
     }
     no_relations!();
 }

@@ -18,6 +18,7 @@ pub struct RollupFilter {
     pub dim: Dim,
     /// The dimension's values (SKUs, a region…); ignored for [`Dim::All`].
     pub values: Vec<String>,
+    /// One currency; empty for every currency (only where rows are grouped by currency).
     pub currency: String,
     pub members: Vec<String>,
     /// Months for KPIs (every dimension); days for daily trends (all sales only).
@@ -63,11 +64,13 @@ fn select(tenant: &str, filter: &RollupFilter, members: &[String], groups: &[&st
         .from(Alias::new("sale_rollups"))
         .and_where(Expr::col(Alias::new("tenant")).eq(tenant))
         .and_where(Expr::col(Alias::new("dim")).eq(filter.dim.as_str()))
-        .and_where(Expr::col(Alias::new("currency")).eq(filter.currency.as_str()))
         .and_where(Expr::col(Alias::new("member")).is_in(members.iter().cloned()))
         .and_where(Expr::col(Alias::new("grain")).eq(filter.grain.as_str()))
         .and_where(Expr::col(Alias::new("bucket")).gte(filter.start))
         .and_where(Expr::col(Alias::new("bucket")).lt(filter.end));
+    if !filter.currency.is_empty() {
+        query.and_where(Expr::col(Alias::new("currency")).eq(filter.currency.as_str()));
+    }
     if filter.dim == Dim::All {
         query.and_where(Expr::col(Alias::new("dim_value")).eq(""));
     } else if !filter.values.is_empty() {
@@ -85,20 +88,28 @@ fn sums(row: &sea_orm::QueryResult) -> MonitoringResult<SalesSums> {
     })
 }
 
-/// Each member's sums; members without sales are absent (read them as zero).
-pub async fn by_member<C: ConnectionTrait>(
+/// Each member's sums per currency, in every currency the filter admits.
+pub async fn by_member_and_currency<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
     filter: &RollupFilter,
-) -> MonitoringResult<HashMap<String, SalesSums>> {
-    let mut out: HashMap<String, SalesSums> = HashMap::new();
+) -> MonitoringResult<HashMap<String, BTreeMap<String, SalesSums>>> {
+    let mut out: HashMap<String, BTreeMap<String, SalesSums>> = HashMap::new();
     if filter.dim != Dim::All && filter.values.is_empty() {
         return Ok(out);
     }
     for members in filter.members.chunks(CHUNK) {
-        for row in db.query_all(&select(tenant, filter, members, &["member"])).await? {
+        for row in db
+            .query_all(&select(tenant, filter, members, &["member", "currency"]))
+            .await?
+        {
             let member: String = row.try_get("", "member")?;
-            out.entry(member).or_default().add(&sums(&row)?);
+            let currency: String = row.try_get("", "currency")?;
+            out.entry(member)
+                .or_default()
+                .entry(currency)
+                .or_default()
+                .add(&sums(&row)?);
         }
     }
     Ok(out)
@@ -121,15 +132,6 @@ pub async fn by_bucket<C: ConnectionTrait>(
         }
     }
     Ok(out)
-}
-
-/// The members' total.
-pub async fn total<C: ConnectionTrait>(db: &C, tenant: &str, filter: &RollupFilter) -> MonitoringResult<SalesSums> {
-    let mut total = SalesSums::default();
-    for sums in by_member(db, tenant, filter).await?.values() {
-        total.add(sums);
-    }
-    Ok(total)
 }
 
 /// Month-by-month sums per series key: the member (for [`Dim::All`]) or the dimension's value.

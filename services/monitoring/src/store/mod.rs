@@ -1,11 +1,13 @@
 //! Reads and writes of the monitoring tables. Every function takes the tenant and filters on it,
 //! so another tenant's rows behave exactly like rows that do not exist.
 
+pub mod backfill;
 pub mod customers;
 pub mod deals;
 pub mod entities;
 pub mod kpis;
 pub mod leads;
+pub mod pipeline;
 pub mod sales;
 
 use sea_orm::{DbErr, SqlErr};
@@ -33,6 +35,17 @@ pub fn credit_to_json(credit: &[Share]) -> String {
         })
         .collect();
     serde_json::to_string(&stored).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// Reads stored credit strictly: a damaged value is an error.
+pub fn credit_from_stored(text: &str) -> Result<Vec<Share>, serde_json::Error> {
+    Ok(serde_json::from_str::<Vec<StoredShare>>(text)?
+        .into_iter()
+        .map(|s| Share {
+            member: s.member,
+            percent: s.percent,
+        })
+        .collect())
 }
 
 /// Reads stored credit; a damaged value reads as no split (all to the owner).

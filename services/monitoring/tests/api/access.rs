@@ -12,6 +12,7 @@ fn ask(owner: &str) -> pb::GetKpisRequest {
         period: "FY2026-Q1".into(),
         scope: None,
         currency_code: "IDR".into(),
+        as_of: None,
     }
 }
 

@@ -184,7 +184,7 @@ async fn every_rpc_names_the_field_it_refuses() {
         fields(
             admin
                 .watch_kpis(pb::WatchKpisRequest {
-                    owner: String::new(),
+                    owner: "ana".into(),
                     period: "FY2026".into(),
                     scope: None,
                     currency_code: "IDR".into(),

@@ -45,7 +45,10 @@ async fn a_batch_is_applied_once_and_its_retry_changes_nothing() {
     let kpis = kpis(&suite, "members/ana", "FY2026-Q1").await;
     assert_eq!(amount(&kpis.revenue), dec("3000"));
     assert_eq!(amount(&kpis.gross_margin), dec("900"));
-    assert_eq!((kpis.deals_won, kpis.deals_lost), (1, 0));
+    assert_eq!(
+        (value(&kpis.won_deal_count), value(&kpis.lost_deal_count)),
+        (dec("1"), dec("0"))
+    );
     assert_eq!(kpis.leads_created, 1);
     let cohort = kpis.lead_cohort.unwrap();
     assert_eq!((cohort.leads, cohort.converted), (1, 1));
@@ -57,7 +60,14 @@ async fn a_batch_is_applied_once_and_its_retry_changes_nothing() {
         .iter()
         .map(|s| (s.from_stage.clone(), s.to_stage.clone(), s.entered, s.advanced))
         .collect();
-    assert_eq!(stages, [("qualify".to_string(), "propose".to_string(), 1, 1)]);
+    // The default sales pipeline: qualify → propose → negotiate.
+    assert_eq!(
+        stages,
+        [
+            ("qualify".to_string(), "propose".to_string(), 1, 1),
+            ("propose".to_string(), "negotiate".to_string(), 1, 0),
+        ]
+    );
     let region = kpis_scoped(
         &suite,
         "members/ana",

@@ -109,14 +109,50 @@ async fn attainment_compares_with_goals_targets_and_never_mixes_currencies() {
         })
         .collect();
     seen.sort();
+    // Asked in IDR: the IDR quotas and the currency-free ones; the USD quota is not this currency's.
     assert_eq!(
         seen,
         [
             (gpb::Metric::Revenue as i32, "IDR".to_string(), dec("2000")),
-            (gpb::Metric::Revenue as i32, "USD".to_string(), dec("0")),
             (gpb::Metric::UnitsSold as i32, String::new(), dec("3")),
         ]
     );
+    // Asked without a currency: every quota, each against its own currency's sales.
+    let every = kpis_asked(
+        &suite,
+        pb::GetKpisRequest {
+            owner: "teams/emea".into(),
+            period: "FY2026-Q1".into(),
+            ..Default::default()
+        },
+    )
+    .await;
+    let mut all: Vec<(i32, String)> = every
+        .attainments
+        .iter()
+        .map(|a| match a.actual.as_ref().and_then(|m| m.kind.clone()) {
+            Some(measure::Kind::Money(m)) => (a.metric, format!("{} {}", m.currency_code.clone(), amount(&Some(m)))),
+            _ => (
+                a.metric,
+                value(&a.actual.as_ref().and_then(|m| match &m.kind {
+                    Some(measure::Kind::Quantity(q)) => Some(q.clone()),
+                    _ => None,
+                }))
+                .to_string(),
+            ),
+        })
+        .collect();
+    all.sort();
+    assert_eq!(
+        all,
+        [
+            (gpb::Metric::Revenue as i32, "IDR 2000".to_string()),
+            (gpb::Metric::Revenue as i32, "USD 0".to_string()),
+            (gpb::Metric::UnitsSold as i32, "3".to_string()),
+        ]
+    );
+    assert!(every.revenue.is_none(), "no currency asked: money is per currency");
+    assert_eq!(every.currency_figures.len(), 2, "IDR sales and a USD quota");
     let idr = kpis
         .attainments
         .iter()
@@ -163,7 +199,8 @@ async fn questions_are_checked_field_by_field() {
                 segment: "smb".into(),
                 ..Default::default()
             }),
-            currency_code: String::new(),
+            currency_code: "rupiah".into(),
+            as_of: None,
         })
         .await
         .unwrap_err();
@@ -175,6 +212,7 @@ async fn questions_are_checked_field_by_field() {
             period: "FY2026".into(),
             scope: None,
             currency_code: "IDR".into(),
+            as_of: None,
         })
         .await
         .unwrap_err();

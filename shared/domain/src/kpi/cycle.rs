@@ -58,11 +58,12 @@ pub fn duration_in_days(duration: Duration) -> Decimal {
 }
 
 /// Sales velocity, money per day:
-/// `open_deals × (win_rate_percent / 100) × average_deal_size / days(average_cycle)`.
+/// `open_deals × (win_rate_percent / 100) × average_deal_size / days(average_cycle)`; the open
+/// deals may be a credited count (1.5 deals).
 ///
 /// `None` when the average cycle is not positive. `win_rate_percent` must lie in `0..=100`.
 pub fn sales_velocity(
-    open_deals: u64,
+    open_deals: Decimal,
     win_rate_percent: Decimal,
     average_deal_size: &Money,
     average_cycle: Duration,
@@ -72,7 +73,7 @@ pub fn sales_velocity(
     if days <= Decimal::ZERO {
         return Ok(None);
     }
-    let per_day = Decimal::from(open_deals)
+    let per_day = open_deals
         .checked_mul(win_fraction)
         .and_then(|expected_wins| expected_wins.checked_mul(average_deal_size.amount))
         .and_then(|expected_value| expected_value.checked_div(days))
@@ -186,19 +187,22 @@ mod tests {
     #[test]
     fn velocity_is_expected_won_value_per_day_of_cycle() {
         // 20 open × 25% × 4,000 = 20,000 expected; over a 40-day cycle: 500 a day.
-        let velocity = sales_velocity(20, dec("25"), &idr("4000"), Duration::days(40));
+        let velocity = sales_velocity(Decimal::from(20), dec("25"), &idr("4000"), Duration::days(40));
         assert_eq!(velocity, Ok(Some(idr("500"))));
         // 10 × 50% × 1,000 = 5,000 over 3 days = 1,666.666666667 a day (nine places).
-        let velocity = sales_velocity(10, dec("50"), &idr("1000"), Duration::days(3));
+        let velocity = sales_velocity(Decimal::from(10), dec("50"), &idr("1000"), Duration::days(3));
         assert_eq!(velocity, Ok(Some(idr("1666.666666667"))));
-        assert_eq!(sales_velocity(10, dec("50"), &idr("1000"), Duration::zero()), Ok(None));
         assert_eq!(
-            sales_velocity(10, dec("150"), &idr("1000"), Duration::days(1)),
+            sales_velocity(Decimal::from(10), dec("50"), &idr("1000"), Duration::zero()),
+            Ok(None)
+        );
+        assert_eq!(
+            sales_velocity(Decimal::from(10), dec("150"), &idr("1000"), Duration::days(1)),
             Err(KpiError::PercentOutOfRange(dec("150")))
         );
         let huge = Money::new("IDR", Decimal::MAX).unwrap();
         assert_eq!(
-            sales_velocity(u64::MAX, dec("100"), &huge, Duration::days(1)),
+            sales_velocity(Decimal::MAX, dec("100"), &huge, Duration::days(1)),
             Err(KpiError::Overflow)
         );
     }

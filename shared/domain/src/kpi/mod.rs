@@ -12,6 +12,7 @@
 mod attainment;
 mod customers;
 mod cycle;
+mod deals;
 mod funnel;
 mod pipeline;
 mod rollup;
@@ -25,6 +26,7 @@ pub use attainment::{
 };
 pub use customers::{churn_rate, new_customers, retention_rate};
 pub use cycle::{DurationStats, duration_in_days, duration_stats, sales_velocity, time_to_close};
+pub use deals::{CohortDeal, StageCohort, credited_average, credited_count, credited_win_rate, stage_cohorts};
 pub use funnel::{LeadCohort, StageConversion, lead_cohort, lead_count, stage_conversion, win_rate};
 pub use pipeline::{open_pipeline, pipeline_coverage, remaining_quota, weighted_pipeline};
 pub use rollup::OrgChart;

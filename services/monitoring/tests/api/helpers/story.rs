@@ -325,6 +325,18 @@ pub async fn kpis(suite: &Suite, owner: &str, period: &str) -> pb::Kpis {
     kpis_scoped(suite, owner, period, None).await
 }
 
+/// The KPIs an admin reads for `request`.
+pub async fn kpis_asked(suite: &Suite, request: pb::GetKpisRequest) -> pb::Kpis {
+    suite
+        .admin()
+        .get_kpis(request)
+        .await
+        .expect("KPIs")
+        .into_inner()
+        .kpis
+        .expect("the KPIs")
+}
+
 pub async fn kpis_scoped(
     suite: &Suite,
     owner: &str,
@@ -338,6 +350,7 @@ pub async fn kpis_scoped(
             period: period.into(),
             scope,
             currency_code: "IDR".into(),
+            as_of: None,
         })
         .await
         .expect("KPIs")

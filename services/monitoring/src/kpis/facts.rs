@@ -1,0 +1,201 @@
+//! What a KPI read knows about one set of members and one period, read in a fixed number of
+//! queries: sales from the rollups (every currency), the pipeline from its ledger at one instant,
+//! and the period's closed deals, active deals, stage moves, leads and customers.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use chrono::{DateTime, Utc};
+use lacak_domain::{FiscalCalendar, PeriodId};
+use lacak_runtime::auth::CallContext;
+use sea_orm::DatabaseConnection;
+
+use super::Scope;
+use crate::deps::Dependencies;
+use crate::domain::pipeline::{PipelineAmounts, PipelineKey};
+use crate::domain::rollup::{Dim, Grain, local_month};
+use crate::domain::sales_pipeline::SalesPipeline;
+use crate::error::{MonitoringError, MonitoringResult};
+use crate::store;
+use crate::store::deals::{CreditedDeal, DealRecord};
+use crate::store::entities::{customer, lead};
+use crate::store::kpis::{RollupFilter, SalesSums};
+use crate::store::pipeline::PipelineFilter;
+
+/// A KPI question about a set of members.
+#[derive(Debug, Clone)]
+pub struct Reading<'a> {
+    pub members: &'a [String],
+    pub period: PeriodId,
+    pub scope: Scope,
+    /// One currency for the money figures, or empty for every currency.
+    pub currency: &'a str,
+    /// The pipeline's instant and the cohorts' cut-off, when earlier than the period's end and now.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+pub struct PeriodFacts {
+    pub period: PeriodId,
+    pub bounds: (DateTime<Utc>, DateTime<Utc>),
+    /// When the figures were read.
+    pub as_of: DateTime<Utc>,
+    /// The pipeline's instant: the period's end, the asked `as_of` or now, whichever is first.
+    pub pipeline_time: DateTime<Utc>,
+    /// Cohorts (leads converted, stages reached) are followed up to here: `as_of` or now.
+    pub follow_until: DateTime<Utc>,
+    /// The currency asked; empty for every currency.
+    pub currency: String,
+    pub scope: Scope,
+    pub calendar: FiscalCalendar,
+    pub sales_pipeline: SalesPipeline,
+    /// Each member's sales in the scope, per currency.
+    pub sales: HashMap<String, BTreeMap<String, SalesSums>>,
+    /// Deals whose final close lies in the period.
+    pub closed: Vec<CreditedDeal>,
+    /// Deals open at some moment of the period, with their stages (the stage activity view).
+    pub active: Vec<DealRecord>,
+    /// Deals with a stage move in the period, with their whole histories (the stage cohorts).
+    pub moved: Vec<DealRecord>,
+    /// The pipeline at `pipeline_time`, by ledger key.
+    pub pipeline: Vec<(PipelineKey, PipelineAmounts)>,
+    /// Leads created in the period.
+    pub leads: Vec<lead::Model>,
+    /// Customers won by the members before the period's end.
+    pub customers: Vec<customer::Model>,
+}
+
+/// Reads the facts of `reading.members` for `reading.period`.
+pub async fn gather(
+    db: &DatabaseConnection,
+    deps: &Dependencies,
+    caller: &CallContext,
+    calendar: FiscalCalendar,
+    reading: Reading<'_>,
+) -> MonitoringResult<PeriodFacts> {
+    let tenant = caller.principal.tenant.as_str();
+    let members = reading.members;
+    let (start, end) = calendar
+        .bounds(&reading.period)
+        .map_err(|e| MonitoringError::invalid("period", e.to_string()))?;
+    let now = lacak_runtime::convert::now();
+    let follow_until = reading.as_of.map_or(now, |at| at.min(now));
+    let pipeline_time = follow_until.min(end);
+    let scope = reading.scope;
+    let filter = rollup_filter(deps, caller, &calendar, members, (start, end), &scope, reading.currency).await?;
+    let pipeline_filter = PipelineFilter {
+        members: members.to_vec(),
+        currency: (!reading.currency.is_empty()).then(|| reading.currency.to_owned()),
+        region: match &scope {
+            Scope::Region(region) => Some(region.clone()),
+            _ => None,
+        },
+        segment: match &scope {
+            Scope::Segment(segment) => Some(segment.clone()),
+            _ => None,
+        },
+    };
+    // Independent reads, concurrent where the pool has connections for them (PostgreSQL).
+    let (sales, closed, active, moved, pipeline, leads, customers, sales_pipeline) = tokio::try_join!(
+        store::kpis::by_member_and_currency(db, tenant, &filter),
+        store::deals::closed_between(db, tenant, members, start, end),
+        async {
+            let active = store::deals::active_between(db, tenant, members, start, end).await?;
+            store::deals::attach_stages_credited(db, active).await
+        },
+        async {
+            let moved = store::deals::moved_between(db, tenant, members, start, end).await?;
+            store::deals::attach_stages_credited(db, moved).await
+        },
+        store::pipeline::at(db, tenant, &pipeline_filter, pipeline_time),
+        store::leads::created_between(db, tenant, members, start, end),
+        customers_won(db, tenant, members, end),
+        store::pipeline::sales_pipeline(db, tenant),
+    )?;
+    let (mut closed, mut active, mut moved, mut leads, mut customers) = (closed, active, moved, leads, customers);
+    if scope.narrows_customers() {
+        // Deals are placed where their customer was when they last changed; leads by their customer now.
+        closed.retain(|d| scope.keeps_customer(&d.deal.region, &d.deal.segment));
+        active.retain(|d| scope.keeps_customer(&d.deal.region, &d.deal.segment));
+        moved.retain(|d| scope.keeps_customer(&d.deal.region, &d.deal.segment));
+        let ids: HashSet<String> = leads
+            .iter()
+            .map(|l| l.customer.clone())
+            .filter(|id| !id.is_empty())
+            .collect();
+        let dims: HashMap<String, (String, String)> = store::customers::many(db, tenant, ids.into_iter().collect())
+            .await?
+            .into_iter()
+            .map(|c| (c.id, (c.region, c.segment)))
+            .collect();
+        leads.retain(|l| dims.get(&l.customer).is_some_and(|(r, s)| scope.keeps_customer(r, s)));
+        customers.retain(|c| scope.keeps_customer(&c.region, &c.segment));
+    }
+    Ok(PeriodFacts {
+        period: reading.period,
+        bounds: (start, end),
+        as_of: now,
+        pipeline_time,
+        follow_until,
+        currency: reading.currency.to_owned(),
+        scope,
+        calendar,
+        sales_pipeline,
+        sales,
+        closed,
+        active,
+        moved,
+        pipeline,
+        leads,
+        customers,
+    })
+}
+
+/// The rollup rows of a scope: category scopes read their products' rows. An empty currency reads
+/// every currency.
+pub async fn rollup_filter(
+    deps: &Dependencies,
+    caller: &CallContext,
+    calendar: &FiscalCalendar,
+    members: &[String],
+    bounds: (DateTime<Utc>, DateTime<Utc>),
+    scope: &Scope,
+    currency: &str,
+) -> MonitoringResult<RollupFilter> {
+    let (dim, values) = match scope {
+        Scope::All => (Dim::All, Vec::new()),
+        Scope::Product(sku) => (Dim::Product, vec![sku.clone()]),
+        Scope::Category(category) => (Dim::Product, deps.skus_in_category(caller, category).await?),
+        Scope::Region(region) => (Dim::Region, vec![region.clone()]),
+        Scope::Segment(segment) => (Dim::Segment, vec![segment.clone()]),
+    };
+    // A fiscal period starts and ends at local month starts: its months are whole.
+    Ok(RollupFilter {
+        dim,
+        values,
+        currency: currency.to_owned(),
+        members: members.to_vec(),
+        grain: Grain::Month,
+        start: local_month(bounds.0, calendar.time_zone),
+        end: local_month(bounds.1, calendar.time_zone),
+    })
+}
+
+async fn customers_won(
+    db: &DatabaseConnection,
+    tenant: &str,
+    members: &[String],
+    before: DateTime<Utc>,
+) -> MonitoringResult<Vec<customer::Model>> {
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let mut found = Vec::new();
+    for chunk in members.chunks(500) {
+        found.extend(
+            customer::Entity::find()
+                .filter(customer::Column::Tenant.eq(tenant))
+                .filter(customer::Column::AcquiredBy.is_in(chunk.iter().cloned()))
+                .filter(customer::Column::AcquireTime.lt(before))
+                .all(db)
+                .await?,
+        );
+    }
+    Ok(found)
+}
