@@ -2,5 +2,7 @@
 //! credited, and how it lands in the rollups that KPI reads sum.
 
 pub mod access;
+pub mod acquisition;
+pub mod categories;
 pub mod rollup;
 pub mod units;

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_create_monitoring;
+mod m0003_customer_owner;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(lacak_runtime::idempotency::CreateIdempotencyKeys),
             Box::new(m0001_create_monitoring::Migration),
+            Box::new(m0003_customer_owner::Migration),
         ]
     }
 }
