@@ -15,6 +15,7 @@ use tonic::Status;
 use tonic::transport::Channel;
 
 use crate::domain::access::{MemberInfo, Org, TeamInfo};
+use crate::domain::categories::sku_categories;
 use crate::error::{MonitoringError, MonitoringResult};
 
 /// Attempts of one idempotent read before giving up on UNAVAILABLE.
@@ -196,6 +197,51 @@ impl Dependencies {
         .await
         .map_err(upstream("listing a category's products in inventory"))?;
         Ok(products.into_iter().map(|p| p.sku).collect())
+    }
+
+    /// Every categorised SKU of the catalogue with the categories it counts in (see
+    /// [`sku_categories`]): the whole catalogue and the category tree, read at once instead of
+    /// one listing per category.
+    pub async fn sku_categories(&self, caller: &CallContext) -> MonitoringResult<HashMap<String, Vec<String>>> {
+        let products = all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                ipb::ListProductsRequest {
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.inventory().list_products(request).await?.into_inner();
+            Ok((page.products, page.next_page_token))
+        });
+        let categories = all_pages(ATTEMPTS, |page_token| async move {
+            let request = self.outgoing.request(
+                caller,
+                ipb::ListCategoriesRequest {
+                    page_size: 1000,
+                    page_token,
+                    ..Default::default()
+                },
+            )?;
+            let page = self.inventory().list_categories(request).await?.into_inner();
+            Ok((page.categories, page.next_page_token))
+        });
+        let (products, categories) = futures::future::try_join(products, categories)
+            .await
+            .map_err(upstream("listing the catalogue's products and categories in inventory"))?;
+        let id = |name: &str| name.trim_start_matches("categories/").to_owned();
+        let parents: HashMap<String, Option<String>> = categories
+            .iter()
+            .map(|c| (id(&c.name), (!c.parent.is_empty()).then(|| id(&c.parent))))
+            .collect();
+        let categorised: Vec<(String, String)> = products.into_iter().map(|p| (p.sku, id(&p.category))).collect();
+        Ok(sku_categories(
+            categorised
+                .iter()
+                .map(|(sku, category)| (sku.as_str(), category.as_str())),
+            &parents,
+        ))
     }
 
     /// The cost and price of each line at its instant, in the order asked. An error means

@@ -155,6 +155,7 @@ fn named_members(batch: &Batch) -> Vec<(String, String)> {
     let mut named = Vec::new();
     for (i, (_, event)) in batch.events.iter().enumerate() {
         let (prefix, owner, credit): (&str, &str, &[Share]) = match event {
+            Event::Customer(c) if !c.owner.is_empty() => ("customer", &c.owner, &[]),
             Event::Lead(l) => ("lead", &l.owner, &[]),
             Event::Deal(d) => ("deal", &d.owner, &d.credit),
             Event::Sale(s) => ("sale", &s.owner, &s.credit),
@@ -471,21 +472,8 @@ pub async fn apply(
         rollups
             .add_sale(&place, credit, &booked(lines, &model.currency))
             .map_err(|error| MonitoringError::invalid(&format!("events[{i}].sale"), error.to_string()))?;
-        if let Some(customer) = customers.get_mut(&model.customer)
-            && (customer.acquire_time.is_none_or(|t| t > model.book_time) || customer.acquired_by.is_empty())
-        {
-            let lead = credit
-                .iter()
-                .max_by(|a, b| a.percent.cmp(&b.percent))
-                .map(|s| s.member.clone());
-            let member = lead.unwrap_or_else(|| model.owner.clone());
-            store::customers::mark_acquired(&txn, customer, &member, model.book_time).await?;
-            customer.acquire_time = Some(
-                customer
-                    .acquire_time
-                    .map_or(model.book_time, |t| t.min(model.book_time)),
-            );
-            customer.acquired_by = member;
+        if let Some(customer) = customers.get_mut(&model.customer) {
+            store::customers::acquire_by_sale(&txn, customer, credit, &model.owner, model.book_time).await?;
         }
         outcome.applied += 1;
         if model.awaiting_cost {

@@ -127,6 +127,8 @@ pub struct CustomerInput {
     pub acquire_time: Option<DateTime<Utc>>,
     pub churn_time: Option<DateTime<Utc>>,
     pub external_id: Option<String>,
+    /// The owning member's id, or empty for none.
+    pub owner: String,
 }
 
 pub fn customer(violations: &mut Violations, c: &pb::Customer, prefix: &str) -> CustomerInput {
@@ -138,6 +140,7 @@ pub fn customer(violations: &mut Violations, c: &pb::Customer, prefix: &str) -> 
         acquire_time: time(violations, c.acquire_time.as_ref(), field(prefix, "acquire_time")),
         churn_time: time(violations, c.churn_time.as_ref(), field(prefix, "churn_time")),
         external_id: external_id(violations, &c.external_id, field(prefix, "external_id"), false),
+        owner: name(violations, &c.owner, "members", field(prefix, "owner"), false),
     };
     if let (Some(acquired), Some(churned)) = (input.acquire_time, input.churn_time)
         && churned < acquired

@@ -36,6 +36,7 @@ pub fn customer(c: customer::Model) -> pb::Customer {
         acquire_time: c.acquire_time.map(timestamp_to_proto),
         churn_time: c.churn_time.map(timestamp_to_proto),
         external_id: c.external_id.unwrap_or_default(),
+        owner: name("members", &c.owner),
     }
 }
 

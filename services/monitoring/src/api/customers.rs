@@ -1,6 +1,7 @@
 //! Customers: create, read, list, change.
 
 use lacak_proto::monitoring as pb;
+use lacak_runtime::auth::CallContext;
 use lacak_runtime::convert::now;
 use lacak_runtime::error::Violations;
 use lacak_runtime::idempotency::write_once;
@@ -9,8 +10,9 @@ use lacak_runtime::page::PageRequest;
 use lacak_runtime::validate::mask_paths;
 use tonic::Request;
 
-use super::{MonitoringApi, convert, principal, require_customer_writer};
-use crate::error::MonitoringResult;
+use super::{MonitoringApi, caller, convert, principal, require_customer_writer};
+use crate::domain::access::Owner;
+use crate::error::{MonitoringError, MonitoringResult};
 use crate::records;
 use crate::store;
 
@@ -18,8 +20,9 @@ pub async fn create(
     api: &MonitoringApi,
     request: Request<pb::CreateCustomerRequest>,
 ) -> MonitoringResult<pb::CreateCustomerResponse> {
-    let caller = principal(&request)?;
-    require_customer_writer(&caller)?;
+    let ctx = caller(&request)?;
+    let caller = &ctx.principal;
+    require_customer_writer(caller)?;
     let db = api.db()?;
     let body = request.into_inner();
     let mut v = Violations::new();
@@ -31,6 +34,9 @@ pub async fn create(
         v.add("customer", "is required");
     }
     v.finish()?;
+    if !input.owner.is_empty() {
+        api.may_record_for(&ctx, &input.owner, "customer.owner").await?;
+    }
     let id = write_once(
         db,
         &caller.tenant,
@@ -81,13 +87,21 @@ pub async fn update(
     api: &MonitoringApi,
     request: Request<pb::UpdateCustomerRequest>,
 ) -> MonitoringResult<pb::UpdateCustomerResponse> {
-    let caller = principal(&request)?;
-    require_customer_writer(&caller)?;
+    let ctx = caller(&request)?;
+    let caller = &ctx.principal;
+    require_customer_writer(caller)?;
     let db = api.db()?;
     let body = request.into_inner();
     let paths = mask_paths(
         body.update_mask.as_ref(),
-        &["display_name", "segment", "region", "churn_time", "acquire_time"],
+        &[
+            "display_name",
+            "segment",
+            "region",
+            "churn_time",
+            "acquire_time",
+            "owner",
+        ],
     )?;
     let customer = body.customer.unwrap_or_default();
     let id = parse_name(&customer.name, "customers", "customer.name")?;
@@ -100,8 +114,29 @@ pub async fn update(
         .collect();
     relevant.finish()?;
     let current = store::customers::get(db, &caller.tenant, &id).await?;
+    if paths.iter().any(|p| p == "owner") {
+        may_change_owner(api, &ctx, &current.owner, &input.owner).await?;
+    }
     let updated = store::customers::update(db, current, &input, &paths, now()).await?;
     Ok(pb::UpdateCustomerResponse {
         customer: Some(convert::customer(updated)),
     })
+}
+
+/// An account changes hands only between members the caller may write for: a manager may neither
+/// give a customer to, nor take one from, a member outside their teams. A former owner goals no
+/// longer knows holds nothing back.
+async fn may_change_owner(api: &MonitoringApi, ctx: &CallContext, from: &str, to: &str) -> MonitoringResult<()> {
+    let from = Owner::Member(from.to_owned());
+    let (org, visibility) = api.access(ctx).await?;
+    if org.knows(&from) && !visibility.sees(&from) {
+        return Err(MonitoringError::denied(format!(
+            "{} owns this customer and is not among the members you may see",
+            from.name()
+        )));
+    }
+    if !to.is_empty() {
+        api.may_record_for(ctx, to, "customer.owner").await?;
+    }
+    Ok(())
 }

@@ -1,6 +1,6 @@
 //! Sales series: revenue month by month, whole or split, for forecasts and trend detection.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use lacak_domain::{PeriodId, PeriodKind, Role};
 use lacak_proto::monitoring as pb;
@@ -121,7 +121,8 @@ pub async fn get(
         _ => return Ok(pb::GetSalesSeriesResponse::default()),
     };
     let dim = match dimension {
-        pb::SeriesDimension::Product => Dim::Product,
+        // A category's series sums its products' rows.
+        pb::SeriesDimension::Product | pb::SeriesDimension::Category => Dim::Product,
         pb::SeriesDimension::Region => Dim::Region,
         pb::SeriesDimension::Segment => Dim::Segment,
         _ => Dim::All,
@@ -135,7 +136,14 @@ pub async fn get(
         start: first,
         end: last + 1,
     };
-    let rows = series(api.db()?, &ctx.principal.tenant, &filter).await?;
+    let db = api.db()?;
+    let (rows, categories) = futures::future::try_join(series(db, &ctx.principal.tenant, &filter), async {
+        match dimension {
+            pb::SeriesDimension::Category => api.deps.sku_categories(&ctx).await,
+            _ => Ok(HashMap::new()),
+        }
+    })
+    .await?;
     let named: BTreeMap<String, BTreeMap<i32, SalesSums>> = match dimension {
         pb::SeriesDimension::Total => {
             let mut total: BTreeMap<i32, SalesSums> = BTreeMap::new();
@@ -149,6 +157,7 @@ pub async fn get(
         }
         pb::SeriesDimension::Member => prefixed("members", rows),
         pb::SeriesDimension::Product => prefixed("products", rows),
+        pb::SeriesDimension::Category => by_category(rows, &categories),
         pb::SeriesDimension::Region => prefixed("regions", rows),
         _ => prefixed("segments", rows),
     };
@@ -187,9 +196,64 @@ fn prefixed(
         .collect()
 }
 
+/// Each product's series added into every category its SKU counts in; uncategorised SKUs drop out.
+fn by_category(
+    products: BTreeMap<String, BTreeMap<i32, SalesSums>>,
+    categories: &HashMap<String, Vec<String>>,
+) -> BTreeMap<String, BTreeMap<i32, SalesSums>> {
+    let mut out: BTreeMap<String, BTreeMap<i32, SalesSums>> = BTreeMap::new();
+    for (sku, by_bucket) in &products {
+        for category in categories.get(sku).into_iter().flatten() {
+            let series = out.entry(format!("categories/{category}")).or_default();
+            for (bucket, sums) in by_bucket {
+                series.entry(*bucket).or_default().add(sums);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn revenue(units: i64) -> SalesSums {
+        SalesSums {
+            revenue: units,
+            ..SalesSums::default()
+        }
+    }
+
+    #[test]
+    fn a_category_sums_its_products_and_its_sub_categories() {
+        let products = BTreeMap::from([
+            (
+                "LAP-1".to_owned(),
+                BTreeMap::from([(1, revenue(100)), (2, revenue(50))]),
+            ),
+            ("LAP-2".to_owned(), BTreeMap::from([(2, revenue(7))])),
+            ("PH-1".to_owned(), BTreeMap::from([(1, revenue(30))])),
+            ("CABLE".to_owned(), BTreeMap::from([(1, revenue(9))])),
+        ]);
+        let categories = HashMap::from([
+            ("LAP-1".to_owned(), vec!["laptops".to_owned(), "hardware".to_owned()]),
+            ("LAP-2".to_owned(), vec!["laptops".to_owned(), "hardware".to_owned()]),
+            ("PH-1".to_owned(), vec!["hardware".to_owned()]),
+        ]);
+        let series = by_category(products, &categories);
+        let at = |category: &str, bucket: i32| series[category].get(&bucket).map(|s| s.revenue);
+        // laptops: month 1 = 100; month 2 = 50 + 7 = 57.
+        assert_eq!(
+            (at("categories/laptops", 1), at("categories/laptops", 2)),
+            (Some(100), Some(57))
+        );
+        // hardware adds its own PH-1 to the laptops: month 1 = 100 + 30 = 130; month 2 = 57.
+        assert_eq!(
+            (at("categories/hardware", 1), at("categories/hardware", 2)),
+            (Some(130), Some(57))
+        );
+        assert_eq!(series.len(), 2, "CABLE has no category and makes no series");
+    }
 
     #[test]
     fn a_range_runs_across_fiscal_years_and_refuses_backwards_or_overlong() {

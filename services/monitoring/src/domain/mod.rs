@@ -3,6 +3,8 @@
 //! ledger, and the tenant's sales pipeline.
 
 pub mod access;
+pub mod acquisition;
+pub mod categories;
 pub mod pipeline;
 pub mod rollup;
 pub mod sales_pipeline;

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_create_monitoring;
 mod m0002_deal_pipeline;
+mod m0003_customer_owner;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(lacak_runtime::idempotency::CreateIdempotencyKeys),
             Box::new(m0001_create_monitoring::Migration),
             Box::new(m0002_deal_pipeline::Migration),
+            Box::new(m0003_customer_owner::Migration),
         ]
     }
 }

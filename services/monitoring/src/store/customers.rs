@@ -10,6 +10,8 @@ use sea_orm::{
 
 use super::entities::customer;
 use super::is_duplicate;
+use crate::domain::acquisition::{credit_after_edit, sale_acquirer, sale_acquires};
+use crate::domain::rollup::Share;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::records::CustomerInput;
 
@@ -65,11 +67,12 @@ pub async fn insert<C: ConnectionTrait>(
         segment: input.segment.clone(),
         region: input.region.clone(),
         acquire_time: input.acquire_time,
-        acquired_by: String::new(),
+        acquired_by: credit_after_edit(None, input.acquire_time, "", &input.owner),
         churn_time: input.churn_time,
         external_id: input.external_id.clone(),
         create_time: now,
         update_time: now,
+        owner: input.owner.clone(),
     };
     match customer::Entity::insert(model.clone().into_active_model())
         .exec(db)
@@ -95,7 +98,17 @@ pub async fn update<C: ConnectionTrait>(
     paths: &[String],
     now: DateTime<Utc>,
 ) -> MonitoringResult<customer::Model> {
-    let mut active = current.into_active_model();
+    let changes = |field: &str| paths.iter().any(|p| p == field);
+    // The credit is settled against the owner after this change, so an acquisition and its owner
+    // sent together credit that owner.
+    let owner = if changes("owner") { &input.owner } else { &current.owner };
+    let acquire_time = if changes("acquire_time") {
+        input.acquire_time
+    } else {
+        current.acquire_time
+    };
+    let acquired_by = credit_after_edit(current.acquire_time, acquire_time, &current.acquired_by, owner);
+    let mut active = current.clone().into_active_model();
     for path in paths {
         match path.as_str() {
             "display_name" => active.display_name = Set(input.display_name.clone()),
@@ -103,8 +116,12 @@ pub async fn update<C: ConnectionTrait>(
             "region" => active.region = Set(input.region.clone()),
             "churn_time" => active.churn_time = Set(input.churn_time),
             "acquire_time" => active.acquire_time = Set(input.acquire_time),
+            "owner" => active.owner = Set(input.owner.clone()),
             _ => {}
         }
+    }
+    if acquired_by != current.acquired_by {
+        active.acquired_by = Set(acquired_by);
     }
     active.update_time = Set(now);
     Ok(active.update(db).await?)
@@ -135,25 +152,33 @@ pub async fn upsert<C: ConnectionTrait>(
             if input.acquire_time.is_some() {
                 paths.push("acquire_time".to_owned());
             }
+            if !input.owner.is_empty() {
+                paths.push("owner".to_owned());
+            }
             update(db, current, input, &paths, now).await
         }
         None => insert(db, tenant, input, now).await,
     }
 }
 
-/// Marks a customer acquired by `member` at `time` unless it was acquired earlier.
-pub async fn mark_acquired<C: ConnectionTrait>(
+/// A sale booked at `time` with `credit` (`sale_owner`'s when not split): when it is the customer's
+/// first (or earliest) purchase it acquires the customer, credited to the owner or else the largest
+/// share. `current` is kept in step for the batch's next sales.
+pub async fn acquire_by_sale<C: ConnectionTrait>(
     db: &C,
-    current: &customer::Model,
-    member: &str,
+    current: &mut customer::Model,
+    credit: &[Share],
+    sale_owner: &str,
     time: DateTime<Utc>,
 ) -> MonitoringResult<()> {
-    if current.acquire_time.is_some_and(|t| t <= time) && !current.acquired_by.is_empty() {
+    if !sale_acquires(current.acquire_time, time) {
         return Ok(());
     }
     let mut active = current.clone().into_active_model();
-    active.acquire_time = Set(Some(current.acquire_time.map_or(time, |t| t.min(time))));
-    active.acquired_by = Set(member.to_owned());
+    current.acquire_time = Some(time);
+    current.acquired_by = sale_acquirer(&current.owner, credit, sale_owner);
+    active.acquire_time = Set(current.acquire_time);
+    active.acquired_by = Set(current.acquired_by.clone());
     active.update(db).await?;
     Ok(())
 }

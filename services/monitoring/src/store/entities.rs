@@ -28,6 +28,8 @@ pub mod customer {
         pub external_id: Option<String>,
         pub create_time: DateTimeUtc,
         pub update_time: DateTimeUtc,
+        /// The member who owns the account, or empty (column added by m0003).
+        pub owner: String,
     }
     no_relations!();
 }

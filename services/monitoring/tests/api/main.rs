@@ -9,6 +9,8 @@ mod contract;
 mod costing;
 mod ingestion;
 mod kpis;
+mod owners;
 mod records;
 mod report;
+mod series;
 mod watch;

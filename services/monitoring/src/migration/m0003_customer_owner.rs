@@ -1,0 +1,32 @@
+//! Customers gain an owner: the member who holds the account, credited with its acquisition.
+
+use sea_orm_migration::prelude::*;
+
+pub struct Migration;
+
+impl MigrationName for Migration {
+    fn name(&self) -> &str {
+        "m0003_customer_owner"
+    }
+}
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        // Empty for "no owner", like the other member columns; the default fills existing rows.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table("customers")
+                    .add_column(ColumnDef::new("owner").string().not_null().default(""))
+                    .to_owned(),
+            )
+            .await
+    }
+
+    async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(Table::alter().table("customers").drop_column("owner").to_owned())
+            .await
+    }
+}
