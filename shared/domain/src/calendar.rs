@@ -1,17 +1,20 @@
 //! A tenant's fiscal calendar: which UTC instants each fiscal period spans.
 //!
 //! Conventions every service relies on:
-//! - A fiscal year is named by the calendar year in which it *ends*. With `start_month = 4`
-//!   (April), FY2026 runs from 2025-04-01 up to, not including, 2026-04-01; with
-//!   `start_month = 1`, FY2026 is calendar 2026.
+//! - A fiscal year is named, as the tenant chooses ([`FiscalYearNaming`]), by the calendar year
+//!   in which it *ends* (the default) or *starts*. With `start_month = 4` (April), FY2026 runs from
+//!   2025-04-01 up to, not including, 2026-04-01 when named by its end, and from 2026-04-01 up to
+//!   2027-04-01 when named by its start; with `start_month = 1`, FY2026 is calendar 2026 either way.
 //! - Fiscal month M01 is the first month of the fiscal year; Q1 is M01..=M03, Q4 is M10..=M12.
 //! - A period starts at local midnight on its first day in the calendar's time zone and ends
 //!   where the next one starts, so consecutive periods tile time with no gap or overlap.
 //!   A midnight skipped by a clock change starts at the first instant after the gap; a midnight
 //!   that happens twice starts at its first occurrence.
 
+mod naming;
 mod period;
 
+pub use naming::FiscalYearNaming;
 pub use period::{FISCAL_YEARS, PeriodId, PeriodKind};
 
 use chrono::{DateTime, Datelike, MappedLocalTime, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
@@ -23,6 +26,9 @@ pub enum CalendarError {
     /// The fiscal year's first month is not 1..=12.
     #[error("fiscal year start month {0} out of range; expected 1..=12")]
     InvalidStartMonth(u32),
+    /// The text names no fiscal year naming this build knows.
+    #[error("unknown fiscal year naming {0:?}; expected \"ending_year\" or \"starting_year\"")]
+    UnknownYearNaming(String),
     /// The time zone is not an IANA name known to the bundled database.
     #[error("unknown time zone {0:?}; expected an IANA name such as \"Asia/Jakarta\"")]
     UnknownTimeZone(String),
@@ -42,13 +48,16 @@ pub enum CalendarError {
     },
 }
 
-/// When a tenant's fiscal year starts, and the time zone its periods are reckoned in.
+/// When a tenant's fiscal year starts, how its years are named, and the time zone its periods are
+/// reckoned in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct FiscalCalendar {
     /// The first calendar month of the fiscal year, 1..=12; values outside are clamped into it.
     pub start_month: u32,
     /// Where local midnights are taken.
     pub time_zone: Tz,
+    /// Whether a fiscal year is named by the calendar year it ends or starts in.
+    pub year_naming: FiscalYearNaming,
 }
 
 impl Default for FiscalCalendar {
@@ -57,12 +66,14 @@ impl Default for FiscalCalendar {
         FiscalCalendar {
             start_month: 1,
             time_zone: Tz::UTC,
+            year_naming: FiscalYearNaming::EndingYear,
         }
     }
 }
 
 impl FiscalCalendar {
-    /// A calendar whose fiscal year starts in `start_month`, reckoned in the IANA zone `tz_name`.
+    /// A calendar whose fiscal year starts in `start_month`, reckoned in the IANA zone `tz_name`,
+    /// its years named by the year they end in; [`Self::with_year_naming`] chooses otherwise.
     pub fn new(start_month: u32, tz_name: &str) -> Result<Self, CalendarError> {
         if !(1..=12).contains(&start_month) {
             return Err(CalendarError::InvalidStartMonth(start_month));
@@ -70,7 +81,17 @@ impl FiscalCalendar {
         let time_zone = tz_name
             .parse::<Tz>()
             .map_err(|_| CalendarError::UnknownTimeZone(tz_name.to_owned()))?;
-        Ok(FiscalCalendar { start_month, time_zone })
+        Ok(FiscalCalendar {
+            start_month,
+            time_zone,
+            year_naming: FiscalYearNaming::EndingYear,
+        })
+    }
+
+    /// The same calendar with its years named by `year_naming`.
+    #[must_use]
+    pub fn with_year_naming(self, year_naming: FiscalYearNaming) -> Self {
+        FiscalCalendar { year_naming, ..self }
     }
 
     /// The UTC instants a period spans: start inclusive, end exclusive.
@@ -110,22 +131,14 @@ impl FiscalCalendar {
         self.start_month.clamp(1, 12)
     }
 
-    /// A fiscal year that starts in January is named by that same year; any other by the next.
+    /// The name of the fiscal year that starts in `calendar_year`.
     fn fiscal_year_starting_in(&self, calendar_year: i32) -> i32 {
-        if self.start() == 1 {
-            calendar_year
-        } else {
-            calendar_year + 1
-        }
+        calendar_year + self.year_naming.years_after_start(self.start())
     }
 
     /// The calendar month `offset` months into `fiscal_year`; an offset of 12 is the next year's start.
     fn calendar_month_at(&self, fiscal_year: i32, offset: u32) -> (i32, u32) {
-        let first_year = if self.start() == 1 {
-            fiscal_year
-        } else {
-            fiscal_year - 1
-        };
+        let first_year = fiscal_year - self.year_naming.years_after_start(self.start());
         let months = self.start() - 1 + offset;
         (first_year + (months / 12) as i32, months % 12 + 1)
     }
@@ -182,15 +195,15 @@ mod tests {
     use PeriodKind::{Month, Quarter, Year};
     use proptest::prelude::*;
 
-    fn id(s: &str) -> PeriodId {
+    pub(super) fn id(s: &str) -> PeriodId {
         s.parse().unwrap()
     }
 
-    fn utc(s: &str) -> DateTime<Utc> {
+    pub(super) fn utc(s: &str) -> DateTime<Utc> {
         s.parse().unwrap()
     }
 
-    fn calendar(start_month: u32, tz: &str) -> FiscalCalendar {
+    pub(super) fn calendar(start_month: u32, tz: &str) -> FiscalCalendar {
         FiscalCalendar::new(start_month, tz).unwrap()
     }
 
@@ -274,8 +287,11 @@ mod tests {
 
     const ZONES: [&str; 4] = ["UTC", "America/New_York", "Asia/Jakarta", "Pacific/Auckland"];
 
-    fn any_calendar() -> impl Strategy<Value = FiscalCalendar> {
-        (1..=12_u32, proptest::sample::select(&ZONES[..])).prop_map(|(m, tz)| calendar(m, tz))
+    /// Any start month and zone, under either naming: every property below holds for both.
+    pub(super) fn any_calendar() -> impl Strategy<Value = FiscalCalendar> {
+        let naming = prop_oneof![Just(FiscalYearNaming::EndingYear), Just(FiscalYearNaming::StartingYear)];
+        (1..=12_u32, proptest::sample::select(&ZONES[..]), naming)
+            .prop_map(|(m, tz, naming)| calendar(m, tz).with_year_naming(naming))
     }
 
     fn any_kind() -> impl Strategy<Value = PeriodKind> {

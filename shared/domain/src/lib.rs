@@ -9,7 +9,7 @@ pub mod kpi;
 pub mod money;
 pub mod principal;
 
-pub use calendar::{CalendarError, FiscalCalendar, PeriodId, PeriodKind};
+pub use calendar::{CalendarError, FiscalCalendar, FiscalYearNaming, PeriodId, PeriodKind};
 pub use distribution::{DistributionError, SeasonalProfile, distribute};
 pub use history::{AllocationGap, TargetChange, allocation_gap, target_as_of};
 pub use money::{Money, MoneyError, validate_currency_code};

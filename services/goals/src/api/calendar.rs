@@ -1,6 +1,6 @@
 //! The fiscal calendar and the periods it cuts: everyone reads, admins change it.
 
-use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
+use lacak_domain::{FiscalCalendar, FiscalYearNaming, PeriodId, PeriodKind};
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
 use lacak_runtime::convert::timestamp_from_proto;
@@ -16,8 +16,9 @@ pub async fn get(
 ) -> GoalsResult<pb::GetFiscalCalendarResponse> {
     let caller = principal(&request)?;
     let row = store::calendar::row(api.db()?, &caller.tenant).await?;
+    let year_naming = store::calendar::year_naming(&row)?;
     Ok(pb::GetFiscalCalendarResponse {
-        fiscal_calendar: Some(convert::fiscal_calendar(&row)),
+        fiscal_calendar: Some(convert::fiscal_calendar(&row, year_naming)),
     })
 }
 
@@ -38,11 +39,11 @@ pub async fn update(
     let mut violations = Violations::new();
     if let Some(unknown) = paths
         .iter()
-        .find(|p| !["start_month", "time_zone"].contains(&p.as_str()))
+        .find(|p| !["start_month", "time_zone", "year_naming"].contains(&p.as_str()))
     {
         violations.add(
             "update_mask",
-            format!("{unknown:?} cannot be changed; allowed: start_month, time_zone"),
+            format!("{unknown:?} cannot be changed; allowed: start_month, time_zone, year_naming"),
         );
     }
     let start_month = if all || paths.iter().any(|p| p == "start_month") {
@@ -67,10 +68,24 @@ pub async fn update(
             format!("{time_zone:?} is not an IANA time zone such as \"Europe/Berlin\""),
         );
     }
+    let named = paths.iter().any(|p| p == "year_naming");
+    // Without a mask, unspecified keeps the naming: clients that predate the field never send it.
+    let keep_naming = !named && (!all || input.year_naming == pb::FiscalYearNaming::Unspecified as i32);
+    let year_naming = if keep_naming {
+        store::calendar::year_naming(&current)?
+    } else {
+        convert::year_naming_from_proto(input.year_naming).unwrap_or_else(|| {
+            violations.add(
+                "fiscal_calendar.year_naming",
+                format!("{} is not a FiscalYearNaming value", input.year_naming),
+            );
+            FiscalYearNaming::default()
+        })
+    };
     violations.finish()?;
-    let saved = store::calendar::save(db, &caller.tenant, start_month as u32, &time_zone).await?;
+    let saved = store::calendar::save(db, &caller.tenant, start_month as u32, &time_zone, year_naming).await?;
     Ok(pb::UpdateFiscalCalendarResponse {
-        fiscal_calendar: Some(convert::fiscal_calendar(&saved)),
+        fiscal_calendar: Some(convert::fiscal_calendar(&saved, year_naming)),
     })
 }
 

@@ -1,6 +1,6 @@
 //! The one place goals' proto types meet its rows and domain types.
 
-use lacak_domain::{FiscalCalendar, Money, PeriodId, PeriodKind};
+use lacak_domain::{FiscalCalendar, FiscalYearNaming, Money, PeriodId, PeriodKind};
 use lacak_proto::common as common_pb;
 use lacak_proto::goals as pb;
 use lacak_runtime::FieldViolation;
@@ -44,12 +44,30 @@ pub fn member(model: &member::Model) -> pb::Member {
     }
 }
 
-pub fn fiscal_calendar(model: &fiscal_calendar::Model) -> pb::FiscalCalendar {
+/// The stored calendar, its naming already read (unreadable naming is the store's error to raise).
+pub fn fiscal_calendar(model: &fiscal_calendar::Model, year_naming: FiscalYearNaming) -> pb::FiscalCalendar {
     pb::FiscalCalendar {
         name: "fiscalCalendar".to_owned(),
         start_month: model.start_month,
         time_zone: model.time_zone.clone(),
         update_time: Some(timestamp_to_proto(model.update_time)),
+        year_naming: year_naming_to_proto(year_naming) as i32,
+    }
+}
+
+/// Unspecified reads as ending year: the only naming before tenants could choose. `None` for a
+/// number this build does not know.
+pub fn year_naming_from_proto(naming: i32) -> Option<FiscalYearNaming> {
+    match pb::FiscalYearNaming::try_from(naming).ok()? {
+        pb::FiscalYearNaming::Unspecified | pb::FiscalYearNaming::EndingYear => Some(FiscalYearNaming::EndingYear),
+        pb::FiscalYearNaming::StartingYear => Some(FiscalYearNaming::StartingYear),
+    }
+}
+
+fn year_naming_to_proto(naming: FiscalYearNaming) -> pb::FiscalYearNaming {
+    match naming {
+        FiscalYearNaming::EndingYear => pb::FiscalYearNaming::EndingYear,
+        FiscalYearNaming::StartingYear => pb::FiscalYearNaming::StartingYear,
     }
 }
 

@@ -4,6 +4,7 @@ use sea_orm_migration::prelude::*;
 
 mod m0001_create_goals;
 mod m0002_one_change_per_recommendation;
+mod m0003_fiscal_year_naming;
 
 pub struct Migrator;
 
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
             Box::new(lacak_runtime::idempotency::CreateIdempotencyKeys),
             Box::new(m0001_create_goals::Migration),
             Box::new(m0002_one_change_per_recommendation::Migration),
+            Box::new(m0003_fiscal_year_naming::Migration),
         ]
     }
 }

@@ -1,7 +1,7 @@
-//! The tenant's fiscal calendar: January in UTC until an admin sets another.
+//! The tenant's fiscal calendar: January in UTC, years named by their end, until an admin sets another.
 
 use chrono::Utc;
-use lacak_domain::FiscalCalendar;
+use lacak_domain::{FiscalCalendar, FiscalYearNaming};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
 };
@@ -18,18 +18,27 @@ pub async fn row<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<fiscal
             tenant: tenant.to_owned(),
             start_month: 1,
             time_zone: "UTC".to_owned(),
+            year_naming: FiscalYearNaming::default().as_str().to_owned(),
             update_time: chrono::DateTime::<Utc>::UNIX_EPOCH,
         }))
 }
 
 pub async fn calendar<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<FiscalCalendar> {
     let row = row(db, tenant).await?;
-    FiscalCalendar::new(row.start_month as u32, &row.time_zone).map_err(|e| {
-        GoalsError::precondition(
-            "CALENDAR_DAMAGED",
-            format!("the stored fiscal calendar is unusable: {e}"),
-        )
-    })
+    let calendar = FiscalCalendar::new(row.start_month as u32, &row.time_zone).map_err(damaged)?;
+    Ok(calendar.with_year_naming(year_naming(&row)?))
+}
+
+/// How the stored calendar names its years; text this build cannot read is damage, never a default.
+pub fn year_naming(row: &fiscal_calendar::Model) -> GoalsResult<FiscalYearNaming> {
+    row.year_naming.parse().map_err(damaged)
+}
+
+fn damaged(error: lacak_domain::CalendarError) -> GoalsError {
+    GoalsError::precondition(
+        "CALENDAR_DAMAGED",
+        format!("the stored fiscal calendar is unusable: {error}"),
+    )
 }
 
 /// Saves a new calendar, refused once quotas exist: their periods would silently move.
@@ -38,6 +47,7 @@ pub async fn save<C: ConnectionTrait>(
     tenant: &str,
     start_month: u32,
     time_zone: &str,
+    year_naming: FiscalYearNaming,
 ) -> GoalsResult<fiscal_calendar::Model> {
     let quotas = quota::Entity::find()
         .filter(quota::Column::Tenant.eq(tenant))
@@ -53,6 +63,7 @@ pub async fn save<C: ConnectionTrait>(
         tenant: tenant.to_owned(),
         start_month: start_month as i32,
         time_zone: time_zone.to_owned(),
+        year_naming: year_naming.as_str().to_owned(),
         update_time: lacak_runtime::convert::now(),
     };
     let exists = fiscal_calendar::Entity::find_by_id(tenant.to_owned())

@@ -57,6 +57,8 @@ pub mod fiscal_calendar {
         pub tenant: String,
         pub start_month: i32,
         pub time_zone: String,
+        /// `lacak_domain::FiscalYearNaming` as text: "ending_year" or "starting_year".
+        pub year_naming: String,
         pub update_time: DateTimeUtc,
     }
     no_relations!();

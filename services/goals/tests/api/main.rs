@@ -4,6 +4,7 @@ mod helpers;
 
 mod auth;
 mod calendar;
+mod calendar_naming;
 mod members;
 mod plans;
 mod quotas;

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access;
+mod calendar;
 mod contract;
 mod costing;
 mod ingestion;
