@@ -14,6 +14,7 @@ use super::{MonitoringApi, WatchStream, caller, parse_owner, period_and_currency
 use crate::domain::access::Owner;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::kpis::{self, Scope};
+use crate::quota_periods;
 
 /// How often a watcher looks again even without a change announced in this process (a write
 /// served by another replica).
@@ -78,9 +79,17 @@ pub async fn read(api: &MonitoringApi, ctx: &CallContext, q: &KpiQuestion) -> Mo
         &q.currency,
     )
     .await?;
-    let quotas = api.deps.quotas(ctx, &q.owner.name(), &q.period.to_string()).await?;
+    // The owner's quotas of the period, then those of the quarter and year around it read for it.
+    let (owner, period) = (q.owner.name(), q.period.to_string());
+    let (mut quotas, wider) = tokio::try_join!(
+        api.deps.quotas(ctx, &owner, &period),
+        quota_periods::enclosing(&api.deps, ctx, &owner, &q.period),
+    )?;
+    quotas.extend(wider.iter().map(|w| w.narrowed.clone()));
     let other = kpis::other_currency_actuals(db, &api.deps, ctx, &facts, &members, &quotas).await?;
-    kpis::compose(&q.owner, &members, &facts, &quotas, &other)
+    let mut kpis = kpis::compose(&q.owner, &members, &facts, &quotas, &other)?;
+    quota_periods::label(&mut kpis.attainments, &quotas, &wider);
+    Ok(kpis)
 }
 
 pub async fn get(api: &MonitoringApi, request: Request<pb::GetKpisRequest>) -> MonitoringResult<pb::GetKpisResponse> {

@@ -1,6 +1,9 @@
 //! The monitoring service's rules as plain functions: who sees what, how a sale is valued and
-//! credited, and how it lands in the rollups that KPI reads sum.
+//! credited, how it lands in the rollups that KPI reads sum, how a quota reads for part of its
+//! period, and what a period in progress shows.
 
 pub mod access;
+pub mod progress;
+pub mod quota_share;
 pub mod rollup;
 pub mod units;
