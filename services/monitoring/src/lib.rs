@@ -12,9 +12,12 @@ mod feed;
 mod ingest;
 mod kpis;
 mod migration;
+mod outlook;
+mod quota_periods;
 mod records;
 mod report;
 mod store;
+mod trend;
 
 use std::future::Future;
 use std::time::Duration;

@@ -1,29 +1,28 @@
 //! The sales tracking report of a team and period: each member against their revenue target,
-//! ranked; the team's revenue trend with a moving average; and its weak points — members and
-//! funnel stages that differ from the team's baseline by more than chance, ranked by revenue at stake.
+//! ranked, with the team's line; and its weak points — members and funnel stages that differ from
+//! the team's baseline by more than chance, ranked by revenue at stake. The trend is in `trend`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
 
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
+use lacak_domain::PeriodId;
 use lacak_domain::kpi::{self, SIGNIFICANCE};
-use lacak_domain::{PeriodId, PeriodKind};
 use lacak_proto::goals as gpb;
 use lacak_proto::monitoring as pb;
 use lacak_runtime::convert::{
-    Measure, decimal_to_proto, duration_to_proto, measure_from_proto, money_to_proto, timestamp_to_proto,
+    Measure, decimal_from_proto, decimal_to_proto, duration_to_proto, measure_from_proto, money_to_proto,
 };
 use rust_decimal::Decimal;
 use rust_decimal::prelude::FromPrimitive;
 
 use crate::domain::access::Org;
-use crate::domain::rollup::{Grain, day_date, day_number, local_day};
-use crate::domain::units::from_units;
+use crate::error::MonitoringResult;
 use crate::kpis::{Figures, PeriodFacts, money};
+use crate::outlook::{MemberRevenue, Outlook, RevenueTarget, team_performance};
 use crate::store::deals::DealRecord;
-use crate::store::kpis::{RollupFilter, SalesSums};
 
-/// Each member's revenue target for the period, unscoped and in `currency`.
-pub fn revenue_targets(quotas: &[gpb::Quota], currency: &str) -> HashMap<String, Decimal> {
+/// Each member's revenue target for the period, unscoped and in `currency`, with its profile.
+pub fn revenue_targets(quotas: &[gpb::Quota], currency: &str) -> HashMap<String, RevenueTarget> {
     quotas
         .iter()
         .filter(|q| q.metric == gpb::Metric::Revenue as i32)
@@ -31,25 +30,46 @@ pub fn revenue_targets(quotas: &[gpb::Quota], currency: &str) -> HashMap<String,
         .filter_map(|q| {
             let member = q.owner.strip_prefix("members/")?;
             match measure_from_proto(q.target.as_ref(), "target").ok()? {
-                Measure::Money(m) if m.currency == currency => Some((member.to_owned(), m.amount)),
+                Measure::Money(m) if m.currency == currency => Some((
+                    member.to_owned(),
+                    RevenueTarget {
+                        amount: m.amount,
+                        // Goals checks profiles on write; one that cannot be read projects evenly.
+                        weights: q
+                            .seasonal_profile
+                            .iter()
+                            .filter_map(|w| decimal_from_proto(w, "seasonal_profile").ok())
+                            .collect(),
+                    },
+                )),
                 _ => None,
             }
         })
         .collect()
 }
 
-/// The per-member table, ranked by attainment (members without a target last, by revenue).
+/// The per-member table, ranked by attainment (members without a target last, by revenue), each
+/// with their projection; and the team's line summing them.
 pub fn member_table(
     org: &Org,
     members: &[(String, Figures)],
     currency: &str,
-    targets: &HashMap<String, Decimal>,
-) -> Vec<pb::MemberPerformance> {
+    targets: &HashMap<String, RevenueTarget>,
+    outlook: &Outlook,
+) -> MonitoringResult<(Vec<pb::MemberPerformance>, pb::TeamPerformance)> {
     let mut rows = Vec::with_capacity(members.len());
+    let mut sums = Vec::with_capacity(members.len());
     for (member, figures) in members {
         let actual = figures.revenue();
-        let target = targets.get(member).copied();
+        let planned = targets.get(member);
+        let target = planned.map(|t| t.amount);
         let attainment = target.and_then(|t| kpi::attainment_percent(actual, t));
+        let projection = outlook.projection(actual, planned)?;
+        sums.push(MemberRevenue {
+            actual,
+            target,
+            projection,
+        });
         rows.push((
             attainment,
             actual,
@@ -68,6 +88,11 @@ pub fn member_table(
                 lead_conversion_percent: figures.cohort.conversion_rate.map(decimal_to_proto),
                 win_rate_percent: figures.win_rate().map(decimal_to_proto),
                 median_time_to_close: figures.time_to_close().map(|s| duration_to_proto(s.median)),
+                projection: projection.map(|p| money_to_proto(&money(currency, p))),
+                projected_attainment_percent: projection
+                    .zip(target)
+                    .and_then(|(p, t)| kpi::attainment_percent(p, t))
+                    .map(decimal_to_proto),
             },
         ));
     }
@@ -78,121 +103,15 @@ pub fn member_table(
             .then(b.1.cmp(&a.1))
             .then(a.2.member.cmp(&b.2.member))
     });
-    rows.into_iter()
+    let table = rows
+        .into_iter()
         .enumerate()
         .map(|(i, (_, _, mut row))| {
             row.rank = i as i32 + 1;
             row
         })
-        .collect()
-}
-
-/// The day rows of the period, for daily and weekly trends.
-pub fn daily(monthly: &RollupFilter, facts: &PeriodFacts) -> RollupFilter {
-    RollupFilter {
-        grain: Grain::Day,
-        start: local_day(facts.bounds.0, facts.calendar.time_zone),
-        end: local_day(facts.bounds.1, facts.calendar.time_zone),
-        ..monthly.clone()
-    }
-}
-
-/// Rollup buckets keyed by a day of theirs: month rows by their first day.
-pub fn as_days(filter: &RollupFilter, buckets: BTreeMap<i32, SalesSums>) -> BTreeMap<i32, SalesSums> {
-    match filter.grain {
-        Grain::Day => buckets,
-        Grain::Month => buckets
-            .into_iter()
-            .filter_map(|(month, sums)| {
-                let first = NaiveDate::from_ymd_opt(month.div_euclid(12), month.rem_euclid(12) as u32 + 1, 1)?;
-                Some((day_number(first), sums))
-            })
-            .collect(),
-    }
-}
-
-/// The bucket a local day falls in, with its start and label.
-fn bucket(facts: &PeriodFacts, granularity: pb::Granularity, day: i32) -> (i32, String) {
-    let date = day_date(day);
-    match granularity {
-        pb::Granularity::Day => (day, date.to_string()),
-        pb::Granularity::Week => {
-            let monday = kpi::weekly_bucket_start(date);
-            (crate::domain::rollup::day_number(monday), monday.to_string())
-        }
-        pb::Granularity::Month | pb::Granularity::Unspecified => {
-            let tz = facts.calendar.time_zone;
-            let midnight = date
-                .and_hms_opt(12, 0, 0)
-                .and_then(|noon| noon.and_local_timezone(tz).earliest())
-                .map(|local| local.with_timezone(&Utc))
-                .unwrap_or_default();
-            let month = facts.calendar.period_containing(midnight, PeriodKind::Month);
-            let start = facts
-                .calendar
-                .bounds(&month)
-                .map(|(s, _)| local_day(s, tz))
-                .unwrap_or(day);
-            (start, month.to_string())
-        }
-    }
-}
-
-/// The team's revenue and deals won per bucket, from the period's start to now (or its end).
-pub fn trend(
-    facts: &PeriodFacts,
-    members: &HashSet<&str>,
-    by_day: &BTreeMap<i32, SalesSums>,
-    granularity: pb::Granularity,
-    window: usize,
-) -> Vec<pb::TrendPoint> {
-    let tz = facts.calendar.time_zone;
-    let (start, end) = facts.bounds;
-    let first = local_day(start, tz);
-    let last = local_day(end.min(facts.as_of.max(start + Duration::seconds(1))), tz).min(local_day(end, tz) - 1);
-    let mut buckets: BTreeMap<i32, (String, Decimal, i64)> = BTreeMap::new();
-    for day in first..=last.max(first) {
-        let (key, label) = bucket(facts, granularity, day);
-        buckets.entry(key).or_insert((label, Decimal::ZERO, 0));
-    }
-    for (day, sums) in by_day.range(first..=last.max(first)) {
-        let (key, label) = bucket(facts, granularity, *day);
-        buckets.entry(key).or_insert((label, Decimal::ZERO, 0)).1 += from_units(sums.revenue);
-    }
-    for record in facts
-        .active
-        .iter()
-        .filter(|r| r.credit.iter().any(|s| members.contains(s.member.as_str())))
-    {
-        if record.deal.outcome == "won"
-            && let Some(closed) = record.deal.close_time
-            && closed >= start
-            && closed < end
-        {
-            let (key, label) = bucket(facts, granularity, local_day(closed, tz));
-            buckets.entry(key).or_insert((label, Decimal::ZERO, 0)).2 += 1;
-        }
-    }
-    let revenues: Vec<Decimal> = buckets.values().map(|(_, revenue, _)| *revenue).collect();
-    let averages = kpi::moving_average(&revenues, window);
-    buckets
-        .into_iter()
-        .zip(averages)
-        .map(|((key, (label, revenue, won)), average)| {
-            let start_time = day_date(key)
-                .and_hms_opt(0, 0, 0)
-                .and_then(|midnight| midnight.and_local_timezone(tz).earliest())
-                .map(|local| local.with_timezone(&Utc))
-                .unwrap_or_default();
-            pb::TrendPoint {
-                start_time: Some(timestamp_to_proto(start_time)),
-                label,
-                revenue: Some(money_to_proto(&money(&facts.currency, revenue))),
-                moving_average: average.map(|a| money_to_proto(&money(&facts.currency, a))),
-                deals_won: won,
-            }
-        })
-        .collect()
+        .collect();
+    Ok((table, team_performance(&sums, currency)))
 }
 
 fn to_decimal(value: f64) -> Decimal {
@@ -281,7 +200,7 @@ pub fn weak_points(
     facts: &PeriodFacts,
     team: &Figures,
     baseline_deals: &[DealRecord],
-) -> crate::error::MonitoringResult<Vec<pb::WeakPoint>> {
+) -> MonitoringResult<Vec<pb::WeakPoint>> {
     let currency = facts.currency.as_str();
     let average_deal = team.average_deal_size(currency).map_or(Decimal::ZERO, |m| m.amount);
     let name = |member: &str| {

@@ -14,6 +14,7 @@ use super::{MonitoringApi, WatchStream, caller, parse_owner};
 use crate::domain::access::Owner;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::kpis::{self, Scope};
+use crate::quota_periods;
 use chrono::{DateTime, Utc};
 use lacak_domain::{Role, validate_currency_code};
 use lacak_runtime::FieldViolation;
@@ -118,15 +119,25 @@ pub async fn read(api: &MonitoringApi, ctx: &CallContext, q: &KpiQuestion) -> Mo
         currency: &q.currency,
         as_of: q.as_of,
     };
-    // The tenant as a whole holds no quotas in goals.
+    // The owner's quotas of the period, then those of the quarter and year around it read for it;
+    // the tenant as a whole holds no quotas in goals.
     let quotas = async {
         match &q.owner {
-            Some(owner) => api.deps.quotas(ctx, &owner.name(), &q.period.to_string()).await,
-            None => Ok(Vec::new()),
+            Some(owner) => {
+                let (owner, period) = (owner.name(), q.period.to_string());
+                tokio::try_join!(
+                    api.deps.quotas(ctx, &owner, &period),
+                    quota_periods::enclosing(&api.deps, ctx, &owner, &q.period),
+                )
+            }
+            None => Ok((Vec::new(), Vec::new())),
         }
     };
-    let (facts, quotas) = tokio::try_join!(kpis::gather(db, &api.deps, ctx, calendar, reading), quotas)?;
-    kpis::compose(q.owner.as_ref(), &members, &facts, &quotas)
+    let (facts, (mut quotas, wider)) = tokio::try_join!(kpis::gather(db, &api.deps, ctx, calendar, reading), quotas)?;
+    quotas.extend(wider.iter().map(|w| w.narrowed.clone()));
+    let mut kpis = kpis::compose(q.owner.as_ref(), &members, &facts, &quotas)?;
+    quota_periods::label(&mut kpis.attainments, &quotas, &wider);
+    Ok(kpis)
 }
 
 pub async fn get(api: &MonitoringApi, request: Request<pb::GetKpisRequest>) -> MonitoringResult<pb::GetKpisResponse> {

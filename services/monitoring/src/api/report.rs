@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use lacak_domain::PeriodId;
 use lacak_proto::monitoring as pb;
 use lacak_runtime::CallContext;
-use lacak_runtime::convert::{now, timestamp_to_proto};
+use lacak_runtime::convert::{decimal_to_proto, now, timestamp_to_proto};
 use lacak_runtime::names::parse_name;
 use tonic::Request;
 
@@ -13,8 +13,10 @@ use super::{MonitoringApi, caller, period_and_currency};
 use crate::domain::access::Owner;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::kpis::{self, Scope};
+use crate::outlook::Outlook;
 use crate::report;
 use crate::store;
+use crate::trend;
 
 /// Buckets of the trend's moving average when none is asked for.
 const DEFAULT_WINDOW: usize = 3;
@@ -68,12 +70,13 @@ pub async fn build(
         .iter()
         .map(|member| Ok((member.clone(), facts.figures(&|m| m == member)?)))
         .collect::<MonitoringResult<Vec<_>>>()?;
-    let table = report::member_table(&org, &by_member, currency, &targets);
+    let outlook = Outlook::of(&facts)?;
+    let (table, team_performance) = report::member_table(&org, &by_member, currency, &targets, &outlook)?;
 
     let set: HashSet<&str> = members.iter().map(String::as_str).collect();
     let monthly = kpis::rollup_filter(&api.deps, ctx, &calendar, &members, facts.bounds, &Scope::All, currency).await?;
     let filter = match granularity {
-        pb::Granularity::Day | pb::Granularity::Week => report::daily(&monthly, &facts),
+        pb::Granularity::Day | pb::Granularity::Week => trend::daily(&monthly, &facts),
         _ => monthly,
     };
     let tenant = ctx.principal.tenant.as_str();
@@ -82,8 +85,8 @@ pub async fn build(
             store::deals::active_between(db, tenant, &members, report::baseline_start(&facts), facts.bounds.0).await?;
         store::deals::attach_stages_credited(db, deals).await
     })?;
-    let by_day = report::as_days(&filter, buckets);
-    let trend = report::trend(&facts, &set, &by_day, granularity, window);
+    let by_day = trend::as_days(&filter, buckets);
+    let trend = trend::trend(&facts, &set, &by_day, granularity, window);
     let team_figures = facts.figures(&|m| set.contains(m))?;
     let weak_points = report::weak_points(&org, &by_member, &facts, &team_figures, &baseline)?;
     let display = org.teams.get(team).map(|t| t.display_name.clone()).unwrap_or_default();
@@ -95,6 +98,9 @@ pub async fn build(
             trend,
             weak_points,
             generate_time: Some(timestamp_to_proto(now())),
+            as_of: Some(timestamp_to_proto(outlook.as_of)),
+            elapsed_percent: Some(decimal_to_proto(outlook.elapsed_percent)),
+            team_performance: Some(team_performance),
         },
         if display.is_empty() { team.to_owned() } else { display },
     ))

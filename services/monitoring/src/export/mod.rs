@@ -2,19 +2,24 @@
 //!
 //! `report_csv` is here with the member figures both formats read; the workbook is in `xlsx`.
 
+mod charts;
 #[cfg(test)]
 mod tests;
 mod xlsx;
 
+use chrono::{DateTime, SecondsFormat, Utc};
 use lacak_proto::common as pb;
 use lacak_proto::monitoring::{MemberPerformance, TrackingReport};
-use lacak_runtime::convert::{decimal_from_proto, money_from_proto};
+use lacak_runtime::convert::{decimal_from_proto, money_from_proto, timestamp_from_proto};
 use rust_decimal::Decimal;
 
 pub use xlsx::report_xlsx;
 
-/// The member columns, the same in the CSV and on the "Members" sheet.
-const MEMBER_COLUMNS: [&str; 11] = [
+use crate::domain::progress::team_projection;
+
+/// The member columns, the same in the CSV and on the "Members" sheet. New columns go last, so
+/// scripts reading columns by position keep working.
+const MEMBER_COLUMNS: [&str; 13] = [
     "Rank",
     "Member",
     "Display name",
@@ -26,16 +31,29 @@ const MEMBER_COLUMNS: [&str; 11] = [
     "Lead conversion %",
     "Win rate %",
     "Median days to close",
+    "Projection",
+    "Projected attainment %",
 ];
 
+/// The CSV's columns after the member columns: the same on every row, saying how far into the
+/// period the figures were read (a CSV has no other place for them).
+const PERIOD_COLUMNS: [&str; 2] = ["Elapsed %", "As of (UTC)"];
+
 /// The report as CSV (RFC 4180, CRLF line ends, UTF-8 without BOM): a header, then one row per
-/// member. Money is the exact decimal amount, percentages are numbers of percent (`104.5`), and a
-/// value the report leaves unset is an empty field.
+/// member. Money is the exact decimal amount, percentages are numbers of percent (`104.5`),
+/// instants RFC 3339 in UTC, and a value the report leaves unset is an empty field.
 pub fn report_csv(report: &TrackingReport) -> Vec<u8> {
     let mut out = String::new();
-    push_csv_record(&mut out, MEMBER_COLUMNS.iter().map(|h| csv_text(h)));
+    push_csv_record(
+        &mut out,
+        MEMBER_COLUMNS.iter().chain(&PERIOD_COLUMNS).map(|h| csv_text(h)),
+    );
+    let number = |value: Option<Decimal>| value.map(|v| v.normalize().to_string()).unwrap_or_default();
+    let elapsed = number(decimal(report.elapsed_percent.as_ref()));
+    let as_of = as_of(report)
+        .map(|t| t.to_rfc3339_opts(SecondsFormat::AutoSi, true))
+        .unwrap_or_default();
     for line in report.members.iter().map(MemberLine::from_proto) {
-        let number = |value: Option<Decimal>| value.map(|v| v.normalize().to_string()).unwrap_or_default();
         push_csv_record(
             &mut out,
             [
@@ -50,6 +68,10 @@ pub fn report_csv(report: &TrackingReport) -> Vec<u8> {
                 number(line.lead_conversion),
                 number(line.win_rate),
                 number(line.median_days_to_close),
+                number(line.projection),
+                number(line.projected_attainment),
+                elapsed.clone(),
+                as_of.clone(),
             ],
         );
     }
@@ -70,6 +92,8 @@ struct MemberLine<'a> {
     lead_conversion: Option<Decimal>,
     win_rate: Option<Decimal>,
     median_days_to_close: Option<Decimal>,
+    projection: Option<Decimal>,
+    projected_attainment: Option<Decimal>,
 }
 
 impl<'a> MemberLine<'a> {
@@ -93,8 +117,18 @@ impl<'a> MemberLine<'a> {
             lead_conversion: decimal(member.lead_conversion_percent.as_ref()),
             win_rate: decimal(member.win_rate_percent.as_ref()),
             median_days_to_close: member.median_time_to_close.as_ref().map(|d| days(d.seconds, d.nanos)),
+            projection: amount(member.projection.as_ref()),
+            projected_attainment: decimal(member.projected_attainment_percent.as_ref()),
         }
     }
+}
+
+/// When the report's figures were read; a malformed instant reads as unset.
+fn as_of(report: &TrackingReport) -> Option<DateTime<Utc>> {
+    report
+        .as_of
+        .as_ref()
+        .and_then(|t| timestamp_from_proto(t, "as_of").ok())
 }
 
 fn amount(value: Option<&pb::Money>) -> Option<Decimal> {
@@ -121,6 +155,10 @@ struct Headline {
     variance: Option<Decimal>,
     /// Σ actual ÷ Σ target × 100, unset when Σ target is not positive.
     attainment: Option<Decimal>,
+    /// Σ projections, a member without one at their actual (as the report's team line).
+    projection: Option<Decimal>,
+    /// Σ projection ÷ Σ target × 100.
+    projected_attainment: Option<Decimal>,
     members: usize,
     /// Members whose attainment is at least 100 %.
     on_target: usize,
@@ -143,15 +181,22 @@ fn headline(lines: &[MemberLine]) -> Headline {
     let target = total(|l| l.target);
     let actual = total(|l| l.actual);
     let variance = actual.zip(target).and_then(|(a, t)| a.checked_sub(t));
-    let attainment = actual
-        .zip(target.filter(|t| t.is_sign_positive() && !t.is_zero()))
-        .and_then(|(a, t)| a.checked_div(t)?.checked_mul(Decimal::ONE_HUNDRED));
+    let of_target = |value: Option<Decimal>| {
+        value
+            .zip(target.filter(|t| t.is_sign_positive() && !t.is_zero()))
+            .and_then(|(a, t)| a.checked_div(t)?.checked_mul(Decimal::ONE_HUNDRED))
+    };
+    let projection = currency
+        .as_ref()
+        .and_then(|_| team_projection(lines.iter().map(|l| (l.actual.unwrap_or_default(), l.projection))));
     Headline {
         currency,
         target,
         actual,
         variance,
-        attainment,
+        attainment: of_target(actual),
+        projection,
+        projected_attainment: of_target(projection),
         members: lines.len(),
         on_target: lines
             .iter()

@@ -41,7 +41,16 @@ fn member(
         lead_conversion_percent: lead_conversion,
         win_rate_percent: win_rate,
         median_time_to_close: None,
+        projection: None,
+        projected_attainment_percent: None,
     }
+}
+
+/// Mid-period: the run-rate projection and what it makes of the target.
+fn with_projection(mut member: MemberPerformance, projection: i64, projected: &str) -> MemberPerformance {
+    member.projection = idr(projection);
+    member.projected_attainment_percent = dec(projected);
+    member
 }
 
 fn with_median_close(mut member: MemberPerformance, seconds: i64) -> MemberPerformance {
@@ -61,6 +70,7 @@ fn week(sunday: u32, revenue: i64, moving_average: i64, deals_won: i64) -> Trend
         revenue: idr(revenue),
         moving_average: idr(moving_average),
         deals_won,
+        partial: false,
     }
 }
 
@@ -69,22 +79,30 @@ fn report() -> TrackingReport {
         team: "teams/north".to_owned(),
         period: "FY2026-Q3".to_owned(),
         members: vec![
-            with_median_close(
-                member(
-                    1,
-                    "ana",
-                    "Ana Putri",
-                    (100_000, 125_500),
-                    [Some("125.5"), Some("32.5"), Some("41.2")],
+            with_projection(
+                with_median_close(
+                    member(
+                        1,
+                        "ana",
+                        "Ana Putri",
+                        (100_000, 125_500),
+                        [Some("125.5"), Some("32.5"), Some("41.2")],
+                    ),
+                    12 * 86_400 + 12 * 3_600,
                 ),
-                12 * 86_400 + 12 * 3_600,
+                150_600,
+                "150.6",
             ),
-            member(
-                2,
-                "budi",
-                "Santoso, Budi",
-                (80_000, 60_000),
-                [Some("75"), Some("20"), Some("30")],
+            with_projection(
+                member(
+                    2,
+                    "budi",
+                    "Santoso, Budi",
+                    (80_000, 60_000),
+                    [Some("75"), Some("20"), Some("30")],
+                ),
+                72_000,
+                "90",
             ),
             // No target, so no attainment.
             with_median_close(
@@ -96,7 +114,11 @@ fn report() -> TrackingReport {
             week(5, 40_000, 40_000, 3),
             week(12, 52_000, 46_000, 4),
             week(19, 47_000, 46_333, 4),
-            week(26, 51_500, 50_167, 5),
+            TrendPoint {
+                moving_average: None,
+                partial: true,
+                ..week(26, 51_500, 0, 5)
+            },
         ],
         weak_points: vec![
             WeakPoint {
@@ -121,6 +143,10 @@ fn report() -> TrackingReport {
             },
         ],
         generate_time: Some(timestamp_to_proto(Utc.with_ymd_and_hms(2026, 7, 31, 9, 15, 0).unwrap())),
+        // 30 of FY2026-Q3's 92 days (July to September) had passed.
+        as_of: Some(timestamp_to_proto(Utc.with_ymd_and_hms(2026, 7, 31, 0, 0, 0).unwrap())),
+        elapsed_percent: dec("32.608695652"),
+        team_performance: None,
     }
 }
 
@@ -130,10 +156,10 @@ fn csv_has_a_header_and_one_row_per_member_with_unset_values_empty() {
 
     assert_eq!(
         csv,
-        "Rank,Member,Display name,Currency,Target,Actual,Variance,Attainment %,Lead conversion %,Win rate %,Median days to close\r\n\
-         1,members/ana,Ana Putri,IDR,100000,125500,25500,125.5,32.5,41.2,12.5\r\n\
-         2,members/budi,\"Santoso, Budi\",IDR,80000,60000,-20000,75,20,30,\r\n\
-         3,members/citra,\"Citra \"\"CJ\"\" Lestari\",IDR,0,5000,5000,,10,,3\r\n"
+        "Rank,Member,Display name,Currency,Target,Actual,Variance,Attainment %,Lead conversion %,Win rate %,Median days to close,Projection,Projected attainment %,Elapsed %,As of (UTC)\r\n\
+         1,members/ana,Ana Putri,IDR,100000,125500,25500,125.5,32.5,41.2,12.5,150600,150.6,32.608695652,2026-07-31T00:00:00Z\r\n\
+         2,members/budi,\"Santoso, Budi\",IDR,80000,60000,-20000,75,20,30,,72000,90,32.608695652,2026-07-31T00:00:00Z\r\n\
+         3,members/citra,\"Citra \"\"CJ\"\" Lestari\",IDR,0,5000,5000,,10,,3,,,32.608695652,2026-07-31T00:00:00Z\r\n"
     );
 }
 
@@ -158,6 +184,12 @@ fn headline_totals_members_in_one_currency() {
     assert_eq!(head.variance, Some(Decimal::from(10_500)));
     assert_eq!(head.attainment.map(|a| a.round_dp(2)), Some(Decimal::new(10_583, 2)));
     assert_eq!((head.members, head.on_target), (3, 1));
+    // 150,600 + 72,000 + citra's 5,000 sold (no projection of her own); ÷ 180,000 = 126%.
+    assert_eq!(head.projection, Some(Decimal::from(227_600)));
+    assert_eq!(
+        head.projected_attainment.map(|a| a.round_dp(4)),
+        Some(Decimal::new(1_264_444, 4))
+    );
 }
 
 #[test]
@@ -251,6 +283,11 @@ fn workbook_is_a_dashboard_over_member_and_trend_tables() {
     assert_eq!(number_in(summary, "B10"), Some("1"));
     assert_eq!(number_in(summary, "C23"), Some("0.3"));
     assert_eq!(number_in(summary, "F24"), Some("9500"));
+    // Row 11, period elapsed: 32.608695652% as a fraction; row 12, projection 227,600.
+    assert!(number_in(summary, "B11").is_some_and(|v| v.starts_with("0.3260869")));
+    assert_eq!(number_in(summary, "B12"), Some("227600"));
+    // 2026-07-31 00:00 is serial 46234.
+    assert_eq!(number_in(summary, "B14"), Some("46234"));
 
     let members = &parts["xl/worksheets/sheet2.xml"];
     assert_eq!(number_in(members, "A2"), Some("1"));
@@ -260,10 +297,22 @@ fn workbook_is_a_dashboard_over_member_and_trend_tables() {
     assert_eq!(number_in(members, "K2"), Some("12.5"));
     assert_eq!(number_in(members, "H4"), None, "unset attainment stays empty");
     assert!(members.contains("<colorScale>"), "attainment colour scale");
+    assert_eq!(number_in(members, "L3"), Some("72000"));
+    assert_eq!(number_in(members, "M3"), Some("0.9"));
+    assert_eq!(number_in(members, "L4"), None, "no projection stays empty");
 
     let trend = &parts["xl/worksheets/sheet3.xml"];
     assert_eq!(number_in(trend, "C2"), Some("40000"));
     assert_eq!(number_in(trend, "E5"), Some("5"));
+    assert_eq!(number_in(trend, "D5"), None, "the partial week has no moving average");
+    assert!(
+        trend.contains(r#"<c r="F5" t="b"><v>1</v></c>"#),
+        "the last week is partial: {trend}"
+    );
+    assert!(
+        trend.contains(r#"<c r="F4" t="b"><v>0</v></c>"#),
+        "the one before is whole"
+    );
     assert!(number_in(trend, "B2").is_some_and(|serial| serial.starts_with("46208.70833")));
 
     assert!(parts["xl/charts/chart1.xml"].contains("Members!$H$2:$H$4"));

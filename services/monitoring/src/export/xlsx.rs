@@ -7,27 +7,28 @@ use lacak_runtime::convert::timestamp_from_proto;
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use rust_xlsxwriter::{
-    Chart, ChartFormat, ChartLegendPosition, ChartLine, ChartLineDashType, ChartType, ColNum, Color,
-    ConditionalFormat3ColorScale, ConditionalFormatType, DocProperties, ExcelDateTime, Format, FormatAlign,
-    FormatBorder, RowNum, Table, TableColumn, TableStyle, Workbook, Worksheet, XlsxError,
+    ColNum, Color, ConditionalFormat3ColorScale, ConditionalFormatType, DocProperties, ExcelDateTime, Format,
+    FormatAlign, FormatBorder, RowNum, Table, TableColumn, TableStyle, Workbook, Worksheet, XlsxError,
 };
 
+use super::charts::{attainment_chart, trend_chart};
 use super::{MEMBER_COLUMNS, MemberLine, amount, decimal, headline};
 
 /// Where the attainment sits among `MEMBER_COLUMNS`; the colour scale and the chart read it.
-const ATTAINMENT_COL: ColNum = 7;
-const DISPLAY_NAME_COL: ColNum = 2;
+pub(super) const ATTAINMENT_COL: ColNum = 7;
+pub(super) const DISPLAY_NAME_COL: ColNum = 2;
+const LAST_MEMBER_COL: ColNum = MEMBER_COLUMNS.len() as ColNum - 1;
 
 const SUMMARY: &str = "Summary";
-const MEMBERS: &str = "Members";
-const TREND: &str = "Trend";
+pub(super) const MEMBERS: &str = "Members";
+pub(super) const TREND: &str = "Trend";
 
 /// The summary lists the first weak points only; the report already ranks them by revenue at stake.
 const TOP_WEAK_POINTS: usize = 5;
 /// The summary row where the weak points start: below the headline and the charts beside it.
 const WEAK_POINTS_ROW: RowNum = 20;
-const CHART_WIDTH: u32 = 480;
-const CHART_HEIGHT: u32 = 300;
+pub(super) const CHART_WIDTH: u32 = 480;
+pub(super) const CHART_HEIGHT: u32 = 300;
 /// Autofit measures raw numbers, not their grouped form, so money columns get room for
 /// "1,250,000,000.00" (rupiah amounts run into billions).
 const MONEY_WIDTH: f64 = 17.0;
@@ -111,7 +112,7 @@ fn put(sheet: &mut Worksheet, row: RowNum, col: ColNum, value: Option<f64>, form
 }
 
 /// The sheet row of the `index`-th data row under a header at `header_row`.
-fn data_row(header_row: RowNum, index: usize) -> Result<RowNum, XlsxError> {
+pub(super) fn data_row(header_row: RowNum, index: usize) -> Result<RowNum, XlsxError> {
     RowNum::try_from(index)
         .ok()
         .and_then(|i| header_row.checked_add(i + 1))
@@ -184,14 +185,31 @@ fn summary_sheet(
         ("Attainment".to_owned(), fraction(head.attainment), &s.percent),
         ("Members".to_owned(), head.members.to_f64(), &s.count),
         ("At or above 100%".to_owned(), head.on_target.to_f64(), &s.count),
+        // A period in progress: how far in, and where the run-rate leads.
+        (
+            "Period elapsed".to_owned(),
+            fraction(decimal(report.elapsed_percent.as_ref())),
+            &s.percent,
+        ),
+        (money_label("Projection"), number(head.projection), &s.money),
+        (
+            "Projected attainment".to_owned(),
+            fraction(head.projected_attainment),
+            &s.percent,
+        ),
     ];
     for (row, (label, value, format)) in (4..).zip(figures) {
         sheet.write_string(row, 0, label)?;
         put(&mut sheet, row, 1, value, format)?;
     }
+    let as_of = super::as_of(report).and_then(|t| ExcelDateTime::from_timestamp(t.timestamp()).ok());
+    sheet.write_string(13, 0, "As of (UTC)")?;
+    if let Some(as_of) = as_of {
+        sheet.write_datetime_with_format(13, 1, &as_of, &s.instant)?;
+    }
     if head.currency.is_none() && !lines.is_empty() {
         sheet.write_string_with_format(
-            10,
+            14,
             0,
             "Totals omitted: members are in different currencies.",
             &s.subtitle,
@@ -297,6 +315,8 @@ fn members_sheet(lines: &[MemberLine], s: &Styles) -> Result<Worksheet, XlsxErro
         put(&mut sheet, row, 8, fraction(line.lead_conversion), &s.percent)?;
         put(&mut sheet, row, 9, fraction(line.win_rate), &s.percent)?;
         put(&mut sheet, row, 10, number(line.median_days_to_close), &s.days)?;
+        put(&mut sheet, row, 11, number(line.projection), &s.money)?;
+        put(&mut sheet, row, 12, fraction(line.projected_attainment), &s.percent)?;
     }
     // A table needs a data row, so an empty report still gets one (blank) row.
     let last_row = data_row(0, lines.len().saturating_sub(1))?;
@@ -305,7 +325,7 @@ fn members_sheet(lines: &[MemberLine], s: &Styles) -> Result<Worksheet, XlsxErro
         .set_name("MemberPerformance")
         .set_style(TableStyle::Medium2)
         .set_columns(&columns);
-    sheet.add_table(0, 0, last_row, 10, &table)?;
+    sheet.add_table(0, 0, last_row, LAST_MEMBER_COL, &table)?;
     if !lines.is_empty() {
         // Red below target, yellow at exactly 100 %, green from 150 % up.
         let scale = ConditionalFormat3ColorScale::new()
@@ -319,7 +339,7 @@ fn members_sheet(lines: &[MemberLine], s: &Styles) -> Result<Worksheet, XlsxErro
     }
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofit();
-    for col in 4..=6 {
+    for col in [4, 5, 6, 11] {
         sheet.set_column_width(col, MONEY_WIDTH)?;
     }
     Ok(sheet)
@@ -354,6 +374,7 @@ fn trend_sheet(points: &[TrendPoint], s: &Styles) -> Result<Worksheet, XlsxError
             &s.money,
         )?;
         put(&mut sheet, row, 4, point.deals_won.to_f64(), &s.count)?;
+        sheet.write_boolean(row, 5, point.partial)?;
     }
     let last_row = data_row(0, points.len().saturating_sub(1))?;
     // Bucket starts are UTC instants: a tenant's local midnight may fall on the previous UTC day.
@@ -363,13 +384,15 @@ fn trend_sheet(points: &[TrendPoint], s: &Styles) -> Result<Worksheet, XlsxError
         with_currency("Revenue"),
         with_currency("Moving average"),
         "Deals won".to_owned(),
+        // Not over when read: revenue to date, and no moving average.
+        "Partial".to_owned(),
     ];
     let columns = headers.map(|h| TableColumn::new().set_header(h));
     let table = Table::new()
         .set_name("RevenueTrend")
         .set_style(TableStyle::Light9)
         .set_columns(&columns);
-    sheet.add_table(0, 0, last_row, 4, &table)?;
+    sheet.add_table(0, 0, last_row, 5, &table)?;
     sheet.set_freeze_panes(1, 0)?;
     sheet.autofit();
     // Wide enough for the headers too, "Moving average (IDR)" and its filter button.
@@ -377,41 +400,4 @@ fn trend_sheet(points: &[TrendPoint], s: &Styles) -> Result<Worksheet, XlsxError
         sheet.set_column_width(col, MONEY_WIDTH + 5.0)?;
     }
     Ok(sheet)
-}
-
-/// Attainment by member as columns, in rank order, drawn from the "Members" table.
-fn attainment_chart(members: usize) -> Result<Chart, XlsxError> {
-    let last = data_row(0, members.saturating_sub(1))?;
-    let mut chart = Chart::new(ChartType::Column);
-    chart
-        .add_series()
-        .set_name((MEMBERS, 0, ATTAINMENT_COL))
-        .set_categories((MEMBERS, 1, DISPLAY_NAME_COL, last, DISPLAY_NAME_COL))
-        .set_values((MEMBERS, 1, ATTAINMENT_COL, last, ATTAINMENT_COL));
-    chart.title().set_name("Attainment by member");
-    chart.y_axis().set_num_format("0%").set_min(0);
-    chart.legend().set_hidden();
-    chart.set_width(CHART_WIDTH).set_height(CHART_HEIGHT);
-    Ok(chart)
-}
-
-/// Revenue and its moving average per bucket, drawn from the "Trend" table.
-fn trend_chart(points: usize) -> Result<Chart, XlsxError> {
-    let last = data_row(0, points.saturating_sub(1))?;
-    let mut chart = Chart::new(ChartType::Line);
-    for (col, dashed) in [(2, false), (3, true)] {
-        let series = chart
-            .add_series()
-            .set_name((TREND, 0, col))
-            .set_categories((TREND, 1, 0, last, 0))
-            .set_values((TREND, 1, col, last, col));
-        if dashed {
-            series.set_format(ChartFormat::new().set_line(ChartLine::new().set_dash_type(ChartLineDashType::Dash)));
-        }
-    }
-    chart.title().set_name("Revenue trend");
-    chart.y_axis().set_num_format("#,##0");
-    chart.legend().set_position(ChartLegendPosition::Bottom);
-    chart.set_width(CHART_WIDTH).set_height(CHART_HEIGHT);
-    Ok(chart)
 }

@@ -272,5 +272,7 @@ fn attainment(quota: &gpb::Quota, facts: &PeriodFacts, figures: &Figures) -> Mon
         )),
         attainment_percent: kpi::attainment_percent(actual, target.amount()).map(decimal_to_proto),
         projection: projection.map(|p| measure_to_proto(&target.with_amount(p))),
+        // The quota's own period and target: `quota_periods::label` tells them.
+        ..Default::default()
     }))
 }
