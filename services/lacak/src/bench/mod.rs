@@ -1,5 +1,6 @@
 //! `lacak bench`: ingestion throughput (durable sale lines per second) and KPI read latency
-//! (p50, p99) as history grows to 10 thousand, 1 million and 10 million sales, on SQLite and on
+//! (p50, p99) as history grows to 10 thousand, 1 million and 10 million sales (with a deal for
+//! every hundred sales, so the KPIs' past pipeline is read from a growing ledger), on SQLite and on
 //! PostgreSQL in the same run, beside two yardsticks: a streaming RPC that stores nothing
 //! (`validate_only`), and the same team revenue computed by a plain SQL aggregate over the raw
 //! sale rows instead of the rollups.
@@ -18,7 +19,7 @@ use lacak_proto::monitoring as pb;
 use crate::report::status_error;
 
 use suite::{Backend, Suite};
-use workload::{ingest, setup};
+use workload::{SALES_PER_DEAL, ingest, ingest_deals, setup};
 
 #[derive(clap::Args)]
 pub struct BenchArgs {
@@ -132,6 +133,12 @@ async fn measure(
     let mut stored = 0;
     for &size in &args.sizes {
         let rate = ingest(&clients, stored, size - stored.min(size), args, false).await?;
+        let deal_rate = ingest_deals(
+            &clients,
+            stored / SALES_PER_DEAL,
+            (size - stored.min(size)) / SALES_PER_DEAL,
+        )
+        .await?;
         stored = stored.max(size);
         suite.analyze().await?;
         let kpis = latency(args.reads, || {
@@ -169,8 +176,14 @@ async fn measure(
         .await?;
         let raw_sql = latency(args.reads.min(20), || suite.raw_team_revenue()).await?;
         println!(
-            "{backend} at {size} sales: ingest {rate:.0} lines/s; GetKpis p50 {:.2} ms p99 {:.2} ms; report p50 {:.2} ms p99 {:.2} ms; raw SQL p50 {:.2} ms p99 {:.2} ms",
-            kpis.0, kpis.1, report.0, report.1, raw_sql.0, raw_sql.1
+            "{backend} at {size} sales, {} deals: deal events {deal_rate:.0}/s; ingest {rate:.0} lines/s; GetKpis p50 {:.2} ms p99 {:.2} ms; report p50 {:.2} ms p99 {:.2} ms; raw SQL p50 {:.2} ms p99 {:.2} ms",
+            size / SALES_PER_DEAL,
+            kpis.0,
+            kpis.1,
+            report.0,
+            report.1,
+            raw_sql.0,
+            raw_sql.1
         );
         rows.push(Row {
             backend,

@@ -213,3 +213,113 @@ pub(super) async fn ingest(
     let elapsed = started.elapsed().as_secs_f64();
     Ok((count as usize * lines) as f64 / elapsed)
 }
+
+/// Sales per deal in the bench history: a deal for every hundred sales.
+pub(super) const SALES_PER_DEAL: u64 = 100;
+
+/// Deal `n` of a step of `count` deals, as three events: created in "qualify", moved to "propose"
+/// five days later, and twenty days after creation won (a third), lost (a third) or left open.
+/// Every fourth deal is split 50/50 with a member of another team.
+fn deal_events(n: u64, first: u64, count: u64, prefix: &str) -> Vec<IngestEvent> {
+    let start = Utc
+        .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+        .single()
+        .map_or(0, |t: DateTime<Utc>| t.timestamp());
+    let span: u64 = 3 * 365 * 86_400;
+    let mixed = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    let at = start + ((n - first) as u128 * span as u128 / count.max(1) as u128) as i64;
+    let members = TEAMS * MEMBERS_PER_TEAM;
+    let owner = (mixed >> 20) as usize % members;
+    let id = format!("{prefix}{n}");
+    let time = |days: i64| {
+        Some(prost_types::Timestamp {
+            seconds: at + days * 86_400,
+            nanos: 0,
+        })
+    };
+    let credit = if n % 4 == 0 {
+        let other = (owner + MEMBERS_PER_TEAM) % members;
+        ["50", "50"]
+            .iter()
+            .zip([owner, other])
+            .map(|(percent, m)| pb::CreditShare {
+                member: format!("members/{}", member(m)),
+                percent: Some(PbDecimal {
+                    value: (*percent).into(),
+                }),
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut events = vec![
+        IngestEvent {
+            external_id: format!("{id}-new"),
+            event: Some(Event::Deal(pb::Deal {
+                owner: format!("members/{}", member(owner)),
+                amount: idr(10_000 + 100 * ((mixed >> 40) % 100) as i64),
+                stage: "qualify".into(),
+                forecast_category: if n % 2 == 0 {
+                    pb::ForecastCategory::Commit
+                } else {
+                    pb::ForecastCategory::Pipeline
+                } as i32,
+                credit,
+                create_time: time(0),
+                external_id: id.clone(),
+                ..Default::default()
+            })),
+        },
+        IngestEvent {
+            external_id: format!("{id}-propose"),
+            event: Some(Event::StageChange(pb::DealStageChange {
+                deal_external_id: id.clone(),
+                stage: "propose".into(),
+                time: time(5),
+            })),
+        },
+    ];
+    if n % 3 != 2 {
+        events.push(IngestEvent {
+            external_id: format!("{id}-close"),
+            event: Some(Event::Closure(pb::DealClosure {
+                deal_external_id: id,
+                outcome: if n % 3 == 0 {
+                    pb::Outcome::Won
+                } else {
+                    pb::Outcome::Lost
+                } as i32,
+                reason: "bench".into(),
+                time: time(20),
+            })),
+        });
+    }
+    events
+}
+
+/// Records `count` deals from `first` (each step spanning FY2024–FY2026 like the sales), in
+/// batches of IngestEvents; answers deal events per second.
+pub(super) async fn ingest_deals(clients: &Clients, first: u64, count: u64) -> anyhow::Result<f64> {
+    if count == 0 {
+        return Ok(0.0);
+    }
+    let started = Instant::now();
+    let mut monitoring = clients.monitoring.clone();
+    let mut events = 0usize;
+    let per_batch = (BATCH / 3) as u64;
+    let mut from = first;
+    while from < first + count {
+        let to = (from + per_batch).min(first + count);
+        let batch: Vec<IngestEvent> = (from..to).flat_map(|n| deal_events(n, first, count, "d-")).collect();
+        events += batch.len();
+        monitoring
+            .ingest_events(pb::IngestEventsRequest {
+                events: batch,
+                validate_only: false,
+            })
+            .await
+            .map_err(status_error)?;
+        from = to;
+    }
+    Ok(events as f64 / started.elapsed().as_secs_f64())
+}

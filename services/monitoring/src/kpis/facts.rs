@@ -51,10 +51,9 @@ pub struct PeriodFacts {
     pub sales: HashMap<String, BTreeMap<String, SalesSums>>,
     /// Deals whose final close lies in the period.
     pub closed: Vec<CreditedDeal>,
-    /// Deals open at some moment of the period, with their stages (the stage activity view).
+    /// Deals that entered a stage or closed in the period, with their whole histories: the stage
+    /// activity view, and every deal that can be in one of the period's stage cohorts.
     pub active: Vec<DealRecord>,
-    /// Deals with a stage move in the period, with their whole histories (the stage cohorts).
-    pub moved: Vec<DealRecord>,
     /// The pipeline at `pipeline_time`, by ledger key.
     pub pipeline: Vec<(PipelineKey, PipelineAmounts)>,
     /// Leads created in the period.
@@ -94,28 +93,23 @@ pub async fn gather(
         },
     };
     // Independent reads, concurrent where the pool has connections for them (PostgreSQL).
-    let (sales, closed, active, moved, pipeline, leads, customers, sales_pipeline) = tokio::try_join!(
+    let (sales, closed, active, pipeline, leads, customers, sales_pipeline) = tokio::try_join!(
         store::kpis::by_member_and_currency(db, tenant, &filter),
         store::deals::closed_between(db, tenant, members, start, end),
         async {
             let active = store::deals::active_between(db, tenant, members, start, end).await?;
             store::deals::attach_stages_credited(db, active).await
         },
-        async {
-            let moved = store::deals::moved_between(db, tenant, members, start, end).await?;
-            store::deals::attach_stages_credited(db, moved).await
-        },
         store::pipeline::at(db, tenant, &pipeline_filter, pipeline_time),
         store::leads::created_between(db, tenant, members, start, end),
         customers_won(db, tenant, members, end),
         store::pipeline::sales_pipeline(db, tenant),
     )?;
-    let (mut closed, mut active, mut moved, mut leads, mut customers) = (closed, active, moved, leads, customers);
+    let (mut closed, mut active, mut leads, mut customers) = (closed, active, leads, customers);
     if scope.narrows_customers() {
         // Deals are placed where their customer was when they last changed; leads by their customer now.
         closed.retain(|d| scope.keeps_customer(&d.deal.region, &d.deal.segment));
         active.retain(|d| scope.keeps_customer(&d.deal.region, &d.deal.segment));
-        moved.retain(|d| scope.keeps_customer(&d.deal.region, &d.deal.segment));
         let ids: HashSet<String> = leads
             .iter()
             .map(|l| l.customer.clone())
@@ -142,7 +136,6 @@ pub async fn gather(
         sales,
         closed,
         active,
-        moved,
         pipeline,
         leads,
         customers,

@@ -198,7 +198,7 @@ impl PeriodFacts {
     /// Stage cohorts of the period for the group, followed to `follow_until`.
     fn stage_cohorts(&self, of: &dyn Fn(&str) -> bool) -> Vec<StageCohort> {
         let deals: Vec<kpi::CohortDeal> = self
-            .moved
+            .active
             .iter()
             .filter_map(|record| {
                 let share = held(&record.credit, of);

@@ -1,12 +1,12 @@
 //! Deals and their stage history: every move is a row, so time in stage and stage-to-stage
 //! conversion can be read back exactly.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
 use lacak_runtime::names::new_id;
 use lacak_runtime::page::PageRequest;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, JoinType, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -508,49 +508,39 @@ pub struct CreditedDeal {
     pub shares: Vec<Share>,
 }
 
-/// The deals in which `members` hold credit and that `narrow` keeps (conditions on the `deals` table,
-/// aliased `d`), with the members' summed share of each.
+/// Of the deals `ids`, those in which `members` hold credit, with their shares.
 async fn credited<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
     members: &[String],
-    narrow: impl Fn(&mut sea_orm::sea_query::SelectStatement),
+    ids: Vec<String>,
 ) -> MonitoringResult<Vec<CreditedDeal>> {
-    let (c, d) = (Alias::new("c"), Alias::new("d"));
+    let wanted: HashSet<&str> = members.iter().map(String::as_str).collect();
     let mut shares: HashMap<String, Vec<Share>> = HashMap::new();
-    for chunk in members.chunks(500) {
-        let mut query = Query::select();
-        query
-            .column((c.clone(), Alias::new("deal_id")))
-            .column((c.clone(), Alias::new("member")))
-            .column((c.clone(), Alias::new("percent")))
-            .from_as(Alias::new("deal_credits"), c.clone())
-            .join_as(
-                JoinType::InnerJoin,
-                Alias::new("deals"),
-                d.clone(),
-                Expr::col((d.clone(), Alias::new("tenant")))
-                    .equals((c.clone(), Alias::new("tenant")))
-                    .and(Expr::col((d.clone(), Alias::new("id"))).equals((c.clone(), Alias::new("deal_id")))),
-            )
-            .and_where(Expr::col((c.clone(), Alias::new("tenant"))).eq(tenant))
-            .and_where(Expr::col((c.clone(), Alias::new("member"))).is_in(chunk.iter().cloned()));
-        narrow(&mut query);
-        for row in db.query_all(&query).await? {
-            let id: String = row.try_get("", "deal_id")?;
-            let member: String = row.try_get("", "member")?;
-            let text: String = row.try_get("", "percent")?;
-            let percent: Decimal = text.parse().map_err(|_| {
+    for chunk in ids.chunks(500) {
+        for row in deal_credit::Entity::find()
+            .filter(deal_credit::Column::Tenant.eq(tenant))
+            .filter(deal_credit::Column::DealId.is_in(chunk.iter().cloned()))
+            .all(db)
+            .await?
+        {
+            if !wanted.contains(row.member.as_str()) {
+                continue;
+            }
+            let percent: Decimal = row.percent.parse().map_err(|_| {
                 corrupt(
-                    format_args!("deal_credits {tenant}/{id}"),
-                    format_args!("percent {text:?}"),
+                    format_args!("deal_credits {tenant}/{}/{}", row.deal_id, row.member),
+                    format_args!("percent {:?}", row.percent),
                 )
             })?;
-            shares.entry(id).or_default().push(Share { member, percent });
+            shares.entry(row.deal_id).or_default().push(Share {
+                member: row.member,
+                percent,
+            });
         }
     }
-    let mut out = Vec::with_capacity(shares.len());
     let ids: Vec<String> = shares.keys().cloned().collect();
+    let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(500) {
         for deal in deal::Entity::find()
             .filter(deal::Column::Tenant.eq(tenant))
@@ -566,11 +556,27 @@ async fn credited<C: ConnectionTrait>(
     Ok(out)
 }
 
-fn d_col(name: &str) -> Expr {
-    Expr::col((Alias::new("d"), Alias::new(name)))
+/// Ids of the deals whose final close lies in `[start, end)`.
+async fn closed_ids<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> MonitoringResult<Vec<String>> {
+    Ok(deal::Entity::find()
+        .select_only()
+        .column(deal::Column::Id)
+        .filter(deal::Column::Tenant.eq(tenant))
+        .filter(deal::Column::CloseTime.gte(start))
+        .filter(deal::Column::CloseTime.lt(end))
+        .filter(deal::Column::Outcome.ne(""))
+        .into_tuple::<String>()
+        .all(db)
+        .await?)
 }
 
-/// Deals credited to `members` whose final close lies in `[start, end)`: a period's wins and losses.
+/// Deals credited to `members` whose final close lies in `[start, end)`: a period's wins and
+/// losses. Read from the period's closes, so the cost follows the period, not the history.
 pub async fn closed_between<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -578,16 +584,12 @@ pub async fn closed_between<C: ConnectionTrait>(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> MonitoringResult<Vec<CreditedDeal>> {
-    credited(db, tenant, members, |q| {
-        q.and_where(d_col("close_time").gte(start))
-            .and_where(d_col("close_time").lt(end))
-            .and_where(d_col("outcome").ne(""));
-    })
-    .await
+    let ids = closed_ids(db, tenant, start, end).await?;
+    credited(db, tenant, members, ids).await
 }
 
-/// Deals credited to `members` that were open at some moment of `[start, end)`: created before the
-/// end and not closed before the start (the stage activity view).
+/// Deals credited to `members` that moved in `[start, end)`: entered a stage or closed. These are
+/// the period's stage activity, and every deal that can belong to one of its stage cohorts.
 pub async fn active_between<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -595,38 +597,19 @@ pub async fn active_between<C: ConnectionTrait>(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
 ) -> MonitoringResult<Vec<CreditedDeal>> {
-    credited(db, tenant, members, |q| {
-        q.and_where(d_col("create_time").lt(end)).and_where(
-            Expr::col((Alias::new("d"), Alias::new("close_time")))
-                .is_null()
-                .or(d_col("close_time").gte(start)),
-        );
-    })
-    .await
-}
-
-/// Deals credited to `members` with a stage move in `[start, end)`: every deal that can belong to
-/// one of the period's stage cohorts.
-pub async fn moved_between<C: ConnectionTrait>(
-    db: &C,
-    tenant: &str,
-    members: &[String],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> MonitoringResult<Vec<CreditedDeal>> {
-    let s = Alias::new("s");
-    credited(db, tenant, members, |q| {
-        let mut moves = Query::select();
-        moves
-            .expr(Expr::val(1))
-            .from_as(Alias::new("deal_stages"), s.clone())
-            .and_where(Expr::col((s.clone(), Alias::new("tenant"))).equals((Alias::new("d"), Alias::new("tenant"))))
-            .and_where(Expr::col((s.clone(), Alias::new("deal_id"))).equals((Alias::new("d"), Alias::new("id"))))
-            .and_where(Expr::col((s.clone(), Alias::new("time"))).gte(start))
-            .and_where(Expr::col((s.clone(), Alias::new("time"))).lt(end));
-        q.and_where(Expr::exists(moves));
-    })
-    .await
+    let moved: Vec<String> = deal_stage::Entity::find()
+        .select_only()
+        .column(deal_stage::Column::DealId)
+        .distinct()
+        .filter(deal_stage::Column::Tenant.eq(tenant))
+        .filter(deal_stage::Column::Time.gte(start))
+        .filter(deal_stage::Column::Time.lt(end))
+        .into_tuple::<String>()
+        .all(db)
+        .await?;
+    let mut ids: HashSet<String> = moved.into_iter().collect();
+    ids.extend(closed_ids(db, tenant, start, end).await?);
+    credited(db, tenant, members, ids.into_iter().collect()).await
 }
 
 /// Whether any deal of the tenant has this id (for checking references).

@@ -10,7 +10,9 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, OnConflict, Order, Query, QueryStatementBuilder, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, LockType, OnConflict, Order, Query, QueryStatementBuilder, SelectStatement,
+};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder};
 
 use super::entities::pipeline_stage;
@@ -67,6 +69,14 @@ pub async fn book<C: ConnectionTrait>(
             .on_conflict(OnConflict::new().do_nothing().to_owned())
             .to_owned();
         db.execute(&insert_key).await?;
+        // Changes to one key are booked one transaction at a time: the key's row is locked until
+        // commit (PostgreSQL; SQLite has one writer), so no two writers compute a balance from
+        // the same previous row.
+        let mut lock = Query::select();
+        lock.column(Alias::new("member")).from(Alias::new("pipeline_keys"));
+        where_key(&mut lock, tenant, key);
+        lock.lock(LockType::Update);
+        db.query_one(&lock).await?;
 
         let mut before = Query::select();
         before
