@@ -17,6 +17,7 @@ use super::facts::PeriodFacts;
 use super::figures::Figures;
 use super::{Scope, kpi_error, money};
 use crate::domain::access::Owner;
+use crate::domain::pipeline::{PipelineAmounts, PipelineKey};
 use crate::domain::units::from_units;
 use crate::error::MonitoringResult;
 
@@ -175,12 +176,7 @@ fn money_figures(
 
 /// The pipeline by stage: the sales pipeline's stages in order, then other stages by name.
 fn pipeline_stages(facts: &PeriodFacts, figures: &Figures) -> Vec<pb::PipelineStageFigures> {
-    let mut by_stage: BTreeMap<&str, (i64, BTreeMap<&str, i64>)> = BTreeMap::new();
-    for (key, amounts) in &figures.pipeline {
-        let entry = by_stage.entry(key.stage.as_str()).or_default();
-        entry.0 += amounts.count;
-        *entry.1.entry(key.currency.as_str()).or_default() += amounts.amount;
-    }
+    let mut by_stage = stage_sums(&figures.pipeline, &facts.currency);
     let mut order: Vec<&str> = facts.sales_pipeline.stages.iter().map(|s| s.stage.as_str()).collect();
     order.extend(
         by_stage
@@ -203,6 +199,23 @@ fn pipeline_stages(facts: &PeriodFacts, figures: &Figures) -> Vec<pb::PipelineSt
             }
         })
         .collect()
+}
+
+/// Per stage, the credited open deals in every currency and the amounts per currency: the asked
+/// currency's only, or every currency's when `currency` is empty.
+fn stage_sums<'a>(
+    pipeline: &'a [(PipelineKey, PipelineAmounts)],
+    currency: &str,
+) -> BTreeMap<&'a str, (i64, BTreeMap<&'a str, i64>)> {
+    let mut by_stage: BTreeMap<&str, (i64, BTreeMap<&str, i64>)> = BTreeMap::new();
+    for (key, amounts) in pipeline {
+        let entry = by_stage.entry(key.stage.as_str()).or_default();
+        entry.0 += amounts.count;
+        if currency.is_empty() || key.currency == currency {
+            *entry.1.entry(key.currency.as_str()).or_default() += amounts.amount;
+        }
+    }
+    by_stage
 }
 
 /// Whether a quota is about the scope the facts were read for.
@@ -275,4 +288,38 @@ fn attainment(quota: &gpb::Quota, facts: &PeriodFacts, figures: &Figures) -> Mon
         // The quota's own period and target: `quota_periods::label` tells them.
         ..Default::default()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(stage: &str, currency: &str, amount: i64, count: i64) -> (PipelineKey, PipelineAmounts) {
+        let key = PipelineKey {
+            member: "ana".into(),
+            currency: currency.into(),
+            stage: stage.into(),
+            category: "pipeline".into(),
+            region: String::new(),
+            segment: String::new(),
+        };
+        (key, PipelineAmounts { amount, count })
+    }
+
+    #[test]
+    fn a_stage_counts_every_currency_but_shows_the_asked_currency_only() {
+        // propose: 6,000 IDR (one deal) and half of a 2,000 USD deal, in ten-thousandths.
+        let rows = [
+            row("propose", "IDR", 60_000_000, 10_000),
+            row("propose", "USD", 10_000_000, 5_000),
+        ];
+        let idr = stage_sums(&rows, "IDR");
+        // 1 + 0.5 deals = 15,000 ten-thousandths; only the IDR amount.
+        assert_eq!(idr["propose"], (15_000, BTreeMap::from([("IDR", 60_000_000)])));
+        let every = stage_sums(&rows, "");
+        assert_eq!(
+            every["propose"],
+            (15_000, BTreeMap::from([("IDR", 60_000_000), ("USD", 10_000_000)]))
+        );
+    }
 }

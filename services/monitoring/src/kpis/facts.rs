@@ -79,10 +79,12 @@ pub async fn gather(
     let follow_until = reading.as_of.map_or(now, |at| at.min(now));
     let pipeline_time = follow_until.min(end);
     let scope = reading.scope;
-    let filter = rollup_filter(deps, caller, &calendar, members, (start, end), &scope, reading.currency).await?;
+    // Sales and pipeline are read in every currency even when one is asked: units and open deal
+    // counts count every currency's records, and the money figures pick their currency themselves.
+    let filter = rollup_filter(deps, caller, &calendar, members, (start, end), &scope, "").await?;
     let pipeline_filter = PipelineFilter {
         members: members.to_vec(),
-        currency: (!reading.currency.is_empty()).then(|| reading.currency.to_owned()),
+        currency: None,
         region: match &scope {
             Scope::Region(region) => Some(region.clone()),
             _ => None,

@@ -11,6 +11,7 @@ mod costing;
 mod in_progress;
 mod ingestion;
 mod kpis;
+mod ledger;
 mod owners;
 mod quota_periods;
 mod records;
