@@ -84,7 +84,6 @@ pub async fn gather(
     let filter = rollup_filter(deps, caller, &calendar, members, (start, end), &scope, "").await?;
     let pipeline_filter = PipelineFilter {
         members: members.to_vec(),
-        currency: None,
         region: match &scope {
             Scope::Region(region) => Some(region.clone()),
             _ => None,

@@ -156,8 +156,6 @@ pub async fn book<C: ConnectionTrait>(
 #[derive(Debug, Clone, Default)]
 pub struct PipelineFilter {
     pub members: Vec<String>,
-    /// One currency, or all.
-    pub currency: Option<String>,
     pub region: Option<String>,
     pub segment: Option<String>,
 }
@@ -198,7 +196,6 @@ pub async fn at<C: ConnectionTrait>(
             .and_where(Expr::col((k.clone(), Alias::new("tenant"))).eq(tenant))
             .and_where(Expr::col((k.clone(), Alias::new("member"))).is_in(members.iter().cloned()));
         for (column, value) in [
-            ("currency", &filter.currency),
             ("region", &filter.region),
             ("segment", &filter.segment),
         ] {
