@@ -1,7 +1,7 @@
 //! Deals as the KPIs now read them: who holds credit in each deal (`deal_credits`), the pipeline's
 //! history as a ledger of credited changes with running balances (`pipeline_keys`,
 //! `pipeline_ledger`), the tenant's sales pipeline (`pipeline_stages`), reopenings in the stage
-//! history, and the indexes the period reads use. Existing deals are replayed into the new tables.
+//! history, and the indexes the period reads use (closes, moves, and rollups by member). Existing deals are replayed into the new tables.
 
 use lacak_runtime::schema::{index, table};
 use sea_orm_migration::prelude::*;
@@ -79,6 +79,13 @@ impl MigrationTrait for Migration {
             index("deal_credits_member", "deal_credits", &["tenant", "member", "deal_id"]),
             index("deals_closed", "deals", &["tenant", "close_time"]),
             index("deal_stages_time", "deal_stages", &["tenant", "time"]),
+            // Sales of a set of members in every currency (KPIs count units and deals of every
+            // currency): the primary key leads with the currency, this one with the member.
+            index(
+                "sale_rollups_member",
+                "sale_rollups",
+                &["tenant", "dim", "dim_value", "grain", "member", "currency", "bucket"],
+            ),
         ] {
             manager.create_index(index).await?;
         }

@@ -195,10 +195,7 @@ pub async fn at<C: ConnectionTrait>(
             .from_as(Alias::new("pipeline_keys"), k.clone())
             .and_where(Expr::col((k.clone(), Alias::new("tenant"))).eq(tenant))
             .and_where(Expr::col((k.clone(), Alias::new("member"))).is_in(members.iter().cloned()));
-        for (column, value) in [
-            ("region", &filter.region),
-            ("segment", &filter.segment),
-        ] {
+        for (column, value) in [("region", &filter.region), ("segment", &filter.segment)] {
             if let Some(value) = value {
                 query.and_where(Expr::col((k.clone(), Alias::new(column))).eq(value.as_str()));
             }
