@@ -15,6 +15,7 @@ mod ledger;
 mod owners;
 mod quota_periods;
 mod records;
+mod reopen_pipeline;
 mod report;
 mod series;
 mod watch;
