@@ -94,9 +94,8 @@ pub async fn gather(
         },
     };
     // Independent reads, concurrent where the pool has connections for them (PostgreSQL).
-    let (sales, closed, active, pipeline, leads, customers, sales_pipeline) = tokio::try_join!(
+    let (sales, active, pipeline, leads, customers, sales_pipeline) = tokio::try_join!(
         store::kpis::by_member_and_currency(db, tenant, &filter),
-        store::deals::closed_between(db, tenant, members, start, end),
         async {
             let active = store::deals::active_between(db, tenant, members, start, end).await?;
             store::deals::attach_stages_credited(db, active).await
@@ -106,10 +105,9 @@ pub async fn gather(
         customers_won(db, tenant, members, end),
         store::pipeline::sales_pipeline(db, tenant),
     )?;
-    let (mut closed, mut active, mut leads, mut customers) = (closed, active, leads, customers);
+    let (mut active, mut leads, mut customers) = (active, leads, customers);
     if scope.narrows_customers() {
         // Deals are placed where their customer was when they last changed; leads by their customer now.
-        closed.retain(|d| scope.keeps_customer(&d.deal.region, &d.deal.segment));
         active.retain(|d| scope.keeps_customer(&d.deal.region, &d.deal.segment));
         let ids: HashSet<String> = leads
             .iter()
@@ -124,6 +122,15 @@ pub async fn gather(
         leads.retain(|l| dims.get(&l.customer).is_some_and(|(r, s)| scope.keeps_customer(r, s)));
         customers.retain(|c| scope.keeps_customer(&c.region, &c.segment));
     }
+    // The deals closed in the period are among those that moved in it.
+    let closed = active
+        .iter()
+        .filter(|r| !r.deal.outcome.is_empty() && r.deal.close_time.is_some_and(|t| t >= start && t < end))
+        .map(|r| CreditedDeal {
+            deal: r.deal.clone(),
+            shares: r.credit.clone(),
+        })
+        .collect();
     Ok(PeriodFacts {
         period: reading.period,
         bounds: (start, end),

@@ -575,19 +575,6 @@ async fn closed_ids<C: ConnectionTrait>(
         .await?)
 }
 
-/// Deals credited to `members` whose final close lies in `[start, end)`: a period's wins and
-/// losses. Read from the period's closes, so the cost follows the period, not the history.
-pub async fn closed_between<C: ConnectionTrait>(
-    db: &C,
-    tenant: &str,
-    members: &[String],
-    start: DateTime<Utc>,
-    end: DateTime<Utc>,
-) -> MonitoringResult<Vec<CreditedDeal>> {
-    let ids = closed_ids(db, tenant, start, end).await?;
-    credited(db, tenant, members, ids).await
-}
-
 /// Deals credited to `members` that moved in `[start, end)`: entered a stage or closed. These are
 /// the period's stage activity, and every deal that can belong to one of its stage cohorts.
 pub async fn active_between<C: ConnectionTrait>(

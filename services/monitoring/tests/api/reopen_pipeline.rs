@@ -171,11 +171,27 @@ async fn a_closed_deal_reopens_once_with_its_reason_and_only_for_those_who_may()
     assert_eq!(reopened.stage, "propose", "back in the stage it closed in");
     let last = reopened.stage_history.last().unwrap();
     assert_eq!(
-        (last.from_stage.as_str(), last.to_stage.as_str(), last.reason.as_str(), last.reopened_from),
+        (
+            last.from_stage.as_str(),
+            last.to_stage.as_str(),
+            last.reason.as_str(),
+            last.reopened_from
+        ),
         ("propose", "propose", "budget back", pb::Outcome::Lost as i32)
     );
-    let again = suite.rep("ana").reopen_deal(request).await.unwrap().into_inner().deal.unwrap();
-    assert_eq!(again.stage_history.len(), reopened.stage_history.len(), "a retry changes nothing");
+    let again = suite
+        .rep("ana")
+        .reopen_deal(request)
+        .await
+        .unwrap()
+        .into_inner()
+        .deal
+        .unwrap();
+    assert_eq!(
+        again.stage_history.len(),
+        reopened.stage_history.len(),
+        "a retry changes nothing"
+    );
     // Its earlier loss counts nowhere: February shows no lost deal; it is open in March's pipeline.
     let february = kpis(&suite, "members/ana", "FY2026-M02").await;
     assert_eq!(value(&february.lost_deal_count), dec("0"));
