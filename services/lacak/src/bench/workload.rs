@@ -237,7 +237,7 @@ fn deal_events(n: u64, first: u64, count: u64, prefix: &str) -> Vec<IngestEvent>
             nanos: 0,
         })
     };
-    let credit = if n % 4 == 0 {
+    let credit = if n.is_multiple_of(4) {
         let other = (owner + MEMBERS_PER_TEAM) % members;
         ["50", "50"]
             .iter()
@@ -259,7 +259,7 @@ fn deal_events(n: u64, first: u64, count: u64, prefix: &str) -> Vec<IngestEvent>
                 owner: format!("members/{}", member(owner)),
                 amount: idr(10_000 + 100 * ((mixed >> 40) % 100) as i64),
                 stage: "qualify".into(),
-                forecast_category: if n % 2 == 0 {
+                forecast_category: if n.is_multiple_of(2) {
                     pb::ForecastCategory::Commit
                 } else {
                     pb::ForecastCategory::Pipeline
@@ -284,7 +284,7 @@ fn deal_events(n: u64, first: u64, count: u64, prefix: &str) -> Vec<IngestEvent>
             external_id: format!("{id}-close"),
             event: Some(Event::Closure(pb::DealClosure {
                 deal_external_id: id,
-                outcome: if n % 3 == 0 {
+                outcome: if n.is_multiple_of(3) {
                     pb::Outcome::Won
                 } else {
                     pb::Outcome::Lost
