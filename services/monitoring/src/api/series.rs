@@ -2,7 +2,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use lacak_domain::{PeriodId, PeriodKind, Role};
+use lacak_domain::{PeriodId, PeriodKind};
 use lacak_proto::monitoring as pb;
 use lacak_runtime::convert::{decimal_to_proto, money_to_proto, timestamp_to_proto};
 use lacak_runtime::{FieldViolation, Violations};
@@ -85,25 +85,7 @@ pub async fn get(
         return Err(MonitoringError::invalid("owner", "is invalid"));
     };
 
-    let (org, members) = match &owner {
-        Some(owner) => {
-            let org = api.see_owner(&ctx, owner).await?;
-            let members = org.members_of(owner);
-            (org, members)
-        }
-        None => {
-            if !matches!(ctx.principal.role, Role::Admin | Role::Service) {
-                return Err(MonitoringError::denied(
-                    "the whole tenant's series is for admins and services; name an owner",
-                ));
-            }
-            let org = api.deps.org(&ctx).await?;
-            let mut members: Vec<String> = org.members.keys().cloned().collect();
-            members.sort();
-            (org, members)
-        }
-    };
-    drop(org);
+    let members = super::kpis::owner_members(api, &ctx, owner.as_ref()).await?;
     let calendar = *api.deps.calendar(&ctx).await?;
     let buckets: Vec<(PeriodId, i32, prost_types::Timestamp)> = range
         .iter()
