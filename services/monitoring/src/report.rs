@@ -212,10 +212,10 @@ pub fn weak_points(
     };
     let win_fraction = team.win_rate().unwrap_or_default() / Decimal::ONE_HUNDRED;
     let mut found: Vec<(Decimal, pb::WeakPoint)> = Vec::new();
-    let team_won = team.won.len() as u64;
+    let team_won = team.won_deals;
     for (member, mine) in members {
         // The rest of the team's counts: the team's less the member's (counts add up).
-        let won = mine.won.len() as u64;
+        let won = mine.won_deals;
         let who = name(member);
         found.extend(proportion_weak_point(
             pb::WeakPointKind::MemberLeadConversion,
@@ -238,8 +238,8 @@ pub fn weak_points(
             pb::WeakPointKind::MemberWinRate,
             member,
             "",
-            (won, won + mine.lost),
-            (team_won - won, team_won - won + team.lost - mine.lost),
+            (won, won + mine.lost_deals),
+            (team_won - won, team_won - won + team.lost_deals - mine.lost_deals),
             average_deal,
             currency,
             |o, b, p| {

@@ -118,6 +118,7 @@ pub async fn read(api: &MonitoringApi, ctx: &CallContext, q: &KpiQuestion) -> Mo
         scope: q.scope.clone(),
         currency: &q.currency,
         as_of: q.as_of,
+        deal_records: false,
     };
     // The owner's quotas of the period, then those of the quarter and year around it read for it;
     // the tenant as a whole holds no quotas in goals.

@@ -60,6 +60,8 @@ pub async fn build(
                 scope: Scope::All,
                 currency,
                 as_of: None,
+                // Weak points test each deal's time in stage; the trend dates each win.
+                deal_records: true,
             },
         ),
         api.deps.quotas(ctx, "", &period_name),

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod acquisition;
 pub mod categories;
+pub mod deal_rollup;
 pub mod pipeline;
 pub mod progress;
 pub mod quota_share;

@@ -42,7 +42,7 @@ pub fn compose(
             .sales_by_currency
             .keys()
             .cloned()
-            .chain(figures.won.iter().map(|w| w.amount.currency.clone()))
+            .chain(figures.won_by_currency.keys().cloned())
             .chain(figures.pipeline.iter().map(|(k, _)| k.currency.clone()))
             .chain(quotas.iter().filter_map(|q| quota_currency(q)))
             .collect()
@@ -86,7 +86,7 @@ pub fn compose(
             average_time_to_convert: figures.cohort.time_to_convert.map(|s| duration_to_proto(s.average)),
             median_time_to_convert: figures.cohort.time_to_convert.map(|s| duration_to_proto(s.median)),
         }),
-        stage_conversions: figures.stage_conversions.clone(),
+        stage_conversions: stage_conversions(facts, &figures),
         average_time_to_close: cycle.map(|s| duration_to_proto(s.average)),
         median_time_to_close: cycle.map(|s| duration_to_proto(s.median)),
         sales_velocity_per_day: asked.and_then(|f| f.sales_velocity_per_day.clone()),
@@ -172,6 +172,31 @@ fn money_figures(
         sales_velocity_per_day: velocity.as_ref().map(money_to_proto),
         pipeline_coverage: coverage.map(decimal_to_proto),
     })
+}
+
+/// The stage cohorts in the older shape: each stage to the next (won after the last), the counts
+/// rounded to whole deals, and the credit-weighted mean time from first entry to going on.
+fn stage_conversions(facts: &PeriodFacts, figures: &Figures) -> Vec<pb::StageConversion> {
+    let whole = |count: Decimal| {
+        count
+            .round_dp_with_strategy(0, RoundingStrategy::MidpointAwayFromZero)
+            .try_into()
+            .unwrap_or(i64::MAX)
+    };
+    figures
+        .stage_cohorts
+        .iter()
+        .map(|c| pb::StageConversion {
+            from_stage: facts.sales_pipeline.stages[c.stage].stage.clone(),
+            to_stage: facts.sales_pipeline.next_stage(c.stage),
+            entered: whole(c.entered),
+            advanced: whole(c.advanced),
+            conversion_percent: c.rate.map(decimal_to_proto),
+            average_time_in_stage: c
+                .mean_seconds_to_advance()
+                .map(|seconds| duration_to_proto(chrono::Duration::seconds(seconds))),
+        })
+        .collect()
 }
 
 /// The pipeline by stage: the sales pipeline's stages in order, then other stages by name.

@@ -1,6 +1,8 @@
 //! What a KPI read knows about one set of members and one period, read in a fixed number of
 //! queries: sales from the rollups (every currency), the pipeline from its ledger at one instant,
-//! and the period's closed deals, active deals, stage moves, leads and customers.
+//! the period's deal outcomes and stage cohorts from their rollups (or, when asked as of an
+//! earlier instant or for a report that needs each deal, the period's deals themselves), leads and
+//! customers.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -16,6 +18,7 @@ use crate::domain::rollup::{Dim, Grain, local_month};
 use crate::domain::sales_pipeline::SalesPipeline;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::store;
+use crate::store::deal_rollups::{DealRollupFilter, DealRollupRows};
 use crate::store::deals::{CreditedDeal, DealRecord};
 use crate::store::entities::{customer, lead};
 use crate::store::kpis::{RollupFilter, SalesSums};
@@ -31,6 +34,8 @@ pub struct Reading<'a> {
     pub currency: &'a str,
     /// The pipeline's instant and the cohorts' cut-off, when earlier than the period's end and now.
     pub as_of: Option<DateTime<Utc>>,
+    /// Read the period's deals one by one (`PeriodFacts::active`) rather than their rollups.
+    pub deal_records: bool,
 }
 
 pub struct PeriodFacts {
@@ -49,10 +54,13 @@ pub struct PeriodFacts {
     pub sales_pipeline: SalesPipeline,
     /// Each member's sales in the scope, per currency.
     pub sales: HashMap<String, BTreeMap<String, SalesSums>>,
-    /// Deals whose final close lies in the period.
+    /// The period's deal outcomes and stage cohorts from their rollups; `None` when the deals
+    /// were read one by one.
+    pub deal_rollups: Option<DealRollupRows>,
+    /// Deals whose final close lies in the period (read one by one).
     pub closed: Vec<CreditedDeal>,
-    /// Deals that entered a stage or closed in the period, with their whole histories: the stage
-    /// activity view, and every deal that can be in one of the period's stage cohorts.
+    /// Deals that entered a stage or closed in the period, with their whole histories (read one
+    /// by one): every deal that can be in one of the period's stage cohorts.
     pub active: Vec<DealRecord>,
     /// The pipeline at `pipeline_time`, by ledger key.
     pub pipeline: Vec<(PipelineKey, PipelineAmounts)>,
@@ -93,17 +101,38 @@ pub async fn gather(
             _ => None,
         },
     };
+    let sales_pipeline = store::pipeline::sales_pipeline(db, tenant).await?;
+    // The rollups hold what is known now: a read that follows cohorts to an earlier instant, or
+    // needs each deal, reads the deals.
+    let by_rollups = !reading.deal_records && reading.as_of.is_none_or(|at| at >= now);
+    if by_rollups {
+        let basis = store::deal_rollups::Basis {
+            time_zone: calendar.time_zone,
+            stages: sales_pipeline.stages.iter().map(|s| s.stage.clone()).collect(),
+        };
+        store::deal_rollups::ensure_built(db, tenant, &basis).await?;
+    }
+    let deal_filter = DealRollupFilter {
+        members: members.to_vec(),
+        start: filter.start,
+        end: filter.end,
+        region: pipeline_filter.region.clone(),
+        segment: pipeline_filter.segment.clone(),
+    };
     // Independent reads, concurrent where the pool has connections for them (PostgreSQL).
-    let (sales, active, pipeline, leads, customers, sales_pipeline) = tokio::try_join!(
+    let (sales, (deal_rollups, active), pipeline, leads, customers) = tokio::try_join!(
         store::kpis::by_member_and_currency(db, tenant, &filter),
         async {
+            if by_rollups {
+                let rows = store::deal_rollups::read(db, tenant, &deal_filter).await?;
+                return Ok((Some(rows), Vec::new()));
+            }
             let active = store::deals::active_between(db, tenant, members, start, end).await?;
-            store::deals::attach_stages_credited(db, active).await
+            Ok::<_, MonitoringError>((None, store::deals::attach_stages_credited(db, active).await?))
         },
         store::pipeline::at(db, tenant, &pipeline_filter, pipeline_time),
         store::leads::created_between(db, tenant, members, start, end),
         customers_won(db, tenant, members, end),
-        store::pipeline::sales_pipeline(db, tenant),
     )?;
     let (mut active, mut leads, mut customers) = (active, leads, customers);
     if scope.narrows_customers() {
@@ -142,6 +171,7 @@ pub async fn gather(
         calendar,
         sales_pipeline,
         sales,
+        deal_rollups,
         closed,
         active,
         pipeline,

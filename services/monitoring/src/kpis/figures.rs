@@ -1,34 +1,24 @@
 //! A member's or a group's figures drawn from the facts: each deal counted by the credit the
-//! group holds in it, sales per currency, the pipeline summed over the group's ledger rows.
+//! group holds in it (from the deal rollups, or from the deals), sales per currency, the pipeline
+//! summed over the group's ledger rows.
 
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Duration, Utc};
 use lacak_domain::Money;
 use lacak_domain::kpi::{self, StageCohort};
-use lacak_proto::monitoring as pb;
-use lacak_runtime::convert::{decimal_to_proto, duration_to_proto};
 use rust_decimal::Decimal;
 
 use super::facts::PeriodFacts;
 use super::{forecast_weight, kpi_error, money, stage_order};
+use crate::domain::deal_rollup::{CohortSums, OutcomeKey, OutcomeSums};
 use crate::domain::pipeline::{PipelineAmounts, PipelineKey};
 use crate::domain::rollup::Share;
 use crate::domain::units::from_units;
 use crate::error::{MonitoringResult, corrupt};
+use crate::store::deal_rollups::{DealRollupRows, distinct_deals};
 use crate::store::entities::customer;
 use crate::store::kpis::SalesSums;
-
-/// A deal won in the period, with the group's share of it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct WonDeal {
-    pub created: DateTime<Utc>,
-    pub closed: DateTime<Utc>,
-    /// The group's credited share of the deal, 0..=1.
-    pub share: Decimal,
-    /// The deal's full amount.
-    pub amount: Money,
-}
 
 pub struct Figures {
     /// Sales in the asked currency (zero when every currency was asked).
@@ -37,17 +27,18 @@ pub struct Figures {
     pub sales_by_currency: BTreeMap<String, SalesSums>,
     /// Units sold in every currency, in ten-thousandths.
     pub units: i64,
-    /// Deals won in the period in which the group holds credit, each once.
-    pub won: Vec<WonDeal>,
-    /// Deals lost in the period in which the group holds credit.
-    pub lost: u64,
+    /// Per currency, the credited amount and credited count of the deals won in the period.
+    pub won_by_currency: BTreeMap<String, (Decimal, Decimal)>,
+    /// Creation to final win of each deal won in the period in which the group holds credit, once.
+    pub won_durations: Vec<Duration>,
+    /// Deals won and lost in the period in which the group holds credit, each once.
+    pub won_deals: u64,
+    pub lost_deals: u64,
     /// Credited deals won and lost.
     pub won_count: Decimal,
     pub lost_count: Decimal,
     pub cohort: kpi::LeadCohort,
     pub leads_created: u64,
-    /// The stage activity view.
-    pub stage_conversions: Vec<pb::StageConversion>,
     /// Stage cohorts, one per stage of the sales pipeline.
     pub stage_cohorts: Vec<StageCohort>,
     /// The group's pipeline rows at the facts' pipeline time.
@@ -59,6 +50,17 @@ pub struct Figures {
 /// The share of a record the accepted members hold, as a fraction of one.
 fn held(credit: &[Share], of: &dyn Fn(&str) -> bool) -> Decimal {
     kpi::credited_count(credit.iter().filter(|s| of(&s.member)).map(|s| s.percent).sum())
+}
+
+/// What the period's deals give a group: outcomes, time to close and stage cohorts.
+struct DealFigures {
+    won_by_currency: BTreeMap<String, (Decimal, Decimal)>,
+    won_durations: Vec<Duration>,
+    won_deals: u64,
+    lost_deals: u64,
+    won_count: Decimal,
+    lost_count: Decimal,
+    stage_cohorts: Vec<StageCohort>,
 }
 
 impl PeriodFacts {
@@ -74,39 +76,10 @@ impl PeriodFacts {
         }
         let units = sales_by_currency.values().map(|s| s.units).sum();
         let sales = sales_by_currency.get(&self.currency).copied().unwrap_or_default();
-
-        let (mut won, mut lost, mut won_count, mut lost_count) = (Vec::new(), 0, Decimal::ZERO, Decimal::ZERO);
-        for credited in &self.closed {
-            let share = held(&credited.shares, of);
-            if share.is_zero() {
-                continue;
-            }
-            let deal = &credited.deal;
-            let Some(closed) = deal.close_time else { continue };
-            match deal.outcome.as_str() {
-                "won" => {
-                    let amount = deal
-                        .amount
-                        .parse()
-                        .map_err(|_| corrupt(format_args!("deals {}/{} amount", deal.tenant, deal.id), &deal.amount))?;
-                    won_count += share;
-                    won.push(WonDeal {
-                        created: deal.create_time,
-                        closed,
-                        share,
-                        amount: money(&deal.currency, amount),
-                    });
-                }
-                "lost" => {
-                    lost += 1;
-                    lost_count += share;
-                }
-                _ => {}
-            }
-        }
-
-        let stage_conversions = self.stage_activity(of);
-        let stage_cohorts = self.stage_cohorts(of);
+        let deals = match &self.deal_rollups {
+            Some(rows) => self.deals_from_rollups(rows, of),
+            None => self.deals_from_records(of)?,
+        };
 
         let leads: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = self
             .leads
@@ -137,49 +110,109 @@ impl PeriodFacts {
             sales,
             sales_by_currency,
             units,
-            won,
-            lost,
-            won_count,
-            lost_count,
+            won_by_currency: deals.won_by_currency,
+            won_durations: deals.won_durations,
+            won_deals: deals.won_deals,
+            lost_deals: deals.lost_deals,
+            won_count: deals.won_count,
+            lost_count: deals.lost_count,
             leads_created: cohort.leads,
             cohort,
-            stage_conversions,
-            stage_cohorts,
+            stage_cohorts: deals.stage_cohorts,
             pipeline,
             new_customers,
             retention,
         })
     }
 
-    /// Stage-to-stage conversion of the deals active in the period in which the group holds credit:
-    /// the sales pipeline's stages in order, then any other stage by where deals enter it.
-    fn stage_activity(&self, of: &dyn Fn(&str) -> bool) -> Vec<pb::StageConversion> {
-        let mut histories: Vec<Vec<String>> = Vec::new();
-        let mut stage_times: HashMap<String, Vec<Duration>> = HashMap::new();
-        for record in self.active.iter().filter(|r| !held(&r.credit, of).is_zero()) {
-            histories.push(record.stages.iter().map(|s| s.to_stage.clone()).collect());
-            for pair in record.stages.windows(2) {
-                stage_times
-                    .entry(pair[0].to_stage.clone())
-                    .or_default()
-                    .push(pair[1].time - pair[0].time);
+    /// Deal figures summed from the rollup rows of the accepted members; each deal's time to close
+    /// once, whatever number of the members hold credit in it.
+    fn deals_from_rollups(&self, rows: &DealRollupRows, of: &dyn Fn(&str) -> bool) -> DealFigures {
+        let outcomes: Vec<&(OutcomeKey, OutcomeSums)> = rows.outcomes.iter().filter(|(k, _)| of(&k.member)).collect();
+        let mut won_by_currency: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+        let (mut won, mut lost) = (0, 0);
+        for (key, sums) in &outcomes {
+            if sums.won != 0 || sums.won_amount != 0 {
+                let entry = won_by_currency.entry(key.currency.clone()).or_default();
+                entry.0 += sums.won_amount;
+                entry.1 += sums.won;
+            }
+            won += sums.won;
+            lost += sums.lost;
+        }
+        let (won_deals, lost_deals) = distinct_deals(outcomes.iter().map(|(_, sums)| sums));
+        let mut cohorts: HashMap<&str, CohortSums> = HashMap::new();
+        for (key, sums) in rows.cohorts.iter().filter(|(k, _)| of(&k.member)) {
+            cohorts.entry(key.stage.as_str()).or_default().add(*sums);
+        }
+        let stage_cohorts = self
+            .sales_pipeline
+            .stages
+            .iter()
+            .enumerate()
+            .map(|(k, stage)| {
+                let sums = cohorts.get(stage.stage.as_str()).copied().unwrap_or_default();
+                StageCohort::new(
+                    k,
+                    from_units(sums.entered),
+                    from_units(sums.advanced),
+                    from_units(sums.advance_seconds),
+                )
+            })
+            .collect();
+        DealFigures {
+            won_by_currency: won_by_currency
+                .into_iter()
+                .map(|(currency, (amount, count))| (currency, (from_units(amount), from_units(count))))
+                .collect(),
+            won_durations: won_deals.values().map(|nanos| Duration::nanoseconds(*nanos)).collect(),
+            won_deals: won_deals.len() as u64,
+            lost_deals: lost_deals.len() as u64,
+            won_count: from_units(won),
+            lost_count: from_units(lost),
+            stage_cohorts,
+        }
+    }
+
+    /// Deal figures from the period's deals, each counted by the credit the group holds in it.
+    fn deals_from_records(&self, of: &dyn Fn(&str) -> bool) -> MonitoringResult<DealFigures> {
+        let mut out = DealFigures {
+            won_by_currency: BTreeMap::new(),
+            won_durations: Vec::new(),
+            won_deals: 0,
+            lost_deals: 0,
+            won_count: Decimal::ZERO,
+            lost_count: Decimal::ZERO,
+            stage_cohorts: self.stage_cohorts(of),
+        };
+        for credited in &self.closed {
+            let share = held(&credited.shares, of);
+            if share.is_zero() {
+                continue;
+            }
+            let deal = &credited.deal;
+            let Some(closed) = deal.close_time else { continue };
+            match deal.outcome.as_str() {
+                "won" => {
+                    let amount: Decimal = deal
+                        .amount
+                        .parse()
+                        .map_err(|_| corrupt(format_args!("deals {}/{} amount", deal.tenant, deal.id), &deal.amount))?;
+                    out.won_count += share;
+                    out.won_deals += 1;
+                    out.won_durations.push(closed - deal.create_time);
+                    let entry = out.won_by_currency.entry(deal.currency.clone()).or_default();
+                    entry.0 += amount * share;
+                    entry.1 += share;
+                }
+                "lost" => {
+                    out.lost_deals += 1;
+                    out.lost_count += share;
+                }
+                _ => {}
             }
         }
-        let order = self.funnel_order(histories.iter().cloned());
-        kpi::stage_conversion(&order, &histories)
-            .into_iter()
-            .map(|c| pb::StageConversion {
-                from_stage: order[c.from].clone(),
-                to_stage: order[c.from + 1].clone(),
-                entered: c.reached as i64,
-                advanced: c.advanced as i64,
-                conversion_percent: c.rate.map(decimal_to_proto),
-                average_time_in_stage: stage_times
-                    .get(&order[c.from])
-                    .and_then(|times| kpi::duration_stats(times))
-                    .map(|stats| duration_to_proto(stats.average)),
-            })
-            .collect()
+        Ok(out)
     }
 
     /// Stages in funnel order: the sales pipeline's, then any other stage the histories hold, by
@@ -230,18 +263,12 @@ impl Figures {
 
     /// Creation to final win, each won deal the group holds credit in once, unweighted.
     pub fn time_to_close(&self) -> Option<kpi::DurationStats> {
-        let pairs: Vec<(DateTime<Utc>, DateTime<Utc>)> = self.won.iter().map(|w| (w.created, w.closed)).collect();
-        kpi::time_to_close(&pairs).ok().flatten()
+        kpi::duration_stats(&self.won_durations)
     }
 
     /// Credited won amount in `currency` and the credited count of those deals.
     pub fn won_in(&self, currency: &str) -> (Decimal, Decimal) {
-        self.won
-            .iter()
-            .filter(|w| w.amount.currency == currency)
-            .fold((Decimal::ZERO, Decimal::ZERO), |(amount, count), w| {
-                (amount + w.amount.amount * w.share, count + w.share)
-            })
+        self.won_by_currency.get(currency).copied().unwrap_or_default()
     }
 
     /// The credit-weighted mean of the full amounts of the deals won in `currency`.

@@ -5,6 +5,7 @@ use sea_orm_migration::prelude::*;
 mod m0001_create_monitoring;
 mod m0002_deal_pipeline;
 mod m0003_customer_owner;
+mod m0004_deal_rollups;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0001_create_monitoring::Migration),
             Box::new(m0002_deal_pipeline::Migration),
             Box::new(m0003_customer_owner::Migration),
+            Box::new(m0004_deal_rollups::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ use sea_orm::{
 
 use rust_decimal::Decimal;
 
+use super::deal_rollups::{self, DealView};
 use super::entities::{customer, deal, deal_credit, deal_stage};
 use super::{credit_from_stored, credit_to_json, is_duplicate};
 use crate::domain::pipeline::{DealPosition, PipelineAmounts, PipelineKey, change, contribution};
@@ -172,6 +173,7 @@ async fn save<C: ConnectionTrait>(
     before: Option<&deal::Model>,
     mut after: deal::Model,
     at: DateTime<Utc>,
+    moved: Option<StageMove<'_>>,
 ) -> MonitoringResult<deal::Model> {
     (after.region, after.segment) = if after.customer.is_empty() {
         (String::new(), String::new())
@@ -188,13 +190,10 @@ async fn save<C: ConnectionTrait>(
         .and_then(|b| b.pipeline_time)
         .map_or(at, |latest| Ord::max(at, latest));
     let after_credit = credit_of(&after)?;
-    let (before_rows, credit_changed) = match before {
-        Some(before) => {
-            let credit = credit_of(before)?;
-            let changed = credit != after_credit;
-            (pipeline_rows(before, &credit)?, changed)
-        }
-        None => (BTreeMap::new(), true),
+    let before_credit = before.map(credit_of).transpose()?;
+    let (before_rows, credit_changed) = match (before, &before_credit) {
+        (Some(before), Some(credit)) => (pipeline_rows(before, credit)?, *credit != after_credit),
+        _ => (BTreeMap::new(), true),
     };
     let changes: BTreeMap<(PipelineKey, DateTime<Utc>), PipelineAmounts> =
         change(&before_rows, &pipeline_rows(&after, &after_credit)?)
@@ -223,18 +222,51 @@ async fn save<C: ConnectionTrait>(
         .exec(db)
         .await?;
     }
-    if before.is_some() {
-        Ok(after.into_active_model().reset_all().update(db).await?)
+    if let Some(basis) = deal_rollups::kept(db, &after.tenant).await? {
+        let history: Vec<(String, DateTime<Utc>)> = match before {
+            Some(before) => with_stages(db, before.clone())
+                .await?
+                .stages
+                .into_iter()
+                .map(|s| (s.to_stage, s.time))
+                .collect(),
+            None => Vec::new(),
+        };
+        let mut entries = history.clone();
+        entries.extend(moved.as_ref().map(|m| (m.to.to_owned(), m.time)));
+        let before_view = match (before, &before_credit) {
+            (Some(deal), Some(credit)) => Some(DealView {
+                deal,
+                credit,
+                entries: &history,
+            }),
+            _ => None,
+        };
+        let after_view = DealView {
+            deal: &after,
+            credit: &after_credit,
+            entries: &entries,
+        };
+        deal_rollups::record(db, &after.tenant, &basis, before_view.as_ref(), &after_view).await?;
+    }
+    let saved = if before.is_some() {
+        after.into_active_model().reset_all().update(db).await?
     } else {
         match deal::Entity::insert(after.clone().into_active_model()).exec(db).await {
-            Ok(_) => Ok(after),
-            Err(error) if is_duplicate(&error) => Err(MonitoringError::AlreadyExists {
-                what: "deal",
-                name: format!("deals/{}", after.id),
-            }),
-            Err(error) => Err(error.into()),
+            Ok(_) => after,
+            Err(error) if is_duplicate(&error) => {
+                return Err(MonitoringError::AlreadyExists {
+                    what: "deal",
+                    name: format!("deals/{}", after.id),
+                });
+            }
+            Err(error) => return Err(error.into()),
         }
+    };
+    if let Some(moved) = moved {
+        append_stage(db, &saved, moved).await?;
     }
+    Ok(saved)
 }
 
 pub async fn insert<C: ConnectionTrait>(
@@ -273,20 +305,14 @@ pub async fn insert<C: ConnectionTrait>(
         segment: String::new(),
         pipeline_time: None,
     };
-    let model = save(db, None, model, create_time).await?;
-    append_stage(
-        db,
-        &model,
-        StageMove {
-            from: "",
-            to: &input.stage,
-            time: create_time,
-            reason: "",
-            reopened_from: "",
-        },
-    )
-    .await?;
-    Ok(model)
+    let creation = StageMove {
+        from: "",
+        to: &input.stage,
+        time: create_time,
+        reason: "",
+        reopened_from: "",
+    };
+    save(db, None, model, create_time, Some(creation)).await
 }
 
 /// Changes the given fields of a deal; the pipeline changes now.
@@ -315,7 +341,7 @@ pub async fn update<C: ConnectionTrait>(
         }
     }
     after.update_time = now;
-    save(db, Some(&current), after, now).await
+    save(db, Some(&current), after, now, None).await
 }
 
 /// Moves an open deal to `stage` at `time`, recording the transition. Moving to the stage it is
@@ -345,22 +371,17 @@ pub async fn move_stage<C: ConnectionTrait>(
             "must not be before the deal was created",
         ));
     }
-    append_stage(
-        db,
-        &current,
-        StageMove {
-            from: &current.stage,
-            to: stage,
-            time,
-            reason: "",
-            reopened_from: "",
-        },
-    )
-    .await?;
+    let mv = StageMove {
+        from: &current.stage,
+        to: stage,
+        time,
+        reason: "",
+        reopened_from: "",
+    };
     let mut after = current.clone();
     after.stage = stage.to_owned();
     after.update_time = now;
-    save(db, Some(&current), after, time).await
+    save(db, Some(&current), after, time, Some(mv)).await
 }
 
 /// Closes a deal won or lost. Closing it again the same way changes nothing; the other way is refused.
@@ -393,7 +414,7 @@ pub async fn close<C: ConnectionTrait>(
     after.close_time = Some(time);
     after.forecast_category = if closure.won { "closed" } else { "omitted" }.to_owned();
     after.update_time = now;
-    save(db, Some(&current), after, time).await
+    save(db, Some(&current), after, time, None).await
 }
 
 /// Moves a won or lost deal back to an open stage: its outcome and close time are cleared (so the
@@ -416,26 +437,21 @@ pub async fn reopen<C: ConnectionTrait>(
         return Err(MonitoringError::invalid("time", "must not be before the deal closed"));
     }
     let stage = reopening.stage.clone().unwrap_or_else(|| current.stage.clone());
-    append_stage(
-        db,
-        &current,
-        StageMove {
-            from: &current.stage,
-            to: &stage,
-            time,
-            reason: &reopening.reason,
-            reopened_from: &current.outcome,
-        },
-    )
-    .await?;
+    let mv = StageMove {
+        from: &current.stage,
+        to: &stage,
+        time,
+        reason: &reopening.reason,
+        reopened_from: &current.outcome,
+    };
     let mut after = current.clone();
-    after.stage = stage;
+    after.stage = stage.clone();
     after.outcome = String::new();
     after.outcome_reason = String::new();
     after.close_time = None;
     after.forecast_category = "pipeline".to_owned();
     after.update_time = now;
-    save(db, Some(&current), after, time).await
+    save(db, Some(&current), after, time, Some(mv)).await
 }
 
 /// Ingestion: the deal with the event's external id takes the event's values (a new stage is a

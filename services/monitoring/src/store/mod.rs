@@ -3,6 +3,7 @@
 
 pub mod backfill;
 pub mod customers;
+pub mod deal_rollups;
 pub mod deals;
 pub mod entities;
 pub mod kpis;

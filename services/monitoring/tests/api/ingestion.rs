@@ -55,17 +55,23 @@ async fn a_batch_is_applied_once_and_its_retry_changes_nothing() {
     assert_eq!(cohort.median_time_to_convert.unwrap().seconds, 86_400);
     assert_eq!(kpis.new_customers, 1, "the first sale acquires the customer");
     assert_eq!(kpis.median_time_to_close.unwrap().seconds, 14 * 86_400);
-    let stages: Vec<(String, String, i64, i64)> = kpis
+    let stages: Vec<(String, String, i64, i64, Option<i64>)> = kpis
         .stage_conversions
         .iter()
-        .map(|s| (s.from_stage.clone(), s.to_stage.clone(), s.entered, s.advanced))
+        .map(|s| {
+            let days = s.average_time_in_stage.as_ref().map(|d| d.seconds / 86_400);
+            (s.from_stage.clone(), s.to_stage.clone(), s.entered, s.advanced, days)
+        })
         .collect();
-    // The default sales pipeline: qualify → propose → negotiate.
+    // The stage cohorts of the default sales pipeline (qualify → propose → negotiate → won): d1
+    // entered qualify on 6 January and went on 4 days later; it entered propose on the 10th and
+    // went on (skipping negotiate) with its win on the 20th; nothing entered negotiate.
     assert_eq!(
         stages,
         [
-            ("qualify".to_string(), "propose".to_string(), 1, 1),
-            ("propose".to_string(), "negotiate".to_string(), 1, 0),
+            ("qualify".to_string(), "propose".to_string(), 1, 1, Some(4)),
+            ("propose".to_string(), "negotiate".to_string(), 1, 1, Some(10)),
+            ("negotiate".to_string(), "won".to_string(), 0, 0, None),
         ]
     );
     let region = kpis_scoped(

@@ -45,6 +45,33 @@ pub struct StageCohort {
     pub advanced: Decimal,
     /// `advanced / entered × 100`; `None` for an empty cohort.
     pub rate: Option<Decimal>,
+    /// Σ share × seconds from the first entry to going on, over those that went on.
+    pub advance_seconds: Decimal,
+}
+
+impl StageCohort {
+    /// A cohort from its credited sums.
+    pub fn new(stage: usize, entered: Decimal, advanced: Decimal, advance_seconds: Decimal) -> StageCohort {
+        StageCohort {
+            stage,
+            entered,
+            advanced,
+            rate: percent(advanced, entered),
+            advance_seconds,
+        }
+    }
+
+    /// The credit-weighted mean time, in whole seconds, from the first entry to going on (to a
+    /// later stage or the win, whichever came first); `None` when none went on.
+    pub fn mean_seconds_to_advance(&self) -> Option<i64> {
+        (!self.advanced.is_zero()).then(|| {
+            use rust_decimal::prelude::ToPrimitive;
+            (self.advance_seconds / self.advanced)
+                .round_dp_with_strategy(0, rust_decimal::RoundingStrategy::MidpointAwayFromZero)
+                .to_i64()
+                .unwrap_or(i64::MAX)
+        })
+    }
 }
 
 /// Stage cohorts of a period, as known at `as_of`, for a pipeline of `stages` open stages.
@@ -56,6 +83,7 @@ pub struct StageCohort {
 pub fn stage_cohorts(stages: usize, deals: &[CohortDeal], period: Bounds, as_of: DateTime<Utc>) -> Vec<StageCohort> {
     let mut entered = vec![Decimal::ZERO; stages];
     let mut advanced = vec![Decimal::ZERO; stages];
+    let mut seconds = vec![Decimal::ZERO; stages];
     for deal in deals {
         for k in 0..stages {
             let Some(first) = deal.entries.iter().position(|(stage, _)| *stage == Some(k)) else {
@@ -66,22 +94,21 @@ pub fn stage_cohorts(stages: usize, deals: &[CohortDeal], period: Bounds, as_of:
                 continue;
             }
             entered[k] += deal.share;
+            // The first later entry into a later stage, or the win, whichever came first.
             let went_on = deal.entries[first + 1..]
                 .iter()
-                .any(|(stage, time)| stage.is_some_and(|s| s > k) && *time <= as_of)
-                || deal.won_at.is_some_and(|won| won <= as_of);
-            if went_on {
+                .filter(|(stage, time)| stage.is_some_and(|s| s > k) && *time <= as_of)
+                .map(|(_, time)| *time)
+                .chain(deal.won_at.filter(|won| *won <= as_of))
+                .min();
+            if let Some(went_on) = went_on {
                 advanced[k] += deal.share;
+                seconds[k] += deal.share * Decimal::from((went_on - at).num_seconds().max(0));
             }
         }
     }
     (0..stages)
-        .map(|stage| StageCohort {
-            stage,
-            entered: entered[stage],
-            advanced: advanced[stage],
-            rate: percent(advanced[stage], entered[stage]),
-        })
+        .map(|stage| StageCohort::new(stage, entered[stage], advanced[stage], seconds[stage]))
         .collect()
 }
 

@@ -218,9 +218,19 @@ async fn quotas(suite: &Suite) -> Vec<Quota> {
     made
 }
 
+/// The ledger with the deal rollups built (empty) before any record arrives, so every deal event
+/// books into them as it lands, where [`ledger`] leaves them to be built from the deals at the first read.
+pub async fn ledger_booked_as_it_lands(suite: &Suite) -> Vec<Quota> {
+    ledger_with(suite, true).await
+}
+
+pub async fn ledger(suite: &Suite) -> Vec<Quota> {
+    ledger_with(suite, false).await
+}
+
 /// Sets up the whole ledger: calendar, org (sales ⊃ {emea ⊃ uk, apac}; ana in emea, budi in uk,
 /// citra and the empty dewi in apac), catalogue, pipeline, quotas and two ingestion batches.
-pub async fn ledger(suite: &Suite) -> Vec<Quota> {
+async fn ledger_with(suite: &Suite, read_first: bool) -> Vec<Quota> {
     use pb::ForecastCategory::{BestCase, Commit, Pipeline};
     calendar(suite).await;
     org(suite).await;
@@ -229,6 +239,9 @@ pub async fn ledger(suite: &Suite) -> Vec<Quota> {
     usd_product(suite).await;
     sales_pipeline(suite).await;
     let quotas = quotas(suite).await;
+    if read_first {
+        super::read(suite, "", "FY2026-Q3", "", None).await;
+    }
     let first = vec![
         account("kopi", "members/budi"),
         account("teh", ""),
