@@ -122,6 +122,36 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
         })
 }
 
+/// Connections of a SQLite read pool: reads in WAL mode run beside the one writer and each other.
+const SQLITE_READERS: u32 = 4;
+
+/// A pool for reads that may run concurrently. SQLite: read-only connections to the same file (in
+/// WAL, a read sees every transaction committed before it starts, and never waits for the writer);
+/// an in-memory database has no second connection, so its reads share `main`. PostgreSQL: `main`.
+pub async fn connect_reader(url: &str, main: &DatabaseConnection) -> Result<DatabaseConnection, DbSetupError> {
+    if !url.starts_with("sqlite:") || url.contains(":memory:") || url.contains("mode=memory") {
+        return Ok(main.clone());
+    }
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .max_connections(SQLITE_READERS)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.read_only(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    Database::connect(options)
+        .await
+        .map_err(|source| DbSetupError::Connect {
+            url: redact(url),
+            source,
+        })
+}
+
 /// Key of the PostgreSQL advisory lock that serialises migrations across replicas.
 const MIGRATION_LOCK_KEY: i64 = 0x6c61_6361_6b00; // "lacak\0"
 
@@ -181,7 +211,12 @@ pub async fn connect_and_migrate<M: MigratorTrait>(url: &str) -> Result<Database
 /// The database of a service's handlers: empty until connected and migrated, so calls that come
 /// earlier answer UNAVAILABLE instead of failing on a half-made schema.
 #[derive(Clone, Default)]
-pub struct ReadyDb(Arc<OnceCell<DatabaseConnection>>);
+pub struct ReadyDb(Arc<OnceCell<Pools>>);
+
+struct Pools {
+    main: DatabaseConnection,
+    reader: DatabaseConnection,
+}
 
 impl ReadyDb {
     pub fn new() -> Self {
@@ -190,7 +225,13 @@ impl ReadyDb {
 
     /// The connection, or UNAVAILABLE while the service is starting.
     pub fn get<D: ErrorDomain>(&self) -> Result<&DatabaseConnection, ServiceError<D>> {
-        self.0.get().ok_or(ServiceError::NotReady)
+        self.0.get().map(|pools| &pools.main).ok_or(ServiceError::NotReady)
+    }
+
+    /// A pool for reads that can run side by side (`connect_reader`): it sees what `get` committed
+    /// before the read began. Never write through it.
+    pub fn reader<D: ErrorDomain>(&self) -> Result<&DatabaseConnection, ServiceError<D>> {
+        self.0.get().map(|pools| &pools.reader).ok_or(ServiceError::NotReady)
     }
 
     /// A future that connects to and migrates `url`, hands the connection over, then reports the
@@ -203,8 +244,9 @@ impl ReadyDb {
         let cell = self.0.clone();
         let url = url.to_owned();
         async move {
-            let db = connect_and_migrate::<M>(&url).await?;
-            let _ = cell.set(db);
+            let main = connect_and_migrate::<M>(&url).await?;
+            let reader = connect_reader(&url, &main).await?;
+            let _ = cell.set(Pools { main, reader });
             readiness.ready().await;
             Ok(())
         }

@@ -134,7 +134,10 @@ pub async fn read(api: &MonitoringApi, ctx: &CallContext, q: &KpiQuestion) -> Mo
             None => Ok((Vec::new(), Vec::new())),
         }
     };
-    let (facts, (mut quotas, wider)) = tokio::try_join!(kpis::gather(db, &api.deps, ctx, calendar, reading), quotas)?;
+    let (facts, (mut quotas, wider)) = tokio::try_join!(
+        kpis::gather(db, api.reader()?, &api.deps, ctx, calendar, reading),
+        quotas
+    )?;
     quotas.extend(wider.iter().map(|w| w.narrowed.clone()));
     let mut kpis = kpis::compose(q.owner.as_ref(), &members, &facts, &quotas)?;
     quota_periods::label(&mut kpis.attainments, &quotas, &wider);

@@ -46,6 +46,11 @@ impl MonitoringApi {
         self.db.get()
     }
 
+    /// Reads that may run side by side (KPIs): see `ReadyDb::reader`.
+    fn reader(&self) -> MonitoringResult<&DatabaseConnection> {
+        self.db.reader()
+    }
+
     /// The caller's organisation and what they may see in it.
     async fn access(&self, caller: &CallContext) -> MonitoringResult<(Arc<Org>, Visibility)> {
         let org = self.deps.org(caller).await?;

@@ -51,6 +51,7 @@ pub async fn build(
     let (facts, quotas) = tokio::try_join!(
         kpis::gather(
             db,
+            api.reader()?,
             &api.deps,
             ctx,
             calendar,

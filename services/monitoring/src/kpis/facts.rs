@@ -73,6 +73,7 @@ pub struct PeriodFacts {
 /// Reads the facts of `reading.members` for `reading.period`.
 pub async fn gather(
     db: &DatabaseConnection,
+    reader: &DatabaseConnection,
     deps: &Dependencies,
     caller: &CallContext,
     calendar: FiscalCalendar,
@@ -101,7 +102,10 @@ pub async fn gather(
             _ => None,
         },
     };
-    let sales_pipeline = store::pipeline::sales_pipeline(db, tenant).await?;
+    let (sales_pipeline, built) = tokio::try_join!(
+        store::pipeline::sales_pipeline(reader, tenant),
+        store::deal_rollups::basis(reader, tenant),
+    )?;
     // The rollups hold what is known now: a read that follows cohorts to an earlier instant, or
     // needs each deal, reads the deals.
     let by_rollups = !reading.deal_records && reading.as_of.is_none_or(|at| at >= now);
@@ -110,7 +114,9 @@ pub async fn gather(
             time_zone: calendar.time_zone,
             stages: sales_pipeline.stages.iter().map(|s| s.stage.clone()).collect(),
         };
-        store::deal_rollups::ensure_built(db, tenant, &basis).await?;
+        if built.as_ref() != Some(&basis) {
+            store::deal_rollups::build(db, tenant, &basis).await?;
+        }
     }
     let deal_filter = DealRollupFilter {
         members: members.to_vec(),
@@ -119,20 +125,21 @@ pub async fn gather(
         region: pipeline_filter.region.clone(),
         segment: pipeline_filter.segment.clone(),
     };
-    // Independent reads, concurrent where the pool has connections for them (PostgreSQL).
+    // Independent reads, side by side on the read pool (SQLite's read-only connections in WAL, or
+    // PostgreSQL's pool).
     let (sales, (deal_rollups, active), pipeline, leads, customers) = tokio::try_join!(
-        store::kpis::by_member_and_currency(db, tenant, &filter),
+        store::kpis::by_member_and_currency(reader, tenant, &filter),
         async {
             if by_rollups {
-                let rows = store::deal_rollups::read(db, tenant, &deal_filter).await?;
+                let rows = store::deal_rollups::read(reader, tenant, &deal_filter).await?;
                 return Ok((Some(rows), Vec::new()));
             }
-            let active = store::deals::active_between(db, tenant, members, start, end).await?;
-            Ok::<_, MonitoringError>((None, store::deals::attach_stages_credited(db, active).await?))
+            let active = store::deals::active_between(reader, tenant, members, start, end).await?;
+            Ok::<_, MonitoringError>((None, store::deals::attach_stages_credited(reader, active).await?))
         },
-        store::pipeline::at(db, tenant, &pipeline_filter, pipeline_time),
-        store::leads::created_between(db, tenant, members, start, end),
-        customers_won(db, tenant, members, end),
+        store::pipeline::at(reader, tenant, &pipeline_filter, pipeline_time),
+        store::leads::created_between(reader, tenant, members, start, end),
+        customers_won(reader, tenant, members, end),
     )?;
     let (mut active, mut leads, mut customers) = (active, leads, customers);
     if scope.narrows_customers() {
@@ -143,7 +150,7 @@ pub async fn gather(
             .map(|l| l.customer.clone())
             .filter(|id| !id.is_empty())
             .collect();
-        let dims: HashMap<String, (String, String)> = store::customers::many(db, tenant, ids.into_iter().collect())
+        let dims: HashMap<String, (String, String)> = store::customers::many(reader, tenant, ids.into_iter().collect())
             .await?
             .into_iter()
             .map(|c| (c.id, (c.region, c.segment)))

@@ -322,12 +322,9 @@ fn outcome_sums(tenant: &str, row: &sea_orm::QueryResult) -> MonitoringResult<Ou
     })
 }
 
-/// Builds the tenant's rows from its deals, unless they were built with `basis` already. Runs in
-/// its own transaction.
-pub async fn ensure_built(db: &sea_orm::DatabaseConnection, tenant: &str, wanted: &Basis) -> MonitoringResult<()> {
-    if basis(db, tenant).await?.as_ref() == Some(wanted) {
-        return Ok(());
-    }
+/// Builds the tenant's rows from its deals with `wanted`, unless another call has just done so.
+/// Runs in its own transaction.
+pub async fn build(db: &sea_orm::DatabaseConnection, tenant: &str, wanted: &Basis) -> MonitoringResult<()> {
     let txn = db.begin().await?;
     lock_tenant(&txn, tenant, true).await?;
     // Another replica may have built them while this one waited for the lock.

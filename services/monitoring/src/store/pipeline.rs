@@ -168,10 +168,13 @@ pub async fn at<C: ConnectionTrait>(
     at: DateTime<Utc>,
 ) -> MonitoringResult<Vec<(PipelineKey, PipelineAmounts)>> {
     let (k, l) = (Alias::new("k"), Alias::new("l"));
-    let latest = |balance: &str| {
+    // One seek per key: the latest row's two balances come back as one text, "amount:count".
+    let latest = {
         let mut query = Query::select();
         query
-            .column((l.clone(), Alias::new(balance)))
+            .expr(Expr::cust(
+                "CAST(l.amount_balance AS TEXT) || ':' || CAST(l.count_balance AS TEXT)",
+            ))
             .from_as(Alias::new("pipeline_ledger"), l.clone())
             .and_where(Expr::col((l.clone(), Alias::new("tenant"))).equals((k.clone(), Alias::new("tenant"))));
         for column in KEY_COLUMNS {
@@ -190,8 +193,7 @@ pub async fn at<C: ConnectionTrait>(
             query.column((k.clone(), Alias::new(column)));
         }
         query
-            .expr_as(latest("amount_balance"), Alias::new("amount"))
-            .expr_as(latest("count_balance"), Alias::new("count"))
+            .expr_as(latest.clone(), Alias::new("balances"))
             .from_as(Alias::new("pipeline_keys"), k.clone())
             .and_where(Expr::col((k.clone(), Alias::new("tenant"))).eq(tenant))
             .and_where(Expr::col((k.clone(), Alias::new("member"))).is_in(members.iter().cloned()));
@@ -201,10 +203,23 @@ pub async fn at<C: ConnectionTrait>(
             }
         }
         for row in db.query_all(&query).await? {
-            let amounts = PipelineAmounts {
-                amount: row.try_get::<Option<i64>>("", "amount")?.unwrap_or(0),
-                count: row.try_get::<Option<i64>>("", "count")?.unwrap_or(0),
+            let Some(balances) = row.try_get::<Option<String>>("", "balances")? else {
+                continue;
             };
+            let amounts = balances
+                .split_once(':')
+                .and_then(|(amount, count)| {
+                    Some(PipelineAmounts {
+                        amount: amount.parse().ok()?,
+                        count: count.parse().ok()?,
+                    })
+                })
+                .ok_or_else(|| {
+                    corrupt(
+                        format_args!("pipeline_ledger {tenant}"),
+                        format_args!("balances {balances:?}"),
+                    )
+                })?;
             if amounts.is_zero() {
                 continue;
             }
