@@ -404,4 +404,81 @@ mod tests {
         let total: i64 = rows.outcomes.values().map(|r| r.won_amount).sum();
         assert_eq!(total, 30_000);
     }
+
+    mod agreement {
+        use super::*;
+        use lacak_domain::kpi::{CohortDeal, stage_cohorts};
+        use proptest::prelude::*;
+
+        fn moves() -> impl Strategy<Value = Vec<(usize, i64)>> {
+            // Stage positions 0..4 (3 is outside the pipeline), hours after creation.
+            prop::collection::vec((0usize..4, 0i64..2_000), 1..6)
+        }
+
+        proptest! {
+            /// Summed over every month, a deal's cohort rows say what the stage cohorts of a
+            /// period holding its whole history say, followed to any later instant.
+            #[test]
+            fn cohort_rows_agree_with_the_stage_cohorts(
+                moves in moves(),
+                outcome in 0usize..3,
+                close_hours in 0i64..3_000,
+                percent in 1i64..=100,
+            ) {
+                let created = utc("2026-01-01T00:00:00Z");
+                let mut hours: Vec<i64> = moves.iter().map(|(_, h)| *h).collect();
+                hours.sort_unstable();
+                hours[0] = 0;
+                let names = ["qualify", "propose", "negotiate", "legal"];
+                let entries: Vec<(String, DateTime<Utc>)> = moves
+                    .iter()
+                    .zip(&hours)
+                    .map(|((stage, _), h)| (names[*stage].to_string(), created + chrono::Duration::hours(*h)))
+                    .collect();
+                let last = *hours.last().unwrap_or(&0);
+                let close = created + chrono::Duration::hours(last + close_hours);
+                let outcome = ["", "won", "lost"][outcome];
+                let credit = if percent == 100 {
+                    vec![share("ana", 100)]
+                } else {
+                    vec![share("ana", percent), share("budi", 100 - percent)]
+                };
+                let deal = DealState {
+                    id: "d",
+                    credit: &credit,
+                    currency: "USD",
+                    amount: Decimal::from(10),
+                    create_time: created,
+                    outcome,
+                    close_time: (!outcome.is_empty()).then_some(close),
+                    region: "",
+                    segment: "",
+                    entries: &entries,
+                };
+                let rows = contribution(&deal, &stages(), chrono_tz::UTC).unwrap();
+                let whole = (utc("2025-01-01T00:00:00Z"), utc("2030-01-01T00:00:00Z"));
+                let cohort_deal = CohortDeal {
+                    share: Decimal::from(percent) / Decimal::ONE_HUNDRED,
+                    entries: entries
+                        .iter()
+                        .map(|(stage, at)| (stages().iter().position(|s| s == stage), *at))
+                        .collect(),
+                    won_at: deal.close_time.filter(|_| outcome == "won"),
+                };
+                let expected = stage_cohorts(3, &[cohort_deal], whole, whole.1);
+                for cohort in expected {
+                    let mut sums = CohortSums::default();
+                    for (key, row) in &rows.cohorts {
+                        if key.member == "ana" && key.stage == stages()[cohort.stage] {
+                            sums.add(*row);
+                        }
+                    }
+                    let units = Decimal::new(10_000, 0);
+                    prop_assert_eq!(Decimal::from(sums.entered) / units, cohort.entered);
+                    prop_assert_eq!(Decimal::from(sums.advanced) / units, cohort.advanced);
+                    prop_assert_eq!(Decimal::from(sums.advance_seconds) / units, cohort.advance_seconds);
+                }
+            }
+        }
+    }
 }
