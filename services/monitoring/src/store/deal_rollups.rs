@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, LockType, OnConflict, Query, SimpleExpr};
+use sea_orm::sea_query::{Alias, Cond, Condition, Expr, ExprTrait, LockType, OnConflict, Query, SimpleExpr};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
     TransactionTrait,
@@ -156,20 +156,9 @@ async fn add_cohorts<C: ConnectionTrait>(
     let rows: Vec<(&CohortKey, &CohortSums)> = rows.iter().collect();
     for chunk in rows.chunks(CHUNK) {
         let mut insert = Query::insert();
-        insert.into_table(Alias::new(COHORTS)).columns(
-            [
-                "tenant",
-                "member",
-                "month",
-                "stage",
-                "region",
-                "segment",
-                "entered",
-                "advanced",
-                "advance_seconds",
-            ]
-            .map(Alias::new),
-        );
+        insert
+            .into_table(Alias::new(COHORTS))
+            .columns(COHORT_COLUMNS.map(Alias::new));
         for (key, sums) in chunk {
             let values: [SimpleExpr; 9] = [
                 tenant.into(),
@@ -198,14 +187,15 @@ async fn add_cohorts<C: ConnectionTrait>(
     Ok(())
 }
 
-fn where_outcome(query: &mut sea_orm::sea_query::SelectStatement, tenant: &str, key: &OutcomeKey) {
-    query
-        .and_where(col("tenant").eq(tenant))
-        .and_where(col("member").eq(key.member.as_str()))
-        .and_where(col("month").eq(key.month))
-        .and_where(col("currency").eq(key.currency.as_str()))
-        .and_where(col("region").eq(key.region.as_str()))
-        .and_where(col("segment").eq(key.segment.as_str()));
+/// `tenant = ? AND <the key's columns> = ?` for one outcome row.
+fn outcome_row(tenant: &str, key: &OutcomeKey) -> Condition {
+    Cond::all()
+        .add(col("tenant").eq(tenant))
+        .add(col("member").eq(key.member.as_str()))
+        .add(col("month").eq(key.month))
+        .add(col("currency").eq(key.currency.as_str()))
+        .add(col("region").eq(key.region.as_str()))
+        .add(col("segment").eq(key.segment.as_str()))
 }
 
 fn outcome_values(tenant: &str, key: &OutcomeKey, sums: &OutcomeSums) -> [SimpleExpr; 11] {
@@ -223,6 +213,18 @@ fn outcome_values(tenant: &str, key: &OutcomeKey, sums: &OutcomeSums) -> [Simple
         serde_json::to_string(&sums.lost_deals).unwrap_or_default().into(),
     ]
 }
+
+const COHORT_COLUMNS: [&str; 9] = [
+    "tenant",
+    "member",
+    "month",
+    "stage",
+    "region",
+    "segment",
+    "entered",
+    "advanced",
+    "advance_seconds",
+];
 
 const OUTCOME_COLUMNS: [&str; 11] = [
     "tenant",
@@ -256,7 +258,7 @@ async fn change_outcome<C: ConnectionTrait>(
     select
         .columns(["won", "lost", "won_amount", "won_deals", "lost_deals"].map(Alias::new))
         .from(Alias::new(OUTCOMES));
-    where_outcome(&mut select, tenant, key);
+    select.cond_where(outcome_row(tenant, key));
     select.lock(LockType::Update);
     let mut row = match db.query_one(&select).await? {
         Some(row) => outcome_sums(tenant, &row)?,
@@ -266,12 +268,7 @@ async fn change_outcome<C: ConnectionTrait>(
     if row.is_empty() {
         let delete = Query::delete()
             .from_table(Alias::new(OUTCOMES))
-            .and_where(col("tenant").eq(tenant))
-            .and_where(col("member").eq(key.member.as_str()))
-            .and_where(col("month").eq(key.month))
-            .and_where(col("currency").eq(key.currency.as_str()))
-            .and_where(col("region").eq(key.region.as_str()))
-            .and_where(col("segment").eq(key.segment.as_str()))
+            .cond_where(outcome_row(tenant, key))
             .to_owned();
         db.execute(&delete).await?;
         return Ok(());
@@ -290,12 +287,7 @@ async fn change_outcome<C: ConnectionTrait>(
             Alias::new("lost_deals"),
             serde_json::to_string(&row.lost_deals).unwrap_or_default(),
         )
-        .and_where(col("tenant").eq(tenant))
-        .and_where(col("member").eq(key.member.as_str()))
-        .and_where(col("month").eq(key.month))
-        .and_where(col("currency").eq(key.currency.as_str()))
-        .and_where(col("region").eq(key.region.as_str()))
-        .and_where(col("segment").eq(key.segment.as_str()));
+        .cond_where(outcome_row(tenant, key));
     db.execute(&update).await?;
     Ok(())
 }
@@ -457,19 +449,7 @@ pub async fn read<C: ConnectionTrait>(
         }
         let mut cohorts = Query::select();
         cohorts
-            .columns(
-                [
-                    "member",
-                    "month",
-                    "stage",
-                    "region",
-                    "segment",
-                    "entered",
-                    "advanced",
-                    "advance_seconds",
-                ]
-                .map(Alias::new),
-            )
+            .columns(COHORT_COLUMNS[1..].iter().map(|c| Alias::new(*c)))
             .from(Alias::new(COHORTS));
         narrow(&mut cohorts);
         for row in db.query_all(&cohorts).await? {
