@@ -21,6 +21,26 @@ impl FieldViolation {
     }
 }
 
+/// Status messages echo what callers sent, and a default gRPC client refuses to read a status
+/// whose headers pass 8 KiB (it reports RESOURCE_EXHAUSTED instead): a message holds at most this
+/// many bytes, each field violation's description at most [`MAX_DESCRIPTION`], and the details at
+/// most [`MAX_VIOLATIONS`] violations.
+pub const MAX_MESSAGE: usize = 1024;
+pub const MAX_DESCRIPTION: usize = 200;
+pub const MAX_VIOLATIONS: usize = 20;
+
+/// `text` cut to at most `max` bytes (at a character boundary), saying how much was left out.
+pub fn bounded(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_owned();
+    }
+    let mut cut = max.saturating_sub(32);
+    while !text.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!("{}… ({} bytes cut)", &text[..cut], text.len() - cut)
+}
+
 /// Collects every invalid field of a request, so the caller learns all of them at once.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Violations(Vec<FieldViolation>);
@@ -69,21 +89,35 @@ impl Violations {
     }
 
     /// INVALID_ARGUMENT with one `BadRequest` field violation per invalid field.
+    /// Descriptions, the message and the number of violations in the details are bounded
+    /// ([`MAX_MESSAGE`]); the message says how many violations the details leave out.
     pub fn into_status(self, domain: &str) -> Status {
-        let message = self
+        let total = self.0.len();
+        let shown: Vec<FieldViolation> = self
             .0
+            .into_iter()
+            .take(MAX_VIOLATIONS)
+            .map(|v| FieldViolation {
+                field: bounded(&v.field, MAX_DESCRIPTION),
+                description: bounded(&v.description, MAX_DESCRIPTION),
+            })
+            .collect();
+        let mut message = shown
             .iter()
             .map(|v| format!("{}: {}", v.field, v.description))
             .collect::<Vec<_>>()
             .join("; ");
+        if total > shown.len() {
+            message.push_str(&format!("; and {} more invalid fields", total - shown.len()));
+        }
         let mut details = ErrorDetails::with_bad_request(
-            self.0
+            shown
                 .into_iter()
                 .map(|v| ProtoFieldViolation::new(v.field, v.description))
                 .collect::<Vec<_>>(),
         );
         details.set_error_info("INVALID_ARGUMENT", domain, HashMap::new());
-        Status::with_error_details(Code::InvalidArgument, message, details)
+        Status::with_error_details(Code::InvalidArgument, bounded(&message, MAX_MESSAGE), details)
     }
 }
 
@@ -100,10 +134,11 @@ impl From<FieldViolation> for Violations {
 }
 
 /// A status with `ErrorInfo { reason, domain }` so clients can branch on a stable reason.
+/// The message is bounded ([`MAX_MESSAGE`]): it may echo a name the caller sent.
 pub fn with_info(code: Code, message: impl Into<String>, reason: &str, domain: &str) -> Status {
     let mut details = ErrorDetails::new();
     details.set_error_info(reason, domain, HashMap::new());
-    Status::with_error_details(code, message.into(), details)
+    Status::with_error_details(code, bounded(&message.into(), MAX_MESSAGE), details)
 }
 
 /// The status for a database failure: UNAVAILABLE when the database cannot be reached (a retry
@@ -277,6 +312,41 @@ mod tests {
             .collect();
         assert_eq!(fields, ["quota.period", "quota.owner"]);
         assert_eq!(details.error_info().unwrap().domain, "goals.lacak.dev");
+    }
+
+    #[test]
+    fn echoed_values_are_cut_so_a_default_client_can_read_the_status() {
+        let huge = "x".repeat(1 << 20);
+        let mut v = Violations::new();
+        for i in 0..25 {
+            v.add(
+                format!("events[{i}].sale.currency_code"),
+                format!("{huge:?} is not a currency code"),
+            );
+        }
+        let status = v.into_status("monitoring.lacak.dev");
+        assert_eq!(status.code(), Code::InvalidArgument);
+        assert!(status.message().len() <= MAX_MESSAGE, "{}", status.message().len());
+        assert!(status.message().starts_with("events[0].sale.currency_code: \"xxx"));
+        let details = status.get_error_details();
+        let violations = &details.bad_request().unwrap().field_violations;
+        assert_eq!(violations.len(), MAX_VIOLATIONS);
+        assert!(violations.iter().all(|f| f.description.len() <= MAX_DESCRIPTION));
+        assert!(violations[0].description.ends_with(" bytes cut)"));
+        // Everything the status carries in headers stays well under 8 KiB.
+        assert!(status.details().len() < 8 * 1024, "{}", status.details().len());
+
+        let named = with_info(
+            Code::NotFound,
+            format!("deal \"deals/{huge}\" not found"),
+            "DEAL_NOT_FOUND",
+            "d",
+        );
+        assert!(named.message().len() <= MAX_MESSAGE);
+        // A short message is left whole, and a cut never splits a character.
+        assert_eq!(bounded("ringgit", 10), "ringgit");
+        let rupiah = "Rp".repeat(10) + &"é".repeat(600);
+        assert!(bounded(&rupiah, 100).len() <= 100);
     }
 
     struct Test;
