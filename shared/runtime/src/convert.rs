@@ -126,11 +126,23 @@ pub fn timestamp_to_proto(value: DateTime<Utc>) -> prost_types::Timestamp {
     }
 }
 
+/// The first instant a request may name: 1900-01-01T00:00:00Z.
+pub const EARLIEST_SECONDS: i64 = -2_208_988_800;
+/// The first instant after those a request may name: 10000-01-01T00:00:00Z.
+pub const AFTER_LATEST_SECONDS: i64 = 253_402_300_800;
+
 /// An instant from proto, cut to the microsecond: PostgreSQL keeps no finer, and an instant must
-/// read back as it was written on every database.
+/// read back as it was written on every database. Instants before 1900 or after 9999 are refused:
+/// none is a sales record's, and beyond them databases and clients disagree on what they mean.
 pub fn timestamp_from_proto(value: &prost_types::Timestamp, field: &str) -> Result<DateTime<Utc>, FieldViolation> {
     if !(0..1_000_000_000).contains(&value.nanos) {
         return Err(FieldViolation::new(field, "nanos must be within 0..=999,999,999"));
+    }
+    if !(EARLIEST_SECONDS..AFTER_LATEST_SECONDS).contains(&value.seconds) {
+        return Err(FieldViolation::new(
+            field,
+            "must lie between 1900-01-01T00:00:00Z and 9999-12-31T23:59:59Z",
+        ));
     }
     DateTime::from_timestamp(value.seconds, (value.nanos / 1000 * 1000) as u32)
         .ok_or_else(|| FieldViolation::new(field, "is outside the supported range of instants"))
@@ -148,4 +160,26 @@ pub fn duration_to_proto(duration: chrono::Duration) -> prost_types::Duration {
 pub fn now() -> DateTime<Utc> {
     use chrono::SubsecRound;
     Utc::now().trunc_subsecs(6)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(seconds: i64) -> prost_types::Timestamp {
+        prost_types::Timestamp { seconds, nanos: 0 }
+    }
+
+    #[test]
+    fn instants_from_1900_to_9999_are_read_and_others_refused_naming_the_field() {
+        let first = timestamp_from_proto(&at(EARLIEST_SECONDS), "sale.book_time").unwrap();
+        assert_eq!(first.to_rfc3339(), "1900-01-01T00:00:00+00:00");
+        let last = timestamp_from_proto(&at(AFTER_LATEST_SECONDS - 1), "sale.book_time").unwrap();
+        assert_eq!(last.to_rfc3339(), "9999-12-31T23:59:59+00:00");
+        // 1899-12-31T23:59:59Z, 10000-01-01, and the year −262143 a client once sent.
+        for seconds in [EARLIEST_SECONDS - 1, AFTER_LATEST_SECONDS, -8_334_632_851_200] {
+            let refused = timestamp_from_proto(&at(seconds), "sale.book_time").unwrap_err();
+            assert_eq!(refused.field, "sale.book_time");
+        }
+    }
 }

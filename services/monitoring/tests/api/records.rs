@@ -133,6 +133,34 @@ async fn bad_records_are_refused_naming_each_field() {
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["lead.owner"]);
+    // Instants before 1900 or after 9999 are no sales record's.
+    let status = admin
+        .create_deal(pb::CreateDealRequest {
+            deal: Some(pb::Deal {
+                owner: "members/ana".into(),
+                amount: Some(money("IDR", "5")),
+                stage: "qualify".into(),
+                create_time: Some(prost_types::Timestamp {
+                    seconds: -8_334_632_851_200,
+                    nanos: 0,
+                }),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["deal.create_time"]);
+    let mut far = sale("far", "ana", "LAP-1", "1", "10", "2026-03-01T10:00:00Z");
+    far.book_time = Some(prost_types::Timestamp {
+        seconds: 253_402_300_800,
+        nanos: 0,
+    });
+    let status = admin
+        .record_sale(pb::RecordSaleRequest { sale: Some(far) })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["sale.book_time"]);
 }
 
 #[tokio::test]
