@@ -1,6 +1,7 @@
 //! Deals: create, read, list, change, move through stages, close won or lost.
 
 use lacak_proto::monitoring as pb;
+use lacak_runtime::auth::CallContext;
 use lacak_runtime::convert::{now, timestamp_from_proto};
 use lacak_runtime::error::Violations;
 use lacak_runtime::idempotency::write_once;
@@ -11,6 +12,7 @@ use sea_orm::TransactionTrait;
 use tonic::Request;
 
 use super::{MonitoringApi, caller, convert};
+use crate::domain::rollup::Share;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::records;
 use crate::store;
@@ -48,10 +50,7 @@ pub async fn create(
     let input = records::deal(&mut v, &body.deal.clone().unwrap_or_default(), "deal", false);
     v.finish()?;
     api.may_record_for(&ctx, &input.owner, "deal.owner").await?;
-    for (i, share) in input.credit.iter().enumerate() {
-        api.may_record_for(&ctx, &share.member, &format!("deal.credit[{i}].member"))
-            .await?;
-    }
+    credit_within_reach(api, &ctx, &input.credit).await?;
     let id = write_once(db, &tenant, "CreateDeal", &body.request_id, &body, async |txn| {
         Ok(store::deals::insert(txn, &tenant, &input, now()).await?.id)
     })
@@ -109,6 +108,15 @@ pub async fn list(
     })
 }
 
+/// Every member credited in a deal exists and is one the caller may record for, as its owner must.
+async fn credit_within_reach(api: &MonitoringApi, ctx: &CallContext, credit: &[Share]) -> MonitoringResult<()> {
+    for (i, share) in credit.iter().enumerate() {
+        api.may_record_for(ctx, &share.member, &format!("deal.credit[{i}].member"))
+            .await?;
+    }
+    Ok(())
+}
+
 pub async fn update(
     api: &MonitoringApi,
     request: Request<pb::UpdateDealRequest>,
@@ -148,6 +156,9 @@ pub async fn update(
     api.may_record_for(&ctx, &current.owner, "deal.owner").await?;
     if input.owner != current.owner {
         api.may_record_for(&ctx, &input.owner, "deal.owner").await?;
+    }
+    if paths.iter().any(|p| p == "credit") {
+        credit_within_reach(api, &ctx, &input.credit).await?;
     }
     let updated = store::deals::update(api.db()?, current, &input, &paths, now()).await?;
     api.feed.announce(&tenant, [updated.owner.clone()].into());

@@ -98,3 +98,81 @@ async fn reps_managers_and_other_tenants_see_only_what_is_theirs() {
         Code::Unauthenticated
     );
 }
+
+/// A deal's credit follows the same reach as its owner when it is changed, as when it is created:
+/// no crediting a member outside the caller's reach, nor one goals does not know.
+#[tokio::test]
+async fn a_deal_credit_is_rewritten_only_within_reach_and_to_members_that_exist() {
+    let suite = spawn_suite().await;
+    org(&suite).await;
+    let mut ana = suite.rep("ana");
+    let deal = ana
+        .create_deal(pb::CreateDealRequest {
+            deal: Some(pb::Deal {
+                owner: "members/ana".into(),
+                amount: Some(money("IDR", "1000")),
+                stage: "qualify".into(),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .deal
+        .unwrap();
+    let recredit = |credit: &[(&str, &str)]| pb::UpdateDealRequest {
+        deal: Some(pb::Deal {
+            name: deal.name.clone(),
+            credit: split(credit),
+            ..Default::default()
+        }),
+        update_mask: Some(prost_types::FieldMask {
+            paths: vec!["credit".into()],
+        }),
+    };
+    // citra is in apac, outside a rep's reach; nobody is not a member at all.
+    let outside = ana
+        .update_deal(recredit(&[("ana", "50"), ("citra", "50")]))
+        .await
+        .unwrap_err();
+    assert_eq!(outside.code(), Code::PermissionDenied, "{}", outside.message());
+    // A rep learns nothing of members outside their reach, whether they exist or not.
+    let unknown = ana
+        .update_deal(recredit(&[("ana", "50"), ("nobody", "50")]))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::PermissionDenied, "{}", unknown.message());
+    // The manager of emea may not credit apac either; an admin may.
+    let mut manager = suite.manager(&["emea"]);
+    let status = manager
+        .update_deal(recredit(&[("budi", "50"), ("citra", "50")]))
+        .await
+        .unwrap_err();
+    assert_eq!(status.code(), Code::PermissionDenied, "{}", status.message());
+    let kept = suite
+        .admin()
+        .get_deal(pb::GetDealRequest {
+            name: deal.name.clone(),
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .deal
+        .unwrap();
+    assert!(kept.credit.is_empty(), "nothing refused was written: {:?}", kept.credit);
+    let mut admin = suite.admin();
+    let unknown = admin
+        .update_deal(recredit(&[("ana", "50"), ("nobody", "50")]))
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&unknown), ["deal.credit[1].member"]);
+    let split_deal = admin
+        .update_deal(recredit(&[("ana", "50"), ("citra", "50")]))
+        .await
+        .unwrap()
+        .into_inner()
+        .deal
+        .unwrap();
+    assert_eq!(split_deal.credit.len(), 2);
+}
