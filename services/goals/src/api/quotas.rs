@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use tonic::Request;
 
 use super::{Caller, GoalsApi, convert, principal, write_once};
-use crate::domain::access::may_write;
+use crate::domain::access::may_set_quota;
 use crate::domain::names::{Owner, new_id, parse_name};
 use crate::domain::quota::{ChangeSource, Metric, profile_to_json, seasonal_profile, validate_target};
 use crate::error::{GoalsError, GoalsResult};
@@ -93,7 +93,7 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateQuotaRequest>) ->
     let db = api.db()?;
     let tenant = &caller.tenant;
     let seen = caller.visibility(db).await?;
-    if !may_write(&caller, seen, &owner) {
+    if !may_set_quota(&caller, seen, &owner) {
         return Err(GoalsError::denied(format!(
             "you may not set quotas for {}",
             owner.name()

@@ -123,6 +123,14 @@ pub fn may_write(principal: &Principal, visibility: &Visibility, owner: &Owner) 
     }
 }
 
+/// Whether a principal may set a quota of `owner`: as [`may_write`], but no one other than an
+/// admin sets a quota of their own: a manager's own quota is set above them, even when their
+/// member record sits outside the teams they lead (a manager sees their own numbers).
+pub fn may_set_quota(principal: &Principal, visibility: &Visibility, owner: &Owner) -> bool {
+    let own = matches!(owner, Owner::Member(member) if *member == principal.subject);
+    may_write(principal, visibility, owner) && (principal.role == Role::Admin || !own)
+}
+
 /// Whether a principal may record a change from `source` to a quota owned by `owner`. Applying a
 /// strategy recommendation is a service's job, done for the person who accepted it, and the only
 /// quota change a service makes; a person claiming that source would forge the recommendation's
@@ -131,7 +139,7 @@ pub fn may_change_quota(principal: &Principal, visibility: &Visibility, owner: &
     match (principal.role, source) {
         (Role::Service, ChangeSource::StrategyRecommendation) => true,
         (Role::Service, _) | (_, ChangeSource::StrategyRecommendation) => false,
-        _ => may_write(principal, visibility, owner),
+        _ => may_set_quota(principal, visibility, owner),
     }
 }
 

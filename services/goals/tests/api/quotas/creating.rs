@@ -1,5 +1,6 @@
 //! Creating quotas: what a target may be, and how it is split over the months of its period.
 
+use lacak_domain::Role;
 use lacak_proto::goals::{CreateQuotaRequest, GetQuotaRequest, ListQuotasRequest, Metric, Quota};
 
 use super::{create, seeded};
@@ -7,7 +8,7 @@ use rust_decimal::Decimal;
 use tonic::Code;
 
 use crate::helpers::{
-    amount, assert_code, assert_invalid, check_invalid, create_quota, currency, dec, money, quantity, quota,
+    TENANT, amount, assert_code, assert_invalid, check_invalid, create_quota, currency, dec, money, quantity, quota,
     revenue_quota, seed_org, spawn_app, usd, weights,
 };
 
@@ -325,5 +326,28 @@ async fn managers_set_quotas_only_within_their_teams_and_reps_not_at_all() -> an
         .create_quota(create(quota("members/ana", Metric::Revenue, "FY2026-Q4", usd("1"))))
         .await;
     assert_code(service, Code::PermissionDenied);
+
+    // A manager does not set their own quota, even when their member record sits outside the team
+    // they lead (citra is in sales and leads emea); the manager of sales above her does.
+    let mut citra = app.client(&app.token(TENANT, "citra", Role::Manager, &["emea"]));
+    create_quota(
+        &mut citra,
+        quota("members/ana", Metric::Revenue, "FY2026-Q4", usd("100")),
+    )
+    .await?;
+    let own = citra
+        .create_quota(create(quota(
+            "members/citra",
+            Metric::Revenue,
+            "FY2026-Q4",
+            usd("1000000"),
+        )))
+        .await;
+    assert_code(own, Code::PermissionDenied);
+    create_quota(
+        &mut manager,
+        quota("members/citra", Metric::Revenue, "FY2026-Q4", usd("1000")),
+    )
+    .await?;
     Ok(())
 }
