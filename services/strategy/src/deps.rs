@@ -132,6 +132,7 @@ pub fn service_context(tenant: &str) -> CallContext {
         },
         on_behalf_of: None,
         deadline: None,
+        token_expiry: None,
     }
 }
 

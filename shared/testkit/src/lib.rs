@@ -117,6 +117,19 @@ impl TestServer {
             .issue(&principal, Duration::from_secs(300), None)
             .expect("a signed token")
     }
+
+    /// A token whose `exp` is `expires` (seconds since 1970), for tests of tokens that lapse.
+    pub fn token_expiring_at(&self, tenant: &str, subject: &str, role: Role, expires: u64) -> String {
+        let principal = Principal {
+            tenant: tenant.to_owned(),
+            subject: subject.to_owned(),
+            role,
+            teams: Vec::new(),
+        };
+        self.issuer
+            .issue_expiring(&principal, expires, None)
+            .expect("a signed token")
+    }
 }
 
 impl Drop for TestServer {

@@ -21,6 +21,7 @@ fn caller(tenant: &str, deadline: Option<Instant>) -> CallContext {
         },
         on_behalf_of: None,
         deadline,
+        token_expiry: None,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use futures::StreamExt;
 use lacak_proto::monitoring as pb;
+use lacak_runtime::auth::CallContext;
 use lacak_runtime::convert::now;
 use tonic::{Request, Status, Streaming};
 
@@ -44,7 +45,8 @@ pub async fn ingest(
 }
 
 /// Each batch is acknowledged once committed, in order. An invalid batch ends the stream with its
-/// error; the batches acknowledged before it stay applied.
+/// error; the batches acknowledged before it stay applied. A batch that arrives after the caller's
+/// token lapsed ends the stream UNAUTHENTICATED, unapplied.
 pub async fn stream(
     api: &MonitoringApi,
     request: Request<Streaming<pb::StreamIngestEventsRequest>>,
@@ -62,6 +64,11 @@ pub async fn stream(
                     return;
                 }
             };
+            // The token is checked for each batch, not only when the stream opened.
+            if ctx.token_expired() {
+                let _ = sender.send(Err(CallContext::lapsed())).await;
+                return;
+            }
             let outcome = apply(&api, &ctx, &message.events, message.validate_only).await;
             let reply = outcome.map(|applied| pb::StreamIngestEventsResponse {
                 batch_id: message.batch_id.clone(),

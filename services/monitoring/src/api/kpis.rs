@@ -210,6 +210,10 @@ pub async fn watch(api: &MonitoringApi, request: Request<pb::WatchKpisRequest>) 
                     tokio::time::sleep(SETTLE).await;
                 }
             }
+            if ctx.token_expired() {
+                let _ = sender.send(Err(CallContext::lapsed())).await;
+                return;
+            }
             match read(&api, &ctx, &q).await {
                 Ok(kpis) => {
                     let print = fingerprint(&kpis);

@@ -290,3 +290,47 @@ async fn concurrent_clients_with_drops_and_retries_count_every_sale_exactly_once
     let expected = (per_batch_own * BATCHES * 10) as i64 + (per_batch_split * BATCHES * 5) as i64;
     assert_eq!(amount(&ana.revenue), rust_decimal::Decimal::from(expected));
 }
+
+/// A stream checks the caller's token with each batch: a batch sent after the token lapsed (past
+/// the tolerated skew, 30 s in these suites) ends the stream UNAUTHENTICATED and is not applied.
+#[tokio::test]
+async fn a_batch_sent_after_the_token_lapsed_ends_the_stream_unapplied() {
+    let suite = spawn_suite().await;
+    org(&suite).await;
+    product(&suite, "LAP-1", "4").await;
+    let batch = |id: &str| pb::StreamIngestEventsRequest {
+        batch_id: id.to_owned(),
+        events: vec![sale_event(
+            id,
+            sale(id, "budi", "LAP-1", "1", "10", "2026-02-01T00:00:00Z"),
+        )],
+        validate_only: false,
+    };
+    // Its exp was 27 s ago: accepted for 3 s more, within the skew.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let token = suite.admin_token_expiring_at(now - 27);
+    let (send, batches) = tokio::sync::mpsc::channel(4);
+    send.send(batch("early")).await.unwrap();
+    let mut acks = suite
+        .monitoring(&token)
+        .stream_ingest_events(tokio_stream::wrappers::ReceiverStream::new(batches))
+        .await
+        .unwrap()
+        .into_inner();
+    let first = acks.next().await.unwrap().expect("the first batch, sent in time");
+    assert_eq!(first.applied, 1);
+    tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    send.send(batch("late")).await.unwrap();
+    let lapsed = acks.next().await.unwrap().unwrap_err();
+    assert_eq!(lapsed.code(), Code::Unauthenticated, "{}", lapsed.message());
+    assert!(acks.next().await.is_none(), "the stream ends");
+    let kpis = kpis(&suite, "members/budi", "FY2026-Q1").await;
+    assert_eq!(
+        amount(&kpis.revenue),
+        dec("10"),
+        "only the batch sent in time is applied"
+    );
+}

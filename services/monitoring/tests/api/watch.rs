@@ -58,3 +58,37 @@ async fn a_watch_sees_an_ingestion_that_changes_its_numbers() {
     );
     eprintln!("watch update after {:?}", sent.elapsed());
 }
+
+/// A watch ends UNAUTHENTICATED once the token it was opened with lapses (past the tolerated
+/// skew), instead of streaming for as long as the connection lasts.
+#[tokio::test]
+async fn a_watch_ends_when_its_token_lapses() {
+    let suite = spawn_suite().await;
+    org(&suite).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // Its exp was 28 s ago: accepted for 2 s more, within the 30 s skew.
+    let token = suite.admin_token_expiring_at(now - 28);
+    let mut stream = suite
+        .monitoring(&token)
+        .watch_kpis(pb::WatchKpisRequest {
+            owner: "teams/emea".into(),
+            period: "FY2026-Q1".into(),
+            scope: None,
+            currency_code: "IDR".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        stream.next().await.unwrap().is_ok(),
+        "the figures while the token holds"
+    );
+    let ended = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("the watch ends within seconds of the token lapsing")
+        .expect("with a status");
+    assert_eq!(ended.unwrap_err().code(), tonic::Code::Unauthenticated);
+}

@@ -83,7 +83,7 @@ where
                 .get(http::header::AUTHORIZATION)
                 .and_then(|v| v.to_str().ok());
             match self.authenticator.authenticate(header) {
-                Ok((principal, on_behalf_of)) => {
+                Ok(authenticated) => {
                     let deadline = request
                         .headers()
                         .get("grpc-timeout")
@@ -91,9 +91,10 @@ where
                         .and_then(parse_grpc_timeout)
                         .map(|timeout| Instant::now() + timeout);
                     request.extensions_mut().insert(CallContext {
-                        principal,
-                        on_behalf_of,
+                        principal: authenticated.principal,
+                        on_behalf_of: authenticated.on_behalf_of,
                         deadline,
+                        token_expiry: Some(authenticated.expiry),
                     });
                 }
                 Err(error) => {

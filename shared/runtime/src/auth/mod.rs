@@ -53,14 +53,42 @@ pub struct CallContext {
     pub on_behalf_of: Option<String>,
     /// When the caller stops waiting, from `grpc-timeout`.
     pub deadline: Option<Instant>,
+    /// When the caller's token stops being accepted (its `exp` plus the tolerated skew); `None`
+    /// for a service's own calls. A long stream checks it message by message.
+    pub token_expiry: Option<SystemTime>,
 }
 
 impl CallContext {
+    /// Whether the token the call was made with has lapsed since the call began.
+    pub fn token_expired(&self) -> bool {
+        self.token_expiry.is_some_and(|expiry| SystemTime::now() >= expiry)
+    }
+
+    /// UNAUTHENTICATED, as the auth layer answers, for a stream whose token lapsed while it ran.
+    pub fn lapsed() -> tonic::Status {
+        crate::error::with_info(
+            tonic::Code::Unauthenticated,
+            "the token expired while the stream was open; open a new stream with a fresh token",
+            "UNAUTHENTICATED",
+            "auth.lacak.dev",
+        )
+    }
+
     /// The time left before the caller's deadline, if it set one.
     pub fn remaining(&self) -> Option<Duration> {
         self.deadline
             .map(|deadline| deadline.saturating_duration_since(Instant::now()))
     }
+}
+
+/// What a valid token says.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub principal: Principal,
+    /// For a service's call made for a person: that person's subject (`act`).
+    pub on_behalf_of: Option<String>,
+    /// When the token stops being accepted.
+    pub expiry: SystemTime,
 }
 
 /// Checks tokens: signature, algorithm, issuer, audience, expiry with bounded skew.
@@ -92,8 +120,9 @@ impl Authenticator {
         self
     }
 
-    /// The principal behind an `authorization` header value.
-    pub fn authenticate(&self, authorization: Option<&str>) -> Result<(Principal, Option<String>), AuthError> {
+    /// The principal behind an `authorization` header value, who it acts for, and when the token
+    /// stops being accepted (`exp` plus the tolerated skew).
+    pub fn authenticate(&self, authorization: Option<&str>) -> Result<Authenticated, AuthError> {
         let header = authorization.ok_or(AuthError::Missing)?;
         let token = header
             .strip_prefix("Bearer ")
@@ -107,7 +136,12 @@ impl Authenticator {
             })
             .map_err(|e| AuthError::Invalid(e.to_string()))?;
         let claims = data.claims;
-        principal_from_claims(&claims).map(|p| (p, claims.act))
+        let expiry = UNIX_EPOCH + Duration::from_secs(claims.exp.saturating_add(self.validation.leeway));
+        principal_from_claims(&claims).map(|principal| Authenticated {
+            principal,
+            on_behalf_of: claims.act,
+            expiry,
+        })
     }
 }
 
@@ -162,11 +196,20 @@ impl TokenIssuer {
             .duration_since(UNIX_EPOCH)
             .map_err(|e| AuthError::Keys(e.to_string()))?
             .as_secs();
+        self.issue_expiring(principal, now + ttl.as_secs(), act)
+    }
+
+    /// A token for `principal` whose `exp` is `expires` (seconds since 1970).
+    pub fn issue_expiring(&self, principal: &Principal, expires: u64, act: Option<&str>) -> Result<String, AuthError> {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|e| AuthError::Keys(e.to_string()))?
+            .as_secs();
         let claims = Claims {
             iss: self.issuer.clone(),
             aud: self.audience.clone(),
             sub: principal.subject.clone(),
-            exp: now + ttl.as_secs(),
+            exp: expires,
             iat: now,
             tenant: principal.tenant.clone(),
             role: principal.role.as_str().to_owned(),
@@ -254,7 +297,11 @@ mod tests {
     fn an_issued_token_authenticates_as_its_principal() {
         let (auth, issuer) = keys();
         let token = issuer.issue(&manager(), Duration::from_secs(60), None).unwrap();
-        let (principal, act) = auth.authenticate(Some(&format!("Bearer {token}"))).unwrap();
+        let Authenticated {
+            principal,
+            on_behalf_of: act,
+            ..
+        } = auth.authenticate(Some(&format!("Bearer {token}"))).unwrap();
         assert_eq!(principal, manager());
         assert_eq!(act, None);
     }
@@ -346,7 +393,7 @@ mod tests {
             .issue(&manager(), Duration::from_secs(60), None)
             .unwrap();
         assert_eq!(
-            auth.authenticate(Some(&format!("Bearer {token}"))).unwrap().0,
+            auth.authenticate(Some(&format!("Bearer {token}"))).unwrap().principal,
             manager()
         );
         // An HS256 token is refused by an EdDSA server, whatever its claims.

@@ -90,6 +90,11 @@ impl Suite {
         self.server.token(tenant, subject, role, teams)
     }
 
+    /// An admin token of the suite's tenant whose `exp` is `expires` (seconds since 1970).
+    pub fn admin_token_expiring_at(&self, expires: u64) -> String {
+        self.server.token_expiring_at(TENANT, "ingester", Role::Admin, expires)
+    }
+
     pub fn goals(&self, token: &str) -> Goals {
         GoalsServiceClient::with_interceptor(self.server.channel.clone(), Bearer::new(token))
     }
