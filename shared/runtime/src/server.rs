@@ -250,7 +250,11 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// A global bound on calls in flight that rejects the excess instead of queueing it.
+/// The gRPC health service's paths.
+const HEALTH_PATH: &str = "/grpc.health.v1.Health/";
+
+/// A global bound on calls in flight that rejects the excess instead of queueing it; health
+/// checks are not counted and never refused.
 #[derive(Clone)]
 pub struct ConcurrencyShedLayer {
     permits: Arc<Semaphore>,
@@ -296,6 +300,13 @@ where
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        // Health checks never wait behind business traffic: a busy pod is alive, and a liveness
+        // probe shed here would have it restarted.
+        if request.uri().path().starts_with(HEALTH_PATH) {
+            let clone = self.inner.clone();
+            let mut inner = std::mem::replace(&mut self.inner, clone);
+            return Box::pin(async move { inner.call(request).await });
+        }
         let permit: OwnedSemaphorePermit = match self.permits.clone().try_acquire_owned() {
             Ok(permit) => permit,
             Err(_) => {
@@ -361,5 +372,39 @@ mod tests {
             .await
             .unwrap();
         assert!(after.headers().get("grpc-status").is_none(), "the permit came back");
+    }
+
+    #[tokio::test]
+    async fn health_checks_are_answered_at_the_limit() {
+        let (release, released) = tokio::sync::watch::channel(false);
+        let slow = tower::service_fn(move |request: http::Request<()>| {
+            let mut released = released.clone();
+            async move {
+                if !request.uri().path().starts_with(HEALTH_PATH) {
+                    let _ = released.wait_for(|r| *r).await;
+                }
+                Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
+            }
+        });
+        let mut service = ConcurrencyShedLayer::new(1).layer(slow);
+        let busy = service.ready().await.unwrap().call(http::Request::new(()));
+        let busy = tokio::spawn(busy);
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        let check = http::Request::builder()
+            .uri("/grpc.health.v1.Health/Check")
+            .body(())
+            .unwrap();
+        let health = service.ready().await.unwrap().call(check).await.unwrap();
+        assert!(health.headers().get("grpc-status").is_none(), "served, not shed");
+        let business = service
+            .ready()
+            .await
+            .unwrap()
+            .call(http::Request::new(()))
+            .await
+            .unwrap();
+        assert_eq!(business.headers().get("grpc-status").unwrap(), "8", "still shed");
+        release.send(true).unwrap();
+        busy.await.unwrap().unwrap();
     }
 }
