@@ -165,9 +165,10 @@ fn pipeline_rows(deal: &deal::Model, credit: &[Share]) -> MonitoringResult<BTree
     .map_err(|error| MonitoringError::invalid("deal.amount", error.to_string()))
 }
 
-/// Writes a deal's new state: the row, who holds credit in it, and the change it makes to the
+/// Writes a deal's new state: the row, who holds credit in it, the change it makes to the
 /// pipeline ledger at `at` (or at its latest earlier change, if `at` is before it, so the ledger
-/// never books a deal's changes out of order). Inserts when there is no `before`.
+/// never books a deal's changes out of order), the change it makes to the deal rollups (while the
+/// tenant's are kept), and its stage move, if it `moved`. Inserts when there is no `before`.
 async fn save<C: ConnectionTrait>(
     db: &C,
     before: Option<&deal::Model>,
