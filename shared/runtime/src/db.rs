@@ -133,9 +133,10 @@ pub async fn connect_reader(url: &str, main: &DatabaseConnection) -> Result<Data
         return Ok(main.clone());
     }
     let mut options = ConnectOptions::new(url.to_owned());
+    // None kept open while idle: services that read nothing through it hold no connection.
     options
         .max_connections(SQLITE_READERS)
-        .min_connections(1)
+        .min_connections(0)
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false)

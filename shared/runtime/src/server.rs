@@ -302,21 +302,20 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         // Health checks never wait behind business traffic: a busy pod is alive, and a liveness
         // probe shed here would have it restarted.
-        if request.uri().path().starts_with(HEALTH_PATH) {
-            let clone = self.inner.clone();
-            let mut inner = std::mem::replace(&mut self.inner, clone);
-            return Box::pin(async move { inner.call(request).await });
-        }
-        let permit: OwnedSemaphorePermit = match self.permits.clone().try_acquire_owned() {
-            Ok(permit) => permit,
-            Err(_) => {
-                let status = crate::error::with_info(
-                    tonic::Code::ResourceExhausted,
-                    "the server is at its concurrency limit; retry with backoff",
-                    "OVERLOADED",
-                    "server.lacak.dev",
-                );
-                return Box::pin(async move { Ok(status.into_http()) });
+        let permit: Option<OwnedSemaphorePermit> = if request.uri().path().starts_with(HEALTH_PATH) {
+            None
+        } else {
+            match self.permits.clone().try_acquire_owned() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    let status = crate::error::with_info(
+                        tonic::Code::ResourceExhausted,
+                        "the server is at its concurrency limit; retry with backoff",
+                        "OVERLOADED",
+                        "server.lacak.dev",
+                    );
+                    return Box::pin(async move { Ok(status.into_http()) });
+                }
             }
         };
         let clone = self.inner.clone();
@@ -337,17 +336,32 @@ mod tests {
 
     use super::*;
 
-    #[tokio::test]
-    async fn calls_past_the_limit_are_refused_at_once_not_queued() {
+    /// A service behind a limit of one that holds every call but health checks until released.
+    fn held_behind_a_limit_of_one() -> (
+        tokio::sync::watch::Sender<bool>,
+        impl Service<
+            http::Request<()>,
+            Response = http::Response<String>,
+            Error = std::convert::Infallible,
+            Future: Send + 'static,
+        > + Clone,
+    ) {
         let (release, released) = tokio::sync::watch::channel(false);
-        let slow = tower::service_fn(move |_: http::Request<()>| {
+        let slow = tower::service_fn(move |request: http::Request<()>| {
             let mut released = released.clone();
             async move {
-                let _ = released.wait_for(|r| *r).await;
+                if !request.uri().path().starts_with(HEALTH_PATH) {
+                    let _ = released.wait_for(|r| *r).await;
+                }
                 Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
             }
         });
-        let mut service = ConcurrencyShedLayer::new(1).layer(slow);
+        (release, ConcurrencyShedLayer::new(1).layer(slow))
+    }
+
+    #[tokio::test]
+    async fn calls_past_the_limit_are_refused_at_once_not_queued() {
+        let (release, mut service) = held_behind_a_limit_of_one();
         let first = service.ready().await.unwrap().call(http::Request::new(()));
         let first = tokio::spawn(first);
         tokio::time::sleep(Duration::from_millis(20)).await;
@@ -376,17 +390,7 @@ mod tests {
 
     #[tokio::test]
     async fn health_checks_are_answered_at_the_limit() {
-        let (release, released) = tokio::sync::watch::channel(false);
-        let slow = tower::service_fn(move |request: http::Request<()>| {
-            let mut released = released.clone();
-            async move {
-                if !request.uri().path().starts_with(HEALTH_PATH) {
-                    let _ = released.wait_for(|r| *r).await;
-                }
-                Ok::<_, std::convert::Infallible>(http::Response::new(String::new()))
-            }
-        });
-        let mut service = ConcurrencyShedLayer::new(1).layer(slow);
+        let (release, mut service) = held_behind_a_limit_of_one();
         let busy = service.ready().await.unwrap().call(http::Request::new(()));
         let busy = tokio::spawn(busy);
         tokio::time::sleep(Duration::from_millis(20)).await;

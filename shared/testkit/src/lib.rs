@@ -107,28 +107,25 @@ impl Prepared {
 impl TestServer {
     /// A token for anyone in any tenant; `teams` matter for managers.
     pub fn token(&self, tenant: &str, subject: &str, role: Role, teams: &[&str]) -> String {
-        let principal = Principal {
-            tenant: tenant.to_owned(),
-            subject: subject.to_owned(),
-            role,
-            teams: teams.iter().map(|t| t.to_string()).collect(),
-        };
         self.issuer
-            .issue(&principal, Duration::from_secs(300), None)
+            .issue(&principal(tenant, subject, role, teams), Duration::from_secs(300), None)
             .expect("a signed token")
     }
 
     /// A token whose `exp` is `expires` (seconds since 1970), for tests of tokens that lapse.
     pub fn token_expiring_at(&self, tenant: &str, subject: &str, role: Role, expires: u64) -> String {
-        let principal = Principal {
-            tenant: tenant.to_owned(),
-            subject: subject.to_owned(),
-            role,
-            teams: Vec::new(),
-        };
         self.issuer
-            .issue_expiring(&principal, expires, None)
+            .issue_expiring(&principal(tenant, subject, role, &[]), expires, None)
             .expect("a signed token")
+    }
+}
+
+fn principal(tenant: &str, subject: &str, role: Role, teams: &[&str]) -> Principal {
+    Principal {
+        tenant: tenant.to_owned(),
+        subject: subject.to_owned(),
+        role,
+        teams: teams.iter().map(|t| t.to_string()).collect(),
     }
 }
 
