@@ -72,13 +72,7 @@ pub async fn generate(
         currency: ask.currency,
         now: ask.now,
     };
-    let mut filed = Vec::new();
-    for proposal in &proposals {
-        let id = store::file(db, &batch, proposal).await?;
-        if let Some(stored) = store::get(db, &ctx.principal.tenant, &id).await? {
-            filed.push(stored);
-        }
-    }
+    let filed = store::file_generation(db, &batch, &proposals).await?;
     tracing::info!(team = ask.team, period = %period, proposals = filed.len(), "recommendations generated");
     Ok(filed)
 }

@@ -40,7 +40,12 @@ async fn once(db: &DatabaseConnection, deps: &Dependencies, settings: &Settings)
     let now = settings.clock.now();
     let refresh = chrono::Duration::from_std(settings.refresh_every).unwrap_or(chrono::Duration::days(1));
     let mut tenants: HashSet<String> = HashSet::new();
-    for schedule in store::due_schedules(db, now - refresh).await? {
+    let due = now - refresh;
+    for schedule in store::due_schedules(db, due).await? {
+        // Every replica runs this loop; the claim lets exactly one of them run each generation.
+        if !store::claim(db, &schedule, due, now).await? {
+            continue;
+        }
         tenants.insert(schedule.tenant.clone());
         let ctx = service_context(&schedule.tenant);
         let outcome = async {
@@ -56,11 +61,9 @@ async fn once(db: &DatabaseConnection, deps: &Dependencies, settings: &Settings)
             generate(db, deps, &ctx, &calendar, &org, &ask).await
         }
         .await;
-        match outcome {
-            Ok(_) => store::mark_run(db, &schedule, now).await?,
-            Err(error) => {
-                tracing::warn!(tenant = %schedule.tenant, team = %schedule.team, %error, "scheduled generation failed")
-            }
+        if let Err(error) = outcome {
+            tracing::warn!(tenant = %schedule.tenant, team = %schedule.team, %error, "scheduled generation failed");
+            store::release(db, &schedule, now).await?;
         }
     }
     for rec in store::unverified(db, VERIFY_BATCH).await? {

@@ -3,7 +3,12 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set};
+use std::collections::HashMap;
+
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionTrait,
+};
 
 use crate::domain::model::{Change, Evidence, Kind, Proposal, State, Verification};
 use crate::error::{StrategyError, StrategyResult};
@@ -157,32 +162,41 @@ pub struct Batch<'a> {
     pub now: DateTime<Utc>,
 }
 
-/// Files a proposal: new advice is inserted; advice already on file and still undecided is
-/// refreshed with today's evidence; decided advice is left as it was decided. Returns the id.
-pub async fn file<C: ConnectionTrait>(db: &C, batch: &Batch<'_>, proposal: &Proposal) -> StrategyResult<String> {
+/// Files a generation's proposals in one transaction and answers them as filed: new advice is
+/// inserted; advice already on file and still undecided is refreshed with today's evidence;
+/// decided advice is left as it was decided. Two generations of the same team at the same moment
+/// (two replicas, two callers) both succeed: the second waits on the first's rows (PostgreSQL;
+/// SQLite has one writer), finds them and refreshes them. Proposals are written in fingerprint
+/// order, so two such generations lock rows in the same order and never deadlock.
+pub async fn file_generation(
+    db: &DatabaseConnection,
+    batch: &Batch<'_>,
+    proposals: &[Proposal],
+) -> StrategyResult<Vec<Stored>> {
+    let mut ordered: Vec<&Proposal> = proposals.iter().collect();
+    ordered.sort_by(|a, b| a.fingerprint.cmp(&b.fingerprint));
+    let txn = db.begin().await?;
+    let mut ids = HashMap::new();
+    for proposal in ordered {
+        ids.insert(proposal.fingerprint.as_str(), file(&txn, batch, proposal).await?);
+    }
+    let mut filed = Vec::with_capacity(proposals.len());
+    for proposal in proposals {
+        if let Some(stored) = get(&txn, batch.tenant, &ids[proposal.fingerprint.as_str()]).await? {
+            filed.push(stored);
+        }
+    }
+    txn.commit().await?;
+    Ok(filed)
+}
+
+/// Files one proposal (see [`file_generation`]); returns its id.
+async fn file<C: ConnectionTrait>(db: &C, batch: &Batch<'_>, proposal: &Proposal) -> StrategyResult<String> {
     let evidence = serde_json::to_string(&proposal.evidence).map_err(|e| corrupt("evidence", e))?;
     let change = match &proposal.change {
         Some(change) => Some(serde_json::to_string(change).map_err(|e| corrupt("change", e))?),
         None => None,
     };
-    let existing = recommendation::Entity::find()
-        .filter(recommendation::Column::Tenant.eq(batch.tenant))
-        .filter(recommendation::Column::Fingerprint.eq(proposal.fingerprint.as_str()))
-        .one(db)
-        .await?;
-    if let Some(row) = existing {
-        if row.state == State::Proposed.as_str() {
-            let id = row.id.clone();
-            let mut active: recommendation::ActiveModel = row.into();
-            active.evidence = Set(evidence);
-            active.expected_impact = Set(proposal.expected_impact.normalize().to_string());
-            active.change = Set(change);
-            active.update_time = Set(batch.now);
-            active.update(db).await?;
-            return Ok(id);
-        }
-        return Ok(row.id);
-    }
     let id = lacak_runtime::names::new_id();
     let row = recommendation::ActiveModel {
         tenant: Set(batch.tenant.to_owned()),
@@ -194,9 +208,9 @@ pub async fn file<C: ConnectionTrait>(db: &C, batch: &Batch<'_>, proposal: &Prop
         team_path: Set(batch.team_path.to_owned()),
         period: Set(batch.period.to_owned()),
         currency: Set(batch.currency.to_owned()),
-        evidence: Set(evidence),
+        evidence: Set(evidence.clone()),
         expected_impact: Set(proposal.expected_impact.normalize().to_string()),
-        change: Set(change),
+        change: Set(change.clone()),
         state: Set(State::Proposed.as_str().to_owned()),
         applied_reference: Set(String::new()),
         apply_error: Set(String::new()),
@@ -207,8 +221,32 @@ pub async fn file<C: ConnectionTrait>(db: &C, batch: &Batch<'_>, proposal: &Prop
         apply_time: Set(None),
         verification: Set(None),
     };
-    recommendation::Entity::insert(row).exec(db).await?;
-    Ok(id)
+    // A row with the same fingerprint, committed or being written, makes this a no-op (waiting
+    // for the other writer's commit on PostgreSQL) instead of a duplicate key.
+    let inserted = recommendation::Entity::insert(row)
+        .on_conflict_do_nothing_on([recommendation::Column::Tenant, recommendation::Column::Fingerprint])
+        .exec_without_returning(db)
+        .await?;
+    if matches!(inserted, sea_orm::TryInsertResult::Inserted(1)) {
+        return Ok(id);
+    }
+    let existing = recommendation::Entity::find()
+        .filter(recommendation::Column::Tenant.eq(batch.tenant))
+        .filter(recommendation::Column::Fingerprint.eq(proposal.fingerprint.as_str()))
+        .one(db)
+        .await?
+        .ok_or_else(|| StrategyError::Conflict("a recommendation filed concurrently is gone; retry".into()))?;
+    if existing.state == State::Proposed.as_str() {
+        let id = existing.id.clone();
+        let mut active: recommendation::ActiveModel = existing.into();
+        active.evidence = Set(evidence);
+        active.expected_impact = Set(proposal.expected_impact.normalize().to_string());
+        active.change = Set(change);
+        active.update_time = Set(batch.now);
+        active.update(db).await?;
+        return Ok(id);
+    }
+    Ok(existing.id)
 }
 
 pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> StrategyResult<Option<Stored>> {
@@ -395,28 +433,58 @@ pub async fn subscribe<C: ConnectionTrait>(
     Ok(())
 }
 
-/// Schedules whose last run is older than `before`.
+/// Schedules whose last run is older than `before`: candidates for [`claim`].
 pub async fn due_schedules<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> StrategyResult<Vec<schedule::Model>> {
-    Ok(schedule::Entity::find()
-        .filter(
-            sea_orm::Condition::any()
-                .add(schedule::Column::LastRun.is_null())
-                .add(schedule::Column::LastRun.lt(before)),
-        )
-        .all(db)
-        .await?)
+    Ok(schedule::Entity::find().filter(due(before)).all(db).await?)
 }
 
-pub async fn mark_run<C: ConnectionTrait>(
+fn due(before: DateTime<Utc>) -> sea_orm::Condition {
+    sea_orm::Condition::any()
+        .add(schedule::Column::LastRun.is_null())
+        .add(schedule::Column::LastRun.lt(before))
+}
+
+fn this_schedule(schedule: &schedule::Model) -> sea_orm::Condition {
+    sea_orm::Condition::all()
+        .add(schedule::Column::Tenant.eq(schedule.tenant.as_str()))
+        .add(schedule::Column::Team.eq(schedule.team.as_str()))
+        .add(schedule::Column::Currency.eq(schedule.currency.as_str()))
+}
+
+/// A run's stamp as PostgreSQL keeps it (microseconds), so a claim can be found again by it.
+fn stamp(at: DateTime<Utc>) -> DateTime<Utc> {
+    use chrono::SubsecRound;
+    at.trunc_subsecs(6)
+}
+
+/// Takes a due schedule's run for this replica: one conditional update stamps it run at `now`,
+/// so of the replicas that saw it due, exactly one gets `true` and runs it.
+pub async fn claim<C: ConnectionTrait>(
     db: &C,
     schedule: &schedule::Model,
+    before: DateTime<Utc>,
     now: DateTime<Utc>,
+) -> StrategyResult<bool> {
+    let result = schedule::Entity::update_many()
+        .col_expr(schedule::Column::LastRun, Expr::value(Some(stamp(now))))
+        .filter(this_schedule(schedule))
+        .filter(due(before))
+        .exec(db)
+        .await?;
+    Ok(result.rows_affected == 1)
+}
+
+/// Gives a claimed run back after it failed, so the next tick (of any replica) tries again; a
+/// run stamped since by someone else is left alone.
+pub async fn release<C: ConnectionTrait>(
+    db: &C,
+    schedule: &schedule::Model,
+    claimed_at: DateTime<Utc>,
 ) -> StrategyResult<()> {
     schedule::Entity::update_many()
-        .col_expr(schedule::Column::LastRun, Expr::value(Some(now)))
-        .filter(schedule::Column::Tenant.eq(schedule.tenant.as_str()))
-        .filter(schedule::Column::Team.eq(schedule.team.as_str()))
-        .filter(schedule::Column::Currency.eq(schedule.currency.as_str()))
+        .col_expr(schedule::Column::LastRun, Expr::value(schedule.last_run))
+        .filter(this_schedule(schedule))
+        .filter(schedule::Column::LastRun.eq(stamp(claimed_at)))
         .exec(db)
         .await?;
     Ok(())
@@ -527,4 +595,59 @@ pub async fn score<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+    use sea_orm_migration::MigratorTrait;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn of_the_replicas_that_see_a_schedule_due_exactly_one_claims_its_run() {
+        let db = lacak_runtime::db::connect("sqlite::memory:").await.unwrap();
+        crate::Migrator::up(&db, None).await.unwrap();
+        let asked = Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap();
+        subscribe(&db, "acme", "sales", "IDR", "admin", asked).await.unwrap();
+        let now = asked + chrono::Duration::days(2);
+        let before = now - chrono::Duration::days(1);
+
+        // Both replicas read the schedule as due, then both try to run it.
+        let seen_by_one = due_schedules(&db, before).await.unwrap();
+        let seen_by_two = due_schedules(&db, before).await.unwrap();
+        assert_eq!((seen_by_one.len(), seen_by_two.len()), (1, 1));
+        let (one, two) = tokio::join!(
+            claim(&db, &seen_by_one[0], before, now),
+            claim(&db, &seen_by_two[0], before, now + chrono::Duration::milliseconds(3)),
+        );
+        assert_eq!(
+            [one.unwrap(), two.unwrap()].iter().filter(|c| **c).count(),
+            1,
+            "one run"
+        );
+        assert!(due_schedules(&db, before).await.unwrap().is_empty(), "no longer due");
+
+        // A failed run is given back and is due again; a stale release changes nothing.
+        let claimed_at = if one_won(&db, now).await {
+            now
+        } else {
+            now + chrono::Duration::milliseconds(3)
+        };
+        release(&db, &seen_by_one[0], claimed_at + chrono::Duration::seconds(1))
+            .await
+            .unwrap();
+        assert!(
+            due_schedules(&db, before).await.unwrap().is_empty(),
+            "not the claim's stamp"
+        );
+        release(&db, &seen_by_one[0], claimed_at).await.unwrap();
+        let again = due_schedules(&db, before).await.unwrap();
+        assert_eq!(again.len(), 1);
+        assert_eq!(again[0].last_run, Some(asked));
+    }
+
+    async fn one_won(db: &DatabaseConnection, at: DateTime<Utc>) -> bool {
+        schedule::Entity::find().one(db).await.unwrap().and_then(|s| s.last_run) == Some(at)
+    }
 }

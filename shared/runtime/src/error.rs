@@ -141,10 +141,37 @@ pub fn with_info(code: Code, message: impl Into<String>, reason: &str, domain: &
     Status::with_error_details(code, bounded(&message.into(), MAX_MESSAGE), details)
 }
 
+/// Whether a database error says a concurrent write went first: a duplicate key no check could
+/// foresee, a serialization failure or a deadlock (PostgreSQL `40001`, `40P01`). The same call
+/// may well succeed when retried.
+pub fn is_concurrent_write(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, SqlErr};
+    if matches!(error.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) {
+        return true;
+    }
+    let code = match error {
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => {
+            e.as_database_error().and_then(|d| d.code().map(|c| c.into_owned()))
+        }
+        _ => None,
+    };
+    matches!(code.as_deref(), Some("40001" | "40P01"))
+}
+
 /// The status for a database failure: UNAVAILABLE when the database cannot be reached (a retry
-/// may succeed), else INTERNAL with the cause logged here once and not shown to the caller.
+/// may succeed), ABORTED when a concurrent write went first (retry the call), else INTERNAL with
+/// the cause logged here once and not shown to the caller.
 pub fn database_status(error: &sea_orm::DbErr, domain: &str) -> Status {
     use sea_orm::DbErr;
+    if is_concurrent_write(error) {
+        tracing::info!(%error, "a concurrent write went first");
+        return with_info(
+            Code::Aborted,
+            "a concurrent write to the same data went first; retry the call",
+            "CONCURRENT_WRITE",
+            domain,
+        );
+    }
     match error {
         DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
             tracing::warn!(%error, "database unavailable");
@@ -183,6 +210,9 @@ pub enum ServiceError<D: ErrorDomain> {
     PermissionDenied(String),
     #[error("{0}")]
     Aborted(String),
+    /// A concurrent write went first; retrying the call may succeed.
+    #[error("{0}")]
+    Conflict(String),
     #[error("the database is not ready yet")]
     NotReady,
     /// Another Lacak service answered with an error; `what` says which call.
@@ -264,6 +294,7 @@ impl<D: ErrorDomain> From<ServiceError<D>> for Status {
                 with_info(Code::PermissionDenied, message, "PERMISSION_DENIED", domain)
             }
             ServiceError::Aborted(_) => with_info(Code::Aborted, message, "ETAG_MISMATCH", domain),
+            ServiceError::Conflict(_) => with_info(Code::Aborted, message, "CONCURRENT_WRITE", domain),
             ServiceError::NotReady => with_info(Code::Unavailable, message, "NOT_READY", domain),
             // Unavailable and timed-out dependencies stay retryable; anything else the dependency
             // refused is this service's failure to prepare a valid call.

@@ -10,9 +10,10 @@ use tonic::Request;
 
 use super::plans::{readable_plan, writable_plan};
 use super::{Caller, GoalsApi, convert, mask_paths, principal, required_text, write_once};
-use crate::domain::access::Visibility;
+use crate::domain::access::{PlanCoverage, Visibility, service_task_refusal};
+use crate::domain::names::Owner;
 use crate::domain::names::{new_id, parse_name, parse_task_name};
-use crate::domain::plan::TaskState;
+use crate::domain::plan::{PlanState, TaskState};
 use crate::error::{GoalsError, GoalsResult};
 use crate::store::entities::task;
 use crate::store::plans::TaskFilter;
@@ -61,9 +62,19 @@ pub async fn create(api: &GoalsApi, request: Request<pb::CreateTaskRequest>) -> 
     let db = api.db()?;
     let tenant = &caller.tenant;
     // Strategy adds the tasks of accepted recommendations (coaching, a refocus) for the person who
-    // accepted them, after checking they lead the plan's team; services add tasks, nothing more.
+    // accepted them, after checking they lead the plan's team; services add such tasks, nothing more.
     if caller.role == Role::Service {
-        readable_plan(db, &caller, &plan_id).await?;
+        let plan = readable_plan(db, &caller, &plan_id).await?;
+        let owner = Owner::from_parts(&plan.owner_kind, &plan.owner_id);
+        let coverage = match &owner {
+            Owner::Team(team) => store::org::coverage_of(db, tenant, team).await?,
+            Owner::Member(_) => PlanCoverage::default(),
+        };
+        let active = plan.state == PlanState::Active.as_str();
+        if let Some(why) = service_task_refusal(caller.on_behalf_of.as_deref(), active, &owner, &assignee_id, &coverage)
+        {
+            return Err(GoalsError::denied(why));
+        }
     } else {
         writable_plan(db, &caller, &plan_id).await?;
     }

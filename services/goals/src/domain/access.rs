@@ -143,6 +143,38 @@ pub fn may_change_quota(principal: &Principal, visibility: &Visibility, owner: &
     }
 }
 
+/// The one kind of task a service adds: an accepted strategy recommendation's (coaching, a
+/// refocus), for the person who accepted it. So a service adds a task only when it calls for a
+/// person (its token's `act`), to an active plan, for someone the plan covers: the member who owns
+/// it, or for a team's plan a member of that team or a team below it, or the manager of one of
+/// those teams. `None` when it may; else why not.
+pub fn service_task_refusal(
+    on_behalf_of: Option<&str>,
+    plan_active: bool,
+    plan_owner: &Owner,
+    assignee: &str,
+    coverage: &PlanCoverage,
+) -> Option<&'static str> {
+    if on_behalf_of.is_none_or(|act| act.trim().is_empty()) {
+        return Some("a service adds tasks only for the person it calls for (the token's act claim)");
+    }
+    if !plan_active {
+        return Some("a service adds tasks only to active plans");
+    }
+    let covered = match plan_owner {
+        Owner::Member(owner) => owner == assignee,
+        Owner::Team(_) => coverage.members.contains(assignee) || coverage.managers.contains(assignee),
+    };
+    (!covered).then_some("a service assigns a plan's tasks only to the members the plan covers")
+}
+
+/// Who a team's plan covers: the members of the team and the teams below it, and their managers.
+#[derive(Debug, Default)]
+pub struct PlanCoverage {
+    pub members: HashSet<String>,
+    pub managers: HashSet<String>,
+}
+
 /// Who a recorded change is attributed to: a person, themselves; a service calling for a person
 /// (its token's `act` claim), that person; a service on its own account, the service.
 pub fn change_actor(principal: &Principal, on_behalf_of: Option<&str>) -> String {
@@ -159,6 +191,39 @@ pub fn change_actor(principal: &Principal, on_behalf_of: Option<&str>) -> String
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_service_adds_a_task_only_for_a_person_to_an_active_plan_for_someone_it_covers() {
+        let team = Owner::Team("sales".into());
+        let coverage = PlanCoverage {
+            members: ["ana".to_owned(), "budi".to_owned()].into(),
+            managers: ["boss".to_owned()].into(),
+        };
+        let refused =
+            |act, active, owner: &Owner, assignee| service_task_refusal(act, active, owner, assignee, &coverage);
+        assert_eq!(refused(Some("boss"), true, &team, "ana"), None, "coaching a member");
+        assert_eq!(
+            refused(Some("boss"), true, &team, "boss"),
+            None,
+            "a refocus for the manager"
+        );
+        assert!(refused(None, true, &team, "ana").is_some(), "on its own account");
+        assert!(refused(Some(" "), true, &team, "ana").is_some(), "an empty act");
+        assert!(
+            refused(Some("boss"), false, &team, "ana").is_some(),
+            "a draft or closed plan"
+        );
+        assert!(
+            refused(Some("boss"), true, &team, "stranger").is_some(),
+            "someone the plan does not cover"
+        );
+        let own = Owner::Member("ana".into());
+        assert_eq!(refused(Some("boss"), true, &own, "ana"), None);
+        assert!(
+            refused(Some("boss"), true, &own, "budi").is_some(),
+            "a member's plan is theirs alone"
+        );
+    }
 
     fn tree() -> OrgTree {
         OrgTree::new([

@@ -9,7 +9,7 @@ use sea_orm::{
 
 use super::entities::{action_plan, member, quota, task, team};
 use super::is_duplicate;
-use crate::domain::access::{OrgTree, Visibility, visibility};
+use crate::domain::access::{OrgTree, PlanCoverage, Visibility, visibility};
 use crate::error::{GoalsError, GoalsResult};
 
 pub async fn team<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<team::Model> {
@@ -117,6 +117,27 @@ pub async fn member_ids_in<C: ConnectionTrait>(db: &C, tenant: &str, teams: Vec<
         .into_iter()
         .map(|m| m.id)
         .collect())
+}
+
+/// Who a plan of `team` covers: the members of the team and of the teams below it, and the
+/// managers of those teams.
+pub async fn coverage_of<C: ConnectionTrait>(db: &C, tenant: &str, team: &str) -> GoalsResult<PlanCoverage> {
+    let teams = team::Entity::find()
+        .filter(team::Column::Tenant.eq(tenant))
+        .all(db)
+        .await?;
+    let tree = OrgTree::new(teams.iter().map(|t| (t.id.clone(), t.parent_id.clone())));
+    let subtree = tree.subtree(&[team.to_owned()]);
+    let managers = teams
+        .into_iter()
+        .filter(|t| subtree.contains(&t.id))
+        .filter_map(|t| t.manager_id)
+        .collect();
+    let members = member_ids_in(db, tenant, subtree.into_iter().collect())
+        .await?
+        .into_iter()
+        .collect();
+    Ok(PlanCoverage { members, managers })
 }
 
 /// What the caller may see. Only managers need the org loaded.

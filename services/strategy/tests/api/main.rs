@@ -26,6 +26,8 @@ type Monitoring = MonitoringServiceClient<InterceptedService<Channel, Bearer>>;
 struct Suite {
     server: TestServer,
     clock: Clock,
+    /// Strategy's database, for a second replica.
+    strategy_url: String,
 }
 
 fn at(y: i32, m: u32, d: u32) -> DateTime<Utc> {
@@ -68,7 +70,26 @@ async fn spawn() -> Suite {
     Suite {
         server: prepared.serve().await,
         clock,
+        strategy_url: url,
     }
+}
+
+/// A second strategy replica on its own port, sharing the suite's strategy database and calling
+/// the suite's goals, inventory and monitoring.
+async fn replica(suite: &Suite) -> TestServer {
+    let mut prepared = Prepared::new("strategy-replica").await;
+    let others = format!("http://{}", suite.server.addr);
+    let channel = || Channel::from_shared(others.clone()).expect("a URL").connect_lazy();
+    let outgoing =
+        lacak_runtime::client::Outgoing::new(lacak_strategy::SERVICE_NAME, prepared.issuer(), Duration::from_secs(5));
+    let deps = lacak_strategy::Dependencies::new(channel(), channel(), channel(), outgoing);
+    let settings = Settings {
+        clock: suite.clock.clone(),
+        ..Settings::default()
+    };
+    let ready = lacak_strategy::mount(&mut prepared.host, &suite.strategy_url, deps, settings).await;
+    ready.await.expect("the replica connects");
+    prepared.serve().await
 }
 
 impl Suite {
@@ -381,6 +402,50 @@ async fn a_weak_converter_is_coached_through_the_plan_in_goals_and_the_verdict_f
     assert!((value(&verdict.treated_after) - 70.0).abs() < 1e-6);
     assert!(value(&verdict.effect) > 50.0);
     assert!(value(&verdict.p_value) < 0.05);
+}
+
+#[tokio::test]
+async fn two_replicas_generating_for_one_team_at_the_same_moment_both_answer_the_same_advice() {
+    let suite = spawn().await;
+    organisation(&suite).await;
+    for month in [at(2025, 11, 10), at(2025, 12, 10), at(2026, 1, 10)] {
+        leads(&suite, month, [2, 15, 14, 16, 15, 13, 17]).await;
+    }
+    let second = replica(&suite).await;
+    let token = suite.token("admin-ayu", Role::Admin, &[]);
+    let on_second = StrategyServiceClient::with_interceptor(second.channel.clone(), Bearer::new(&token));
+    let mut request = generate_request("teams/sales");
+    request.request_id = String::new();
+    let (mut first, mut on_second) = (suite.admin(), on_second);
+    let (one, two) = tokio::join!(
+        first.generate_recommendations(request.clone()),
+        on_second.generate_recommendations(request),
+    );
+    let names = |answer: Result<tonic::Response<pb::GenerateRecommendationsResponse>, tonic::Status>| {
+        let mut names: Vec<String> = answer
+            .unwrap_or_else(|status| panic!("both generations succeed: {status:?}"))
+            .into_inner()
+            .recommendations
+            .into_iter()
+            .map(|r| r.name)
+            .collect();
+        names.sort();
+        names
+    };
+    let (one, two) = (names(one), names(two));
+    assert!(!one.is_empty(), "weak is coached");
+    assert_eq!(one, two, "the same advice, filed once");
+    let listed = suite
+        .admin()
+        .list_recommendations(pb::ListRecommendationsRequest {
+            page_size: 100,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .recommendations;
+    assert_eq!(listed.len(), one.len(), "nothing filed twice");
 }
 
 #[tokio::test]

@@ -1,13 +1,15 @@
 //! Tasks: who does what for a plan, and what a rep may change of their own.
 
+use lacak_proto::goals::action_plan::State as PlanState;
 use lacak_proto::goals::task::State as TaskState;
 use lacak_proto::goals::{
-    DeleteActionPlanRequest, GetActionPlanRequest, GetTaskRequest, ListTasksRequest, Task, UpdateTaskRequest,
+    DeleteActionPlanRequest, GetActionPlanRequest, GetTaskRequest, ListTasksRequest, Task, Team, UpdateTaskRequest,
+    UpdateTeamRequest,
 };
 use tonic::Code;
 
-use super::{create_plan, create_task, org_with_quotas, plan};
-use crate::helpers::{assert_code, mask};
+use super::{create_plan, create_task, org_with_quotas, plan, set_state};
+use crate::helpers::{TENANT, assert_code, mask};
 
 #[tokio::test]
 async fn a_new_task_is_to_do_and_an_assignees_tasks_are_found_across_plans() -> anyhow::Result<()> {
@@ -126,5 +128,87 @@ async fn deleting_a_plan_deletes_its_tasks() -> anyhow::Result<()> {
         .into_inner()
         .tasks;
     assert!(left.is_empty(), "tasks outlived their plan: {left:?}");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_service_adds_a_task_only_for_a_person_to_an_active_plan_for_someone_the_plan_covers() -> anyhow::Result<()> {
+    let (app, mut admin, ana_quota, budi_quota) = org_with_quotas().await?;
+    // teams/sales (led by citra) holds teams/emea (ana); budi sits in teams/apac.
+    admin
+        .update_team(UpdateTeamRequest {
+            team: Some(Team {
+                name: "teams/sales".into(),
+                manager: "members/citra".into(),
+                ..Default::default()
+            }),
+            update_mask: mask(&["manager"]),
+        })
+        .await?;
+    let sales = create_plan(&mut admin, plan("Sales push", "teams/sales", &[&ana_quota]))
+        .await?
+        .name;
+    let budis = create_plan(&mut admin, plan("Budi's push", "members/budi", &[&budi_quota]))
+        .await?
+        .name;
+    let draft = create_plan(&mut admin, plan("Next quarter", "teams/sales", &[&ana_quota]))
+        .await?
+        .name;
+    for active in [&sales, &budis] {
+        admin.update_action_plan(set_state(active, PlanState::Active)).await?;
+    }
+    let mut strategy = app.strategy(TENANT, Some("citra"));
+
+    // The documented cases: coaching a member the team's plan covers, a refocus for its manager.
+    let coached = create_task(&mut strategy, &sales, "Coaching [recommendations/r1]", "members/ana").await?;
+    assert_eq!(coached.assignee, "members/ana");
+    create_task(&mut strategy, &sales, "Refocus [recommendations/r2]", "members/citra").await?;
+    create_task(&mut strategy, &budis, "Coaching [recommendations/r3]", "members/budi").await?;
+
+    // Anything else is refused, and nothing is written.
+    let refused = [
+        (
+            "on its own account",
+            app.strategy(TENANT, None),
+            sales.clone(),
+            "members/ana",
+        ),
+        (
+            "a draft plan",
+            app.strategy(TENANT, Some("citra")),
+            draft.clone(),
+            "members/ana",
+        ),
+        (
+            "outside the team",
+            app.strategy(TENANT, Some("citra")),
+            sales.clone(),
+            "members/budi",
+        ),
+        (
+            "another member's plan",
+            app.strategy(TENANT, Some("citra")),
+            budis.clone(),
+            "members/ana",
+        ),
+    ];
+    for (case, mut service, plan, assignee) in refused {
+        let answer = create_task(&mut service, &plan, "Sneaky", assignee).await;
+        let status = answer
+            .err()
+            .and_then(|e| e.downcast::<tonic::Status>().ok())
+            .unwrap_or_else(|| panic!("{case}: refused"));
+        assert_eq!(status.code(), Code::PermissionDenied, "{case}: {status:?}");
+    }
+    let all = admin
+        .list_tasks(ListTasksRequest {
+            parent: "actionPlans/-".into(),
+            ..Default::default()
+        })
+        .await?
+        .into_inner()
+        .tasks;
+    assert_eq!(all.len(), 3, "only the documented tasks: {all:?}");
+    assert!(all.iter().all(|t| t.title != "Sneaky"));
     Ok(())
 }
