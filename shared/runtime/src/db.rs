@@ -88,13 +88,21 @@ pub fn with_database(admin_url: &str, name: &str) -> String {
     url
 }
 
+/// How long a call waits for a PostgreSQL connection: well under common client deadlines (5 s),
+/// so a database that went away answers UNAVAILABLE at once instead of every call running into
+/// its deadline; a database that is merely busy for longer is overloaded, and UNAVAILABLE says so.
+pub const POSTGRES_CONNECTION_WAIT: Duration = Duration::from_secs(2);
+/// How long a call waits for SQLite's one connection: the file is local and never goes away, so
+/// this only queues writers behind a long write.
+const SQLITE_CONNECTION_WAIT: Duration = Duration::from_secs(10);
+
 /// Opens a pool. SQLite: WAL with `synchronous=FULL` (an acknowledged commit survives power loss),
 /// one connection so writers never race for the lock. PostgreSQL: a small pool.
 pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
-    let (url, max_connections) = if url.starts_with("sqlite:") {
-        (url.to_owned(), 1)
+    let (url, max_connections, wait) = if url.starts_with("sqlite:") {
+        (url.to_owned(), 1, SQLITE_CONNECTION_WAIT)
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        (tune_postgres_url(url), 16)
+        (tune_postgres_url(url), 16, POSTGRES_CONNECTION_WAIT)
     } else {
         return Err(DbSetupError::Scheme(redact(url)));
     };
@@ -102,8 +110,8 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     options
         .max_connections(max_connections)
         .min_connections(1)
-        .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .connect_timeout(wait)
+        .acquire_timeout(wait)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(|opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
@@ -194,7 +202,12 @@ pub async fn migrate<M: MigratorTrait>(url: &str) -> Result<(), DbSetupError> {
 async fn single_connection(url: &str) -> Result<DatabaseConnection, DbSetupError> {
     let url = tune_postgres_url(url);
     let mut options = ConnectOptions::new(url.clone());
-    options.max_connections(1).min_connections(1).sqlx_logging(false);
+    options
+        .max_connections(1)
+        .min_connections(1)
+        .connect_timeout(POSTGRES_CONNECTION_WAIT)
+        .acquire_timeout(POSTGRES_CONNECTION_WAIT)
+        .sqlx_logging(false);
     Database::connect(options)
         .await
         .map_err(|source| DbSetupError::Connect {
@@ -247,9 +260,45 @@ impl ReadyDb {
         async move {
             let main = connect_and_migrate::<M>(&url).await?;
             let reader = connect_reader(&url, &main).await?;
+            let postgres = main.get_database_backend() == DbBackend::Postgres;
             let _ = cell.set(Pools { main, reader });
             readiness.ready().await;
+            if postgres {
+                tokio::spawn(watch_reachability(single_connection(&url).await?, readiness));
+            }
             Ok(())
+        }
+    }
+}
+
+/// How often a service checks that its PostgreSQL server answers.
+const REACHABILITY_CHECK_EVERY: Duration = Duration::from_secs(1);
+
+/// Keeps readiness true to the database: NOT_SERVING while PostgreSQL does not answer (so a load
+/// balancer sends calls to replicas that can serve them), SERVING again when it does. Checks on a
+/// connection of its own, so a pool busy with business traffic is not mistaken for an outage.
+async fn watch_reachability(probe: DatabaseConnection, readiness: Readiness) {
+    let mut reachable = true;
+    let mut tick = tokio::time::interval(REACHABILITY_CHECK_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        let answered = tokio::time::timeout(POSTGRES_CONNECTION_WAIT, probe.ping())
+            .await
+            .map_err(|_| "no answer in time".to_owned())
+            .and_then(|pinged| pinged.map_err(|e| e.to_string()));
+        match (reachable, answered) {
+            (true, Err(error)) => {
+                tracing::warn!(%error, "the database cannot be reached: not serving until it can");
+                readiness.not_ready().await;
+                reachable = false;
+            }
+            (false, Ok(())) => {
+                tracing::info!("the database answers again");
+                readiness.ready().await;
+                reachable = true;
+            }
+            _ => {}
         }
     }
 }

@@ -158,11 +158,28 @@ pub fn is_concurrent_write(error: &sea_orm::DbErr) -> bool {
     matches!(code.as_deref(), Some("40001" | "40P01"))
 }
 
+/// Whether a database error says the database cannot be reached now: no connection to be had in
+/// time, a connection that broke (the server stopped, the network failed), or the server refusing
+/// work while it starts or shuts down (PostgreSQL classes `08` and `57P`). A retry may succeed.
+pub fn is_unreachable(error: &sea_orm::DbErr) -> bool {
+    use sea_orm::{DbErr, RuntimeErr, SqlxError};
+    match error {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Query(RuntimeErr::SqlxError(e)) | DbErr::Exec(RuntimeErr::SqlxError(e)) => match &**e {
+            SqlxError::Io(_) | SqlxError::PoolTimedOut | SqlxError::PoolClosed | SqlxError::WorkerCrashed => true,
+            SqlxError::Database(database) => database
+                .code()
+                .is_some_and(|code| code.starts_with("08") || code.starts_with("57P")),
+            _ => false,
+        },
+        _ => false,
+    }
+}
+
 /// The status for a database failure: UNAVAILABLE when the database cannot be reached (a retry
 /// may succeed), ABORTED when a concurrent write went first (retry the call), else INTERNAL with
 /// the cause logged here once and not shown to the caller.
 pub fn database_status(error: &sea_orm::DbErr, domain: &str) -> Status {
-    use sea_orm::DbErr;
     if is_concurrent_write(error) {
         tracing::info!(%error, "a concurrent write went first");
         return with_info(
@@ -173,7 +190,7 @@ pub fn database_status(error: &sea_orm::DbErr, domain: &str) -> Status {
         );
     }
     match error {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+        error if is_unreachable(error) => {
             tracing::warn!(%error, "database unavailable");
             with_info(
                 Code::Unavailable,

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::net::TcpListener;
@@ -31,15 +32,21 @@ pub enum ServerError {
 }
 
 /// A service's readiness in `grpc.health.v1`: NOT_SERVING until its database is connected and
-/// migrated, SERVING after, NOT_SERVING again while the server drains.
+/// migrated, SERVING after, NOT_SERVING while its database cannot be reached, and NOT_SERVING for
+/// good once the server drains.
 #[derive(Clone)]
 pub struct Readiness {
     reporter: HealthReporter,
     name: String,
+    draining: Arc<AtomicBool>,
 }
 
 impl Readiness {
+    /// SERVING, unless the server is draining.
     pub async fn ready(&self) {
+        if self.draining.load(Ordering::SeqCst) {
+            return;
+        }
         self.reporter
             .set_service_status(&self.name, ServingStatus::Serving)
             .await;
@@ -61,6 +68,7 @@ pub struct ServerHost {
     health: HealthReporter,
     health_service: HealthServer<HealthService>,
     names: Vec<String>,
+    draining: Arc<AtomicBool>,
 }
 
 impl ServerHost {
@@ -91,6 +99,7 @@ impl ServerHost {
             health,
             health_service,
             names: Vec::new(),
+            draining: Arc::new(AtomicBool::new(false)),
         })
     }
 
@@ -111,6 +120,7 @@ impl ServerHost {
         Readiness {
             reporter: self.health.clone(),
             name: name.to_owned(),
+            draining: self.draining.clone(),
         }
     }
 
@@ -124,6 +134,7 @@ impl ServerHost {
             health,
             health_service,
             names,
+            draining,
         } = self;
         // Bound before serving, so a taken probe port stops the start instead of failing probes.
         let probes = match args.health_listen {
@@ -194,6 +205,7 @@ impl ServerHost {
         }
 
         tracing::info!(drain_timeout = ?args.drain_timeout, "shutting down: draining in-flight calls");
+        draining.store(true, Ordering::SeqCst);
         for name in &names {
             health.set_service_status(name, ServingStatus::NotServing).await;
         }

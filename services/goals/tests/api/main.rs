@@ -6,6 +6,7 @@ mod auth;
 mod calendar;
 mod calendar_naming;
 mod members;
+mod outage;
 mod plans;
 mod quotas;
 mod reviews;
