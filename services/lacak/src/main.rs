@@ -150,15 +150,20 @@ impl PeerTlsArgs {
     }
 }
 
-/// Peers resolved: their URLs and the issuer of the service tokens calls to them carry.
+/// Peers resolved: their URLs (or, in `up`, the suite itself in process) and the issuer of the
+/// service tokens calls to them carry.
 struct Peers {
     args: PeerArgs,
+    in_process: Option<tonic::transport::Channel>,
     issuer: Option<TokenIssuer>,
     service: &'static str,
 }
 
 impl Peers {
     fn channel(&self, url: Option<&str>, flag: &str) -> anyhow::Result<tonic::transport::Channel> {
+        if let Some(suite) = &self.in_process {
+            return Ok(suite.clone());
+        }
         let url = url.with_context(|| format!("{} calls other services: pass --{flag}", self.service))?;
         let tls = self.args.tls.files();
         lacak_runtime::client::balanced_channel(url, Duration::from_secs(5), Duration::from_secs(10), tls.as_ref())
@@ -226,9 +231,6 @@ struct UpArgs {
     strategy_database_url: Option<String>,
     #[command(flatten)]
     server: ServerArgs,
-    /// With TLS on, how monitoring and strategy call the suite they are part of.
-    #[command(flatten)]
-    peer_tls: PeerTlsArgs,
     #[command(flatten)]
     auth: AuthArgs,
     #[command(flatten)]
@@ -319,47 +321,19 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
     let (authenticator, issuer) = load_keys(&args.auth, data_dir, true)?;
     let mut host = ServerHost::new(args.server.clone(), Arc::new(authenticator))?;
     let listener = bind(&args.server).await?;
-    // The suite calls itself: monitoring and strategy reach the others on this very listener.
-    let mut own = listener.local_addr()?;
-    if own.ip().is_unspecified() {
-        own.set_ip(std::net::Ipv4Addr::LOCALHOST.into());
-    }
-    let scheme = match args.server.tls_files() {
-        Some(files) => {
-            if args.peer_tls.peer_tls_ca_file.is_none() {
-                bail!(
-                    "with TLS on, monitoring and strategy call the suite over TLS too: pass --peer-tls-ca-file \
-                     (the CA that signed --tls-cert-file)"
-                );
-            }
-            if files.client_ca.is_some() && args.peer_tls.peer_tls_cert_file.is_none() {
-                bail!(
-                    "--tls-client-ca-file requires client certificates, the suite's own calls included: \
-                     pass --peer-tls-cert-file and --peer-tls-key-file (signed by that CA)"
-                );
-            }
-            "https"
-        }
-        None => "http",
-    };
+    // Monitoring and strategy call the others in process: an admitted call is never shed on its
+    // way to goals, and at shutdown calls in flight drain before the services they call stop.
     let peers = Peers {
         args: PeerArgs {
-            goals_url: Some(format!("{scheme}://{own}")),
-            inventory_url: Some(format!("{scheme}://{own}")),
-            monitoring_url: Some(format!("{scheme}://{own}")),
+            goals_url: None,
+            inventory_url: None,
+            monitoring_url: None,
             verification_months: 3,
             recommendation_refresh: Duration::from_secs(24 * 3600),
             call_timeout: Duration::from_secs(5),
-            // The suite dials itself by address; its certificate names a host, localhost by default.
-            tls: PeerTlsArgs {
-                peer_tls_server_name: args
-                    .peer_tls
-                    .peer_tls_server_name
-                    .clone()
-                    .or_else(|| args.peer_tls.peer_tls_ca_file.as_ref().map(|_| "localhost".to_owned())),
-                ..args.peer_tls.clone()
-            },
+            tls: PeerTlsArgs::default(),
         },
+        in_process: Some(host.in_process_channel()),
         issuer,
         service: "monitoring and strategy",
     };
@@ -398,6 +372,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let url = db::database_url(args.database_url.as_deref(), data_dir, service)?;
     let peers = Peers {
         args: args.peers.clone(),
+        in_process: None,
         issuer,
         service,
     };

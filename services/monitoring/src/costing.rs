@@ -8,6 +8,7 @@ use std::time::Duration;
 use lacak_proto::inventory as ipb;
 use lacak_runtime::convert::timestamp_to_proto;
 use lacak_runtime::db::ReadyDb;
+use lacak_runtime::server::Draining;
 use sea_orm::{DatabaseConnection, TransactionTrait};
 
 use crate::deps::{Dependencies, service_context};
@@ -23,11 +24,14 @@ use crate::store::sales::{lines_from_json, lines_to_json};
 const PASS: u64 = 500;
 
 /// Costs awaiting sales every `interval`, for as long as the process runs.
-pub async fn run(db: ReadyDb, deps: Dependencies, feed: Feed, interval: Duration) {
+pub async fn run(db: ReadyDb, deps: Dependencies, feed: Feed, interval: Duration, mut draining: Draining) {
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticker.tick().await;
+        tokio::select! {
+            _ = ticker.tick() => {}
+            () = draining.started() => return,
+        }
         let Ok(db) = db.get::<Monitoring>() else { continue };
         match cost_awaiting(db, &deps, &feed).await {
             Ok(0) => {}

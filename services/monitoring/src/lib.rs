@@ -37,7 +37,8 @@ pub const COSTING_INTERVAL: Duration = Duration::from_secs(2);
 
 /// Adds the monitoring service to `host`, NOT_SERVING for now. The returned future connects to
 /// and migrates `database_url`, hands the database to the handlers and reports the service ready.
-/// A background task costs sales that inventory could not value when they arrived.
+/// A background task costs sales that inventory could not value when they arrived, until the
+/// server drains.
 pub async fn mount(
     host: &mut ServerHost,
     database_url: &str,
@@ -45,11 +46,17 @@ pub async fn mount(
 ) -> impl Future<Output = Result<(), DbSetupError>> + Send + 'static {
     let db = ReadyDb::new();
     let feed = feed::Feed::default();
-    let server = MonitoringServiceServer::new(api::MonitoringApi::new(db.clone(), deps.clone(), feed.clone()))
-        .max_decoding_message_size(host.max_message_bytes())
-        .max_encoding_message_size(host.max_message_bytes());
+    let draining = host.draining();
+    let server = MonitoringServiceServer::new(api::MonitoringApi::new(
+        db.clone(),
+        deps.clone(),
+        feed.clone(),
+        draining.clone(),
+    ))
+    .max_decoding_message_size(host.max_message_bytes())
+    .max_encoding_message_size(host.max_message_bytes());
     host.routes_mut().add_service(server);
     let readiness = host.register(SERVICE_NAME).await;
-    tokio::spawn(costing::run(db.clone(), deps, feed, COSTING_INTERVAL));
+    tokio::spawn(costing::run(db.clone(), deps, feed, COSTING_INTERVAL, draining));
     db.connect_when_ready::<Migrator>(database_url, readiness)
 }

@@ -72,6 +72,6 @@ pub async fn mount(
         .max_encoding_message_size(host.max_message_bytes());
     host.routes_mut().add_service(server);
     let readiness = host.register(SERVICE_NAME).await;
-    tokio::spawn(schedule::run(db.clone(), deps, settings));
+    tokio::spawn(schedule::run(db.clone(), deps, settings, host.draining()));
     db.connect_when_ready::<Migrator>(database_url, readiness)
 }

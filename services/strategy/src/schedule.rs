@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use lacak_domain::PeriodKind;
 use lacak_runtime::db::ReadyDb;
+use lacak_runtime::server::Draining;
 use sea_orm::DatabaseConnection;
 
 use crate::Settings;
@@ -22,11 +23,15 @@ const TICK: Duration = Duration::from_secs(60);
 /// Verifications computed per tick.
 const VERIFY_BATCH: u64 = 100;
 
-pub async fn run(db: ReadyDb, deps: Dependencies, settings: Settings) {
+/// Runs until the server drains.
+pub async fn run(db: ReadyDb, deps: Dependencies, settings: Settings, mut draining: Draining) {
     let mut tick = tokio::time::interval(TICK.min(settings.refresh_every));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        tick.tick().await;
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = draining.started() => return,
+        }
         let Ok(conn) = db.get::<crate::error::Strategy>() else {
             continue;
         };

@@ -69,7 +69,34 @@ pub struct ServerHost {
     health_service: HealthServer<HealthService>,
     names: Vec<String>,
     draining: Arc<AtomicBool>,
+    drain_notice: tokio::sync::watch::Sender<bool>,
+    /// Connections of in-process callers (`in_process_channel`), when any asked.
+    in_process: Option<InProcess>,
 }
+
+/// Says when the server starts to drain: long streams end then (a client reconnects elsewhere)
+/// and background work stops, instead of holding the exit for the whole drain timeout.
+#[derive(Clone)]
+pub struct Draining(tokio::sync::watch::Receiver<bool>);
+
+impl Draining {
+    /// Completes once the server drains (at once if it already does); also when the server is gone.
+    pub async fn started(&mut self) {
+        let _ = self.0.wait_for(|draining| *draining).await;
+    }
+
+    pub fn has_started(&self) -> bool {
+        *self.0.borrow()
+    }
+}
+
+type InProcess = (
+    tokio::sync::mpsc::UnboundedSender<tokio::io::DuplexStream>,
+    tokio::sync::mpsc::UnboundedReceiver<tokio::io::DuplexStream>,
+);
+
+/// How much an in-process connection buffers each way before the writer waits.
+const IN_PROCESS_BUFFER: usize = 256 * 1024;
 
 impl ServerHost {
     /// Health (liveness on "") and reflection (v1 and v1alpha) are always there.
@@ -100,6 +127,8 @@ impl ServerHost {
             health_service,
             names: Vec::new(),
             draining: Arc::new(AtomicBool::new(false)),
+            drain_notice: tokio::sync::watch::Sender::new(false),
+            in_process: None,
         })
     }
 
@@ -111,6 +140,37 @@ impl ServerHost {
     /// Where services add their generated servers.
     pub fn routes_mut(&mut self) -> &mut RoutesBuilder {
         &mut self.routes
+    }
+
+    /// Tells when this server starts draining.
+    pub fn draining(&self) -> Draining {
+        Draining(self.drain_notice.subscribe())
+    }
+
+    /// A channel to the services of this very host, for services that call each other in one
+    /// process (`lacak up`). Its calls never cross a socket and are served beside the public
+    /// port: a call admitted there gets its dependencies' answers (only the edge sheds load), and
+    /// at shutdown it is drained after the public port, so calls in flight can still reach the
+    /// services they call. Tokens are checked as on the public port.
+    pub fn in_process_channel(&mut self) -> tonic::transport::Channel {
+        let connections = self
+            .in_process
+            .get_or_insert_with(|| {
+                let (connections, incoming) = tokio::sync::mpsc::unbounded_channel();
+                (connections, incoming)
+            })
+            .0
+            .clone();
+        tonic::transport::Endpoint::from_static("http://lacak.in-process").connect_with_connector_lazy(
+            tower::service_fn(move |_: http::Uri| {
+                let (client, server) = tokio::io::duplex(IN_PROCESS_BUFFER);
+                let sent = connections.send(server);
+                async move {
+                    sent.map_err(|_| std::io::Error::new(std::io::ErrorKind::NotConnected, "the server has stopped"))?;
+                    Ok::<_, std::io::Error>(hyper_util::rt::TokioIo::new(client))
+                }
+            }),
+        )
     }
 
     /// Declares a named service (e.g. `lacak.goals.v1.GoalsService`), NOT_SERVING until it says so.
@@ -135,6 +195,8 @@ impl ServerHost {
             health_service,
             names,
             draining,
+            drain_notice,
+            in_process,
         } = self;
         // Bound before serving, so a taken probe port stops the start instead of failing probes.
         let probes = match args.health_listen {
@@ -162,7 +224,29 @@ impl ServerHost {
             // Shed load instead of queueing: past the limit, answer RESOURCE_EXHAUSTED at once.
             .layer(ConcurrencyShedLayer::new(args.max_concurrent_requests))
             // Identity last, so handlers always find a CallContext.
-            .layer(AuthLayer::new(authenticator));
+            .layer(AuthLayer::new(authenticator.clone()));
+
+        let routes = routes.routes();
+        // In-process callers: the same services, identities and telemetry, no shedding; served
+        // until the public port has drained.
+        let (stop_in_process, in_process_stopped) = tokio::sync::oneshot::channel::<()>();
+        let mut in_process_task = in_process.map(|(_, incoming)| {
+            let stack = tower::ServiceBuilder::new()
+                .layer(lacak_telemetry::RpcTelemetryLayer::new())
+                .layer(AuthLayer::new(authenticator.clone()));
+            let incoming = tokio_stream::StreamExt::map(
+                tokio_stream::wrappers::UnboundedReceiverStream::new(incoming),
+                Ok::<_, std::io::Error>,
+            );
+            tokio::spawn(
+                tonic::transport::Server::builder()
+                    .layer(stack)
+                    .add_routes(routes.clone())
+                    .serve_with_incoming_shutdown(incoming, async {
+                        let _ = in_process_stopped.await;
+                    }),
+            )
+        });
 
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let stopped = async {
@@ -175,7 +259,7 @@ impl ServerHost {
             .timeout(args.request_timeout)
             .tcp_nodelay(true)
             .layer(stack)
-            .add_routes(routes.routes());
+            .add_routes(routes);
         let server: Pin<Box<dyn Future<Output = Result<(), tonic::transport::Error>> + Send>> = match args.tls_files() {
             // TLS from files that may be renewed while serving; with a client CA, mutual TLS.
             Some(files) => {
@@ -205,12 +289,16 @@ impl ServerHost {
         }
 
         tracing::info!(drain_timeout = ?args.drain_timeout, "shutting down: draining in-flight calls");
+        let deadline = tokio::time::Instant::now() + args.drain_timeout;
         draining.store(true, Ordering::SeqCst);
+        drain_notice.send_replace(true);
         for name in &names {
             health.set_service_status(name, ServingStatus::NotServing).await;
         }
+        // Callers first: the public port stops taking calls and drains; the calls it still runs
+        // reach the services they call in process until it has.
         let _ = stop_tx.send(());
-        match tokio::time::timeout(args.drain_timeout, &mut task).await {
+        let public = match tokio::time::timeout_at(deadline, &mut task).await {
             Ok(ended) => ended
                 .map_err(|e| ServerError::Task(e.to_string()))?
                 .map_err(ServerError::from),
@@ -219,7 +307,14 @@ impl ServerHost {
                 task.abort();
                 Ok(())
             }
+        };
+        let _ = stop_in_process.send(());
+        if let Some(in_process) = &mut in_process_task
+            && tokio::time::timeout_at(deadline, &mut *in_process).await.is_err()
+        {
+            in_process.abort();
         }
+        public
     }
 }
 
@@ -339,6 +434,9 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod in_process_tests;
 
 #[cfg(test)]
 mod tests {

@@ -112,6 +112,13 @@ impl TestServer {
             .expect("a signed token")
     }
 
+    /// Starts the server's shutdown, as SIGTERM does: it drains, then stops.
+    pub fn shut_down(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
     /// A token whose `exp` is `expires` (seconds since 1970), for tests of tokens that lapse.
     pub fn token_expiring_at(&self, tenant: &str, subject: &str, role: Role, expires: u64) -> String {
         self.issuer

@@ -64,7 +64,8 @@ impl Suite {
         let own = format!("http://{}", listener.local_addr()?);
         let goals = lacak_goals::mount(&mut host, &urls[0]).await;
         let inventory = lacak_inventory::mount(&mut host, &urls[1]).await;
-        let channel = tonic::transport::Channel::from_shared(own.clone())?.connect_lazy();
+        // As in `lacak up`: monitoring calls goals and inventory in process.
+        let channel = host.in_process_channel();
         let deps = lacak_monitoring::Dependencies::new(
             channel.clone(),
             channel,

@@ -180,6 +180,7 @@ pub async fn watch(api: &MonitoringApi, request: Request<pb::WatchKpisRequest>) 
     let api = api.clone();
     let (sender, receiver) = tokio::sync::mpsc::channel::<Result<pb::WatchKpisResponse, Status>>(4);
     let mut changes = api.feed.subscribe();
+    let mut draining = api.draining.clone();
     tokio::spawn(async move {
         let mut last = fingerprint(&first);
         if sender
@@ -202,6 +203,11 @@ pub async fn watch(api: &MonitoringApi, request: Request<pb::WatchKpisRequest>) 
             };
             tokio::select! {
                 () = sender.closed() => return,
+                // The client reconnects, to a replica that is not stopping.
+                () = draining.started() => {
+                    let _ = sender.send(Err(Status::unavailable("the server is shutting down; watch again"))).await;
+                    return;
+                }
                 () = tokio::time::sleep(RECHECK) => {}
                 changed = wait_for_change(&mut changes, &tenant, &members) => {
                     if !changed {

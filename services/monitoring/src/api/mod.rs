@@ -20,6 +20,7 @@ use lacak_proto::monitoring as pb;
 use lacak_proto::monitoring::monitoring_service_server::MonitoringService;
 use lacak_runtime::auth::CallContext;
 use lacak_runtime::db::ReadyDb;
+use lacak_runtime::server::Draining;
 use lacak_runtime::{FieldViolation, Violations};
 use sea_orm::DatabaseConnection;
 use tonic::{Request, Response, Status, Streaming};
@@ -35,11 +36,18 @@ pub struct MonitoringApi {
     db: ReadyDb,
     deps: Dependencies,
     feed: Feed,
+    /// Ends `WatchKpis` streams when the server drains.
+    draining: Draining,
 }
 
 impl MonitoringApi {
-    pub fn new(db: ReadyDb, deps: Dependencies, feed: Feed) -> Self {
-        Self { db, deps, feed }
+    pub fn new(db: ReadyDb, deps: Dependencies, feed: Feed, draining: Draining) -> Self {
+        Self {
+            db,
+            deps,
+            feed,
+            draining,
+        }
     }
 
     fn db(&self) -> MonitoringResult<&DatabaseConnection> {

@@ -92,3 +92,31 @@ async fn a_watch_ends_when_its_token_lapses() {
         .expect("with a status");
     assert_eq!(ended.unwrap_err().code(), tonic::Code::Unauthenticated);
 }
+
+/// At shutdown an idle watch ends at once with UNAVAILABLE (its client watches again elsewhere)
+/// instead of holding the exit for the whole drain timeout.
+#[tokio::test]
+async fn a_watch_ends_unavailable_as_soon_as_the_server_drains() {
+    let mut suite = spawn_suite().await;
+    org(&suite).await;
+    let mut stream = suite
+        .admin()
+        .watch_kpis(pb::WatchKpisRequest {
+            owner: "teams/emea".into(),
+            period: "FY2026-Q1".into(),
+            scope: None,
+            currency_code: "IDR".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    stream.next().await.unwrap().expect("the KPIs now");
+
+    suite.shut_down();
+    // Well inside the 15 s drain timeout that would otherwise cut it.
+    let ended = tokio::time::timeout(Duration::from_secs(5), stream.next())
+        .await
+        .expect("the watch ends promptly");
+    let status = ended.expect("a status, not a silent end").unwrap_err();
+    assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
+}

@@ -43,8 +43,9 @@ fn ts(time: DateTime<Utc>) -> Option<prost_types::Timestamp> {
 
 async fn spawn() -> Suite {
     let mut prepared = Prepared::new("strategy").await;
-    let own = format!("http://{}", prepared.addr());
-    let channel = || Channel::from_shared(own.clone()).expect("a URL").connect_lazy();
+    // As in `lacak up`: the services of one host call each other in process.
+    let own = prepared.host.in_process_channel();
+    let channel = || own.clone();
     let goals_url = prepared.extra_database("goals").await;
     let goals = lacak_goals::mount(&mut prepared.host, &goals_url).await;
     let inventory_url = prepared.extra_database("inventory").await;

@@ -44,8 +44,9 @@ pub async fn spawn_suite_with(inventory: InventoryAt) -> Suite {
     let mut prepared = Prepared::new("monitoring").await;
     let goals_url = prepared.extra_database("goals").await;
     let goals_ready = lacak_goals::mount(&mut prepared.host, &goals_url).await;
-    let own = format!("http://{}", prepared.addr());
-    let inventory_url = match inventory {
+    // As in `lacak up`: the services of one host call each other in process.
+    let own = prepared.host.in_process_channel();
+    let inventory_channel = match inventory {
         InventoryAt::Here => {
             let url = prepared.extra_database("inventory").await;
             lacak_inventory::mount(&mut prepared.host, &url)
@@ -54,11 +55,13 @@ pub async fn spawn_suite_with(inventory: InventoryAt) -> Suite {
                 .expect("inventory migrates");
             own.clone()
         }
-        InventoryAt::Elsewhere(addr) => format!("http://{addr}"),
+        InventoryAt::Elsewhere(addr) => Channel::from_shared(format!("http://{addr}"))
+            .expect("a URL")
+            .connect_lazy(),
     };
     let deps = lacak_monitoring::Dependencies::new(
-        Channel::from_shared(own).expect("a URL").connect_lazy(),
-        Channel::from_shared(inventory_url).expect("a URL").connect_lazy(),
+        own,
+        inventory_channel,
         lacak_runtime::client::Outgoing::new(
             lacak_monitoring::SERVICE_NAME,
             prepared.issuer(),
@@ -86,6 +89,11 @@ pub async fn prepare_inventory() -> Prepared {
 }
 
 impl Suite {
+    /// Starts the server's shutdown, as SIGTERM does.
+    pub fn shut_down(&mut self) {
+        self.server.shut_down();
+    }
+
     pub fn token(&self, tenant: &str, subject: &str, role: Role, teams: &[&str]) -> String {
         self.server.token(tenant, subject, role, teams)
     }
