@@ -24,6 +24,17 @@ pub struct ServerArgs {
     /// On SIGTERM or Ctrl-C, how long in-flight calls may take to finish.
     #[arg(long, env = "LACAK_DRAIN_TIMEOUT", default_value = "15s", value_parser = parse_duration)]
     pub drain_timeout: Duration,
+    /// How long a new connection may take to open (its TLS handshake, then its first HTTP/2
+    /// frames or HTTP/1 request), and a peer to answer a ping; a silent peer is disconnected.
+    #[arg(long, env = "LACAK_HANDSHAKE_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub handshake_timeout: Duration,
+    /// How often each HTTP/2 connection is pinged, so a peer that stopped answering is noticed.
+    #[arg(long, env = "LACAK_KEEPALIVE_INTERVAL", default_value = "60s", value_parser = parse_duration)]
+    pub keepalive_interval: Duration,
+    /// After this long a connection is asked to close (HTTP/2 GOAWAY): calls in flight finish and
+    /// the client reconnects; an idle connection closes then.
+    #[arg(long, env = "LACAK_MAX_CONNECTION_AGE", default_value = "10m", value_parser = parse_duration)]
+    pub max_connection_age: Duration,
     /// Serve TLS with this certificate chain (PEM, leaf first); plaintext when unset.
     #[arg(long, env = "LACAK_TLS_CERT_FILE", requires = "tls_key_file")]
     pub tls_cert_file: Option<PathBuf>,
@@ -64,6 +75,9 @@ impl Default for ServerArgs {
             max_concurrent_requests: 512,
             max_message_bytes: 16 * 1024 * 1024,
             drain_timeout: Duration::from_secs(15),
+            handshake_timeout: Duration::from_secs(10),
+            keepalive_interval: Duration::from_secs(60),
+            max_connection_age: Duration::from_secs(600),
             tls_cert_file: None,
             tls_key_file: None,
             tls_client_ca_file: None,

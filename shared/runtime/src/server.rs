@@ -205,9 +205,12 @@ impl ServerHost {
                     .await
                     .map_err(|e| ServerError::Probes(format!("cannot listen on {address}: {e}")))?;
                 tracing::info!(%address, "serving health checks in plaintext for probes");
-                let incoming = tokio_stream::wrappers::TcpListenerStream::new(listener);
+                let incoming = greeting::incoming(listener, args.handshake_timeout);
                 Some(tokio::spawn(
                     tonic::transport::Server::builder()
+                        .max_connection_age(args.max_connection_age)
+                        .http2_keepalive_interval(Some(args.keepalive_interval))
+                        .http2_keepalive_timeout(Some(args.handshake_timeout))
                         .add_service(health_service)
                         .serve_with_incoming(incoming),
                 ))
@@ -257,6 +260,13 @@ impl ServerHost {
             .accept_http1(true)
             // Bounds every call, also when the client set no deadline (answers CANCELLED).
             .timeout(args.request_timeout)
+            // Past its age a connection is asked to close (HTTP/2 GOAWAY): its calls finish, the
+            // client reconnects (spreading clients over replicas), an idle one closes now.
+            .max_connection_age(args.max_connection_age)
+            // A peer that stops answering pings (gone, or holding the connection open without
+            // speaking) is disconnected.
+            .http2_keepalive_interval(Some(args.keepalive_interval))
+            .http2_keepalive_timeout(Some(args.handshake_timeout))
             .tcp_nodelay(true)
             .layer(stack)
             .add_routes(routes);
@@ -264,18 +274,12 @@ impl ServerHost {
             // TLS from files that may be renewed while serving; with a client CA, mutual TLS.
             Some(files) => {
                 let acceptor = Arc::new(ReloadingAcceptor::new(files).map_err(|e| ServerError::Tls(e.to_string()))?);
-                let incoming = crate::tls::incoming(listener, acceptor, args.tls_reload_interval);
+                let incoming =
+                    crate::tls::incoming(listener, acceptor, args.tls_reload_interval, args.handshake_timeout);
                 Box::pin(router.serve_with_incoming_shutdown(incoming, stopped))
             }
             None => {
-                // Accepted sockets do not inherit `tcp_nodelay`: without it, a response of a few
-                // segments waits on the peer's delayed ACK (~40 ms).
-                let incoming =
-                    tokio_stream::StreamExt::map(tokio_stream::wrappers::TcpListenerStream::new(listener), |stream| {
-                        stream.inspect(|s| {
-                            let _ = s.set_nodelay(true);
-                        })
-                    });
+                let incoming = greeting::incoming(listener, args.handshake_timeout);
                 Box::pin(router.serve_with_incoming_shutdown(incoming, stopped))
             }
         };
@@ -435,6 +439,7 @@ where
     }
 }
 
+pub mod greeting;
 #[cfg(test)]
 mod in_process_tests;
 

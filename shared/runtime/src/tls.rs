@@ -14,8 +14,7 @@ use tokio_rustls::rustls::{RootCertStore, ServerConfig};
 use tokio_rustls::server::TlsStream;
 use tokio_stream::wrappers::ReceiverStream;
 
-/// How long a client may take to finish its TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+use crate::server::greeting::Greeted;
 
 /// The PEM files a TLS server is made of.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -139,13 +138,15 @@ impl ReloadingAcceptor {
 }
 
 /// TLS connections from `listener`. Handshakes run off the accept loop, so a slow or failing client
-/// never holds up the others; failed handshakes are logged, not served. The files are checked for
-/// changes every `reload_every`.
+/// never holds up the others; failed handshakes are logged, not served. A client has
+/// `handshake_timeout` for the TLS handshake, and as long again to greet inside it
+/// ([`Greeted`]). The files are checked for changes every `reload_every`.
 pub fn incoming(
     listener: TcpListener,
     acceptor: Arc<ReloadingAcceptor>,
     reload_every: Duration,
-) -> ReceiverStream<Result<TlsStream<TcpStream>, std::io::Error>> {
+    handshake_timeout: Duration,
+) -> ReceiverStream<Result<Greeted<TlsStream<TcpStream>>, std::io::Error>> {
     let (sender, receiver) = tokio::sync::mpsc::channel(64);
     tokio::spawn(async move {
         let mut reload = tokio::time::interval(reload_every.max(Duration::from_millis(10)));
@@ -161,9 +162,9 @@ pub fn incoming(
                     let tls = acceptor.acceptor();
                     let sender = sender.clone();
                     tokio::spawn(async move {
-                        match tokio::time::timeout(HANDSHAKE_TIMEOUT, tls.accept(stream)).await {
+                        match tokio::time::timeout(handshake_timeout, tls.accept(stream)).await {
                             Ok(Ok(stream)) => {
-                                let _ = sender.send(Ok(stream)).await;
+                                let _ = sender.send(Ok(Greeted::new(stream, handshake_timeout))).await;
                             }
                             Ok(Err(error)) => tracing::debug!(%peer, %error, "TLS handshake refused"),
                             Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
