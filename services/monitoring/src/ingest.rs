@@ -7,6 +7,8 @@
 //!    adds them to the rollups; the batch is acknowledged only after it commits.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use lacak_proto::inventory as ipb;
@@ -16,6 +18,7 @@ use lacak_runtime::convert::{decimal_from_proto, timestamp_to_proto};
 use lacak_runtime::error::Violations;
 use lacak_runtime::names::new_id;
 use sea_orm::{DatabaseConnection, TransactionTrait};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::deps::Dependencies;
 use crate::domain::access::Org;
@@ -31,6 +34,80 @@ use crate::store::{self, credit_to_json};
 
 /// Events one batch may hold.
 pub const MAX_EVENTS: usize = 1000;
+/// Sale lines one batch may hold: what bounds the memory one batch takes (about 1 KiB a line
+/// while it is checked, costed and stored).
+pub const MAX_BATCH_LINES: usize = 20_000;
+/// Sale lines checked and applied at once by one process, across all batches and callers: a
+/// batch that would exceed it waits for others to finish (see [`LineBudget`]).
+pub const LINES_IN_FLIGHT: usize = 40_000;
+/// How long a batch waits for room in the budget before it is refused, retryable.
+const BUDGET_WAIT: Duration = Duration::from_secs(10);
+/// `IngestEvents` calls read and handled at once by one process; more wait (their requests not
+/// yet read) up to [`BATCH_ADMISSION_WAIT`]. A stream's batches are read one at a time anyway.
+pub const BATCHES_AT_ONCE: usize = 4;
+pub const BATCH_ADMISSION_WAIT: Duration = Duration::from_secs(10);
+
+/// The sale lines of a batch; refuses a batch that holds too many events or lines, naming why.
+pub fn size_of(events: &[pb::IngestEvent]) -> Result<usize, Violations> {
+    let mut v = Violations::new();
+    if events.is_empty() {
+        v.add("events", "a batch needs at least one event");
+    } else if events.len() > MAX_EVENTS {
+        v.add("events", format!("at most {MAX_EVENTS} events per batch; split it"));
+    }
+    let lines = events
+        .iter()
+        .map(|e| match &e.event {
+            Some(pb::ingest_event::Event::Sale(sale)) => sale.lines.len(),
+            _ => 0,
+        })
+        .sum::<usize>();
+    if lines > MAX_BATCH_LINES {
+        v.add(
+            "events",
+            format!("at most {MAX_BATCH_LINES} sale lines per batch, this one has {lines}; split it"),
+        );
+    }
+    v.finish().map(|()| lines)
+}
+
+/// Bounds the memory ingestion takes in one process: each batch holds its sale lines' worth of
+/// the budget while it is checked and applied, so a burst of large batches queues instead of
+/// piling up in memory.
+#[derive(Clone)]
+pub struct LineBudget {
+    permits: Arc<Semaphore>,
+    lines: usize,
+    wait: Duration,
+}
+
+impl Default for LineBudget {
+    fn default() -> Self {
+        Self::new(LINES_IN_FLIGHT, BUDGET_WAIT)
+    }
+}
+
+impl LineBudget {
+    pub fn new(lines: usize, wait: Duration) -> Self {
+        Self {
+            permits: Arc::new(Semaphore::new(lines)),
+            lines,
+            wait,
+        }
+    }
+
+    /// Room for `lines` (a batch larger than the whole budget takes all of it), waiting up to
+    /// the budget's wait for it; RESOURCE_EXHAUSTED after that.
+    pub async fn admit(&self, lines: usize) -> MonitoringResult<OwnedSemaphorePermit> {
+        let wanted = lines.clamp(1, self.lines) as u32;
+        match tokio::time::timeout(self.wait, self.permits.clone().acquire_many_owned(wanted)).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(MonitoringError::Overloaded(
+                "ingestion is at its memory budget; retry the batch with backoff".into(),
+            )),
+        }
+    }
+}
 
 /// One checked event.
 #[derive(Debug, Clone)]
@@ -68,13 +145,8 @@ pub struct Applied {
 
 /// Checks every event of a batch; violations name `events[i]…`.
 pub fn check(events: &[pb::IngestEvent]) -> Result<Batch, Violations> {
+    size_of(events)?;
     let mut v = Violations::new();
-    if events.is_empty() {
-        v.add("events", "a batch needs at least one event");
-    } else if events.len() > MAX_EVENTS {
-        v.add("events", format!("at most {MAX_EVENTS} events per batch; split it"));
-        return Err(v);
-    }
     let mut seen: HashMap<&str, usize> = HashMap::new();
     let mut sales_seen: HashMap<&str, usize> = HashMap::new();
     let mut batch = Batch::default();
@@ -489,4 +561,57 @@ pub async fn apply(
         .filter(|(id, event)| claimed.contains(id) && !matches!(event, Event::Sale(_)))
         .count() as i32;
     Ok(outcome)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sale_with(lines: usize) -> pb::IngestEvent {
+        pb::IngestEvent {
+            external_id: "s".into(),
+            event: Some(pb::ingest_event::Event::Sale(pb::Sale {
+                lines: vec![pb::SaleLine::default(); lines],
+                ..Default::default()
+            })),
+        }
+    }
+
+    fn fields(v: &Violations) -> Vec<String> {
+        v.iter().map(|f| f.field.clone()).collect()
+    }
+
+    #[test]
+    fn a_batch_holds_at_most_its_events_and_sale_lines() {
+        assert_eq!(size_of(&vec![sale_with(20); 1000]).unwrap(), MAX_BATCH_LINES);
+        let over = size_of(&vec![sale_with(1); 1001]).unwrap_err();
+        assert_eq!(fields(&over), ["events"]);
+        let too_many_lines = size_of(&[sale_with(200), sale_with(200)]).map(|_| ());
+        assert!(too_many_lines.is_ok(), "400 lines");
+        let mut many = vec![sale_with(200); 100];
+        many.push(sale_with(1));
+        let refused = size_of(&many).unwrap_err();
+        assert_eq!(fields(&refused), ["events"], "20,001 lines");
+        assert!(size_of(&[]).is_err());
+    }
+
+    #[tokio::test]
+    async fn a_batch_waits_for_room_in_the_line_budget_then_is_refused_retryable() {
+        let budget = LineBudget::new(100, Duration::from_millis(50));
+        let held = budget.admit(80).await.unwrap();
+        let refused = budget.admit(30).await.unwrap_err();
+        let status = tonic::Status::from(refused);
+        assert_eq!(status.code(), tonic::Code::ResourceExhausted);
+        let waiting = tokio::spawn({
+            let budget = budget.clone();
+            async move { budget.admit(30).await.map(|_| ()) }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        drop(held);
+        waiting.await.unwrap().expect("admitted once room was made");
+        let _all = budget
+            .admit(500)
+            .await
+            .expect("a batch larger than the budget takes all of it");
+    }
 }

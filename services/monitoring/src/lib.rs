@@ -25,6 +25,7 @@ use std::time::Duration;
 use lacak_proto::monitoring::monitoring_service_server::MonitoringServiceServer;
 use lacak_runtime::ServerHost;
 use lacak_runtime::db::{DbSetupError, ReadyDb};
+use lacak_runtime::server::CallsAtOnce;
 
 pub use deps::Dependencies;
 pub use migration::Migrator;
@@ -55,6 +56,13 @@ pub async fn mount(
     ))
     .max_decoding_message_size(host.max_message_bytes())
     .max_encoding_message_size(host.max_message_bytes());
+    // An IngestEvents batch is read into memory whole before it is handled: only a few at once.
+    let server = CallsAtOnce::new(
+        server,
+        "IngestEvents",
+        ingest::BATCHES_AT_ONCE,
+        ingest::BATCH_ADMISSION_WAIT,
+    );
     host.routes_mut().add_service(server);
     let readiness = host.register(SERVICE_NAME).await;
     tokio::spawn(costing::run(db.clone(), deps, feed, COSTING_INTERVAL, draining));

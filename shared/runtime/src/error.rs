@@ -230,6 +230,9 @@ pub enum ServiceError<D: ErrorDomain> {
     /// A concurrent write went first; retrying the call may succeed.
     #[error("{0}")]
     Conflict(String),
+    /// The service has no room for this call now; retrying later with backoff may succeed.
+    #[error("{0}")]
+    Overloaded(String),
     #[error("the database is not ready yet")]
     NotReady,
     /// Another Lacak service answered with an error; `what` says which call.
@@ -312,6 +315,7 @@ impl<D: ErrorDomain> From<ServiceError<D>> for Status {
             }
             ServiceError::Aborted(_) => with_info(Code::Aborted, message, "ETAG_MISMATCH", domain),
             ServiceError::Conflict(_) => with_info(Code::Aborted, message, "CONCURRENT_WRITE", domain),
+            ServiceError::Overloaded(_) => with_info(Code::ResourceExhausted, message, "OVERLOADED", domain),
             ServiceError::NotReady => with_info(Code::Unavailable, message, "NOT_READY", domain),
             // Unavailable and timed-out dependencies stay retryable; anything else the dependency
             // refused is this service's failure to prepare a valid call.

@@ -419,12 +419,7 @@ where
             match self.permits.clone().try_acquire_owned() {
                 Ok(permit) => Some(permit),
                 Err(_) => {
-                    let status = crate::error::with_info(
-                        tonic::Code::ResourceExhausted,
-                        "the server is at its concurrency limit; retry with backoff",
-                        "OVERLOADED",
-                        "server.lacak.dev",
-                    );
+                    let status = overloaded("the server is at its concurrency limit; retry with backoff");
                     return Box::pin(async move { Ok(status.into_http()) });
                 }
             }
@@ -442,6 +437,75 @@ where
 pub mod greeting;
 #[cfg(test)]
 mod in_process_tests;
+
+fn overloaded(message: &str) -> tonic::Status {
+    crate::error::with_info(
+        tonic::Code::ResourceExhausted,
+        message,
+        "OVERLOADED",
+        "server.lacak.dev",
+    )
+}
+
+/// Runs at most `limit` calls of one method of a service at once, admitted before their requests
+/// are read: for methods that take large messages (batches), so the memory they take is bounded
+/// by the limit, not by the number of callers. A call past it waits up to `wait` (its request
+/// held back by HTTP/2 flow control, not in memory), then answers RESOURCE_EXHAUSTED.
+#[derive(Clone)]
+pub struct CallsAtOnce<S> {
+    inner: S,
+    path: String,
+    permits: Arc<Semaphore>,
+    wait: std::time::Duration,
+}
+
+impl<S: tonic::server::NamedService> CallsAtOnce<S> {
+    pub fn new(inner: S, method: &str, limit: usize, wait: std::time::Duration) -> Self {
+        Self {
+            inner,
+            path: format!("/{}/{method}", S::NAME),
+            permits: Arc::new(Semaphore::new(limit.max(1))),
+            wait,
+        }
+    }
+}
+
+impl<S: tonic::server::NamedService> tonic::server::NamedService for CallsAtOnce<S> {
+    const NAME: &'static str = S::NAME;
+}
+
+impl<S, B, RB> tower_service::Service<http::Request<B>> for CallsAtOnce<S>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<RB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+    RB: Default + Send + 'static,
+{
+    type Response = S::Response;
+    type Error = S::Error;
+    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let clone = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, clone);
+        if request.uri().path() != self.path {
+            return Box::pin(inner.call(request));
+        }
+        let (permits, wait) = (self.permits.clone(), self.wait);
+        Box::pin(async move {
+            let Ok(Ok(permit)) = tokio::time::timeout(wait, permits.acquire_owned()).await else {
+                return Ok(overloaded("too many calls of this method at once; retry with backoff").into_http());
+            };
+            let response = inner.call(request).await;
+            drop(permit);
+            response
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {
@@ -525,5 +589,59 @@ mod tests {
         assert_eq!(business.headers().get("grpc-status").unwrap(), "8", "still shed");
         release.send(true).unwrap();
         busy.await.unwrap().unwrap();
+    }
+
+    /// A service named `lacak.test.v1.Batches` that holds every call until released.
+    #[derive(Clone)]
+    struct Held(tokio::sync::watch::Receiver<bool>);
+
+    impl tonic::server::NamedService for Held {
+        const NAME: &'static str = "lacak.test.v1.Batches";
+    }
+
+    impl Service<http::Request<()>> for Held {
+        type Response = http::Response<String>;
+        type Error = std::convert::Infallible;
+        type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+
+        fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+            Poll::Ready(Ok(()))
+        }
+
+        fn call(&mut self, _: http::Request<()>) -> Self::Future {
+            let mut released = self.0.clone();
+            Box::pin(async move {
+                let _ = released.wait_for(|r| *r).await;
+                Ok(http::Response::new(String::new()))
+            })
+        }
+    }
+
+    fn to(path: &str) -> http::Request<()> {
+        http::Request::builder().uri(path).body(()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn one_method_runs_at_most_its_limit_at_once_the_others_unhindered() {
+        let (release, released) = tokio::sync::watch::channel(false);
+        let mut service = CallsAtOnce::new(Held(released), "Ingest", 1, Duration::from_millis(100));
+        let first = tokio::spawn(service.call(to("/lacak.test.v1.Batches/Ingest")));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+
+        let refused = service.call(to("/lacak.test.v1.Batches/Ingest")).await.unwrap();
+        assert_eq!(
+            refused.headers().get("grpc-status").unwrap(),
+            "8",
+            "waited, then RESOURCE_EXHAUSTED"
+        );
+
+        let other = tokio::spawn(service.call(to("/lacak.test.v1.Batches/Read")));
+        let waiting = tokio::spawn(service.call(to("/lacak.test.v1.Batches/Ingest")));
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        release.send(true).unwrap();
+        for answered in [first.await, other.await, waiting.await] {
+            let answered = answered.unwrap().unwrap();
+            assert!(answered.headers().get("grpc-status").is_none(), "served");
+        }
     }
 }

@@ -8,6 +8,7 @@
 //! The bench starts its own suite in this process, on 127.0.0.1 with fresh databases, and talks to
 //! it over real gRPC. Run it from a release build: `cargo run --release --bin lacak -- bench`.
 
+mod memory;
 mod suite;
 mod workload;
 
@@ -48,6 +49,18 @@ pub struct BenchArgs {
     /// Append the results as a Markdown table to this file.
     #[arg(long)]
     pub markdown: Option<PathBuf>,
+    /// Measure memory instead: `lacak up` as a child process taking the largest batches at once.
+    #[arg(long)]
+    pub memory: bool,
+    /// With --memory: IngestEvents calls sent at once.
+    #[arg(long, default_value_t = 4)]
+    pub memory_batches: usize,
+    /// With --memory: sales per call.
+    #[arg(long, default_value_t = 1000)]
+    pub memory_sales: usize,
+    /// With --memory: lines per sale (1000 × 20 is the most one batch may hold).
+    #[arg(long, default_value_t = 20)]
+    pub memory_lines: usize,
 }
 
 const TENANT: &str = "bench";
@@ -69,6 +82,15 @@ struct Row {
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if args.memory {
+        let summary = memory::run(&args).await?;
+        if let Some(path) = &args.markdown {
+            use std::io::Write;
+            let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+            writeln!(file, "{summary}")?;
+        }
+        return Ok(());
+    }
     let dir = match &args.dir {
         Some(dir) => {
             std::fs::create_dir_all(dir)?;

@@ -118,7 +118,7 @@ pub(super) async fn setup(clients: &mut Clients) -> anyhow::Result<()> {
 /// Sale `n` of the bench history: deterministic. Each step of the history (sales `first` to
 /// `first + count`) spans FY2024–FY2026 in booking order, as a live feed arrives, so a batch of a
 /// thousand covers minutes to days depending on the step's size.
-fn sale(n: u64, first: u64, count: u64, lines: usize, prefix: &str) -> IngestEvent {
+pub(super) fn sale(n: u64, first: u64, count: u64, lines: usize, prefix: &str) -> IngestEvent {
     let start = Utc
         .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
         .single()

@@ -17,6 +17,8 @@ async fn apply(
     events: &[pb::IngestEvent],
     validate_only: bool,
 ) -> MonitoringResult<Applied> {
+    let lines = ingest::size_of(events)?;
+    let _room = api.line_budget.admit(lines).await?;
     let batch = ingest::check(events)?;
     if validate_only {
         ingest::check_members(&api.deps, ctx, &batch).await?;

@@ -38,6 +38,8 @@ pub struct MonitoringApi {
     feed: Feed,
     /// Ends `WatchKpis` streams when the server drains.
     draining: Draining,
+    /// Bounds the sale lines ingested at once.
+    line_budget: crate::ingest::LineBudget,
 }
 
 impl MonitoringApi {
@@ -47,6 +49,7 @@ impl MonitoringApi {
             deps,
             feed,
             draining,
+            line_budget: crate::ingest::LineBudget::default(),
         }
     }
 

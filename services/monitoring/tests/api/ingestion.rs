@@ -155,6 +155,28 @@ async fn one_invalid_event_rejects_the_whole_batch_naming_its_index() {
         .await
         .unwrap_err();
     assert_eq!(violated_fields(&status), ["events"]);
+    // At most 20,000 sale lines a batch, however they are spread: 101 sales of 199 lines and one.
+    let mut wide: Vec<_> = (0..101)
+        .map(|i| {
+            let mut s = sale(&format!("w{i}"), "ana", "LAP-1", "1", "1", "2026-01-20T00:00:00Z");
+            s.lines = vec![s.lines[0].clone(); 199];
+            sale_event(&format!("w{i}"), s)
+        })
+        .collect();
+    wide.push(sale_event(
+        "w-last",
+        sale("w-last", "ana", "LAP-1", "1", "1", "2026-01-20T00:00:00Z"),
+    ));
+    let status = suite
+        .admin()
+        .ingest_events(pb::IngestEventsRequest {
+            events: wide,
+            validate_only: false,
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&status), ["events"], "{status:?}");
+    assert!(status.message().contains("20000 sale lines"), "{}", status.message());
     let rep = suite
         .rep("ana")
         .ingest_events(pb::IngestEventsRequest {
