@@ -488,6 +488,8 @@ pub async fn apply(
                     deal: s.deal.clone(),
                     awaiting_cost: lines.iter().any(|l| l.awaiting_cost),
                     create_time: now,
+                    next_cost_attempt: None,
+                    cost_attempts: 0,
                 };
                 sales.push((i, model, lines, credit));
             }

@@ -6,6 +6,7 @@ mod m0001_create_monitoring;
 mod m0002_deal_pipeline;
 mod m0003_customer_owner;
 mod m0004_deal_rollups;
+mod m0005_costing_schedule;
 
 pub struct Migrator;
 
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0002_deal_pipeline::Migration),
             Box::new(m0003_customer_owner::Migration),
             Box::new(m0004_deal_rollups::Migration),
+            Box::new(m0005_costing_schedule::Migration),
         ]
     }
 }

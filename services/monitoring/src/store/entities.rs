@@ -186,6 +186,10 @@ pub mod sale {
         pub deal: String,
         pub awaiting_cost: bool,
         pub create_time: DateTimeUtc,
+        /// While awaiting a cost: when inventory is next asked (none: at the next pass).
+        pub next_cost_attempt: Option<DateTimeUtc>,
+        /// While awaiting a cost: how often inventory answered without one.
+        pub cost_attempts: i32,
     }
     no_relations!();
 }

@@ -297,15 +297,85 @@ fn awaiting_predicate() -> SimpleExpr {
     Expr::cust("sales.awaiting_cost")
 }
 
-/// Sales still awaiting a cost, oldest first, across tenants.
-pub async fn awaiting_cost<C: ConnectionTrait>(db: &C, limit: u64) -> MonitoringResult<Vec<sale::Model>> {
-    Ok(sale::Entity::find()
-        .filter(awaiting_predicate())
-        .order_by_asc(sale::Column::Tenant)
-        .order_by_asc(sale::Column::BookTime)
-        .limit(limit)
+/// Awaiting sales whose next costing attempt is due at `now`.
+fn due_for_cost(now: DateTime<Utc>) -> sea_orm::Condition {
+    sea_orm::Condition::all().add(awaiting_predicate()).add(
+        sea_orm::Condition::any()
+            .add(sale::Column::NextCostAttempt.is_null())
+            .add(sale::Column::NextCostAttempt.lte(now)),
+    )
+}
+
+/// The tenants with sales due for a costing attempt at `now`, at most `limit`, those whose
+/// oldest due attempt is oldest first.
+pub async fn tenants_due_for_cost<C: ConnectionTrait>(
+    db: &C,
+    now: DateTime<Utc>,
+    limit: u64,
+) -> MonitoringResult<Vec<String>> {
+    let mut tenants: Vec<String> = sale::Entity::find()
+        .select_only()
+        .column(sale::Column::Tenant)
+        .filter(due_for_cost(now))
+        .distinct()
+        .into_tuple()
         .all(db)
+        .await?;
+    tenants.sort();
+    tenants.truncate(limit as usize);
+    Ok(tenants)
+}
+
+/// Takes up to `limit` of a tenant's sales due for costing at `now` for this replica: their next
+/// attempt moves to `leased_until` in the same statement, so a replica looking next passes them
+/// by and takes others. Those never asked come first, then the longest due. Answers the sales taken.
+pub async fn lease_due_for_cost<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    now: DateTime<Utc>,
+    leased_until: DateTime<Utc>,
+    limit: u64,
+) -> MonitoringResult<Vec<sale::Model>> {
+    let picked = Query::select()
+        .column(sale::Column::Id)
+        .from(sale::Entity)
+        .and_where(Expr::col(sale::Column::Tenant).eq(tenant))
+        .cond_where(due_for_cost(now))
+        .order_by_expr(Expr::col(sale::Column::NextCostAttempt).is_null(), sea_orm::Order::Desc)
+        .order_by(sale::Column::NextCostAttempt, sea_orm::Order::Asc)
+        .order_by(sale::Column::BookTime, sea_orm::Order::Asc)
+        .limit(limit)
+        .to_owned();
+    Ok(sale::Entity::update_many()
+        .col_expr(sale::Column::NextCostAttempt, Expr::value(Some(leased_until)))
+        .filter(sale::Column::Tenant.eq(tenant))
+        .filter(sale::Column::Id.in_subquery(picked))
+        // Checked again as the row is written: of two replicas that picked it, one takes it.
+        .filter(due_for_cost(now))
+        .exec_with_returning(db)
         .await?)
+}
+
+/// When the sales a pass could not cost are offered again: `at`, and with `answered` (inventory
+/// answered, without a cost) one more attempt counted.
+pub async fn cost_later<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    ids: &[String],
+    at: DateTime<Utc>,
+    answered: bool,
+) -> MonitoringResult<()> {
+    for chunk in ids.chunks(CHUNK) {
+        let mut update = sale::Entity::update_many()
+            .col_expr(sale::Column::NextCostAttempt, Expr::value(Some(at)))
+            .filter(sale::Column::Tenant.eq(tenant))
+            .filter(sale::Column::Id.is_in(chunk.iter().map(String::as_str)));
+        if answered {
+            update = update.col_expr(sale::Column::CostAttempts, Expr::col(sale::Column::CostAttempts).add(1));
+        }
+        update.exec(db).await?;
+    }
+    Ok(())
 }
 
 /// Replaces a sale's lines if they are still `expected`: the one writer that wins also adds the

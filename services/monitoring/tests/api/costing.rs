@@ -110,3 +110,125 @@ async fn sales_wait_for_their_cost_and_are_costed_when_inventory_answers() {
     assert_eq!(amount(&after.gross_margin), dec("500"));
     assert_eq!(value(&after.gross_margin_percent), dec("25"));
 }
+
+/// 600 sales of one tenant that cannot be costed (no cost recorded for their product) do not keep
+/// another tenant's sale waiting: each pass shares its sales among the tenants with sales due, and
+/// the uncostable ones back off.
+#[tokio::test]
+async fn one_tenants_uncostable_backlog_holds_no_other_tenant_back() {
+    let suite = spawn_suite().await;
+    // acme sorts first: its backlog came first in every pass before.
+    org(&suite).await;
+    let acme = suite.admin_token();
+    let mut inventory = suite.inventory(&acme);
+    inventory
+        .create_product(lacak_proto::inventory::CreateProductRequest {
+            product: Some(lacak_proto::inventory::Product {
+                display_name: "No cost yet".into(),
+                kind: lacak_proto::inventory::ProductKind::Product as i32,
+                unit_of_measure: "unit".into(),
+                ..Default::default()
+            }),
+            sku: "NOCOST".into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    for chunk in 0..3 {
+        let events = (0..200)
+            .map(|n| {
+                let id = format!("stuck-{chunk}-{n}");
+                sale_event(&id, sale(&id, "ana", "NOCOST", "1", "100", "2026-02-01T00:00:00Z"))
+            })
+            .collect();
+        let answer = ingest(&suite, events).await;
+        assert_eq!(answer.awaiting_cost, 200, "no cost for NOCOST in 2026");
+    }
+
+    // globex records one sale of a product whose cost it records only afterwards.
+    let globex = suite.token(OTHER_TENANT, "admin-gita", Role::Admin, &[]);
+    let mut goals = suite.goals(&globex);
+    goals
+        .create_team(lacak_proto::goals::CreateTeamRequest {
+            team: Some(lacak_proto::goals::Team {
+                display_name: "Sales".into(),
+                ..Default::default()
+            }),
+            team_id: "sales".into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    add_member(&mut goals, "gita", "sales", "Gita").await;
+    let mut inventory = suite.inventory(&globex);
+    inventory
+        .create_product(lacak_proto::inventory::CreateProductRequest {
+            product: Some(lacak_proto::inventory::Product {
+                display_name: "Late cost".into(),
+                kind: lacak_proto::inventory::ProductKind::Product as i32,
+                unit_of_measure: "unit".into(),
+                ..Default::default()
+            }),
+            sku: "LATE".into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+    let mut monitoring = suite.monitoring(&globex);
+    let answer = monitoring
+        .ingest_events(pb::IngestEventsRequest {
+            events: vec![sale_event(
+                "g1",
+                sale("g1", "gita", "LATE", "2", "1000", "2026-02-01T00:00:00Z"),
+            )],
+            validate_only: false,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(answer.awaiting_cost, 1);
+    inventory
+        .create_cost_breakdown(lacak_proto::inventory::CreateCostBreakdownRequest {
+            parent: "products/LATE".into(),
+            cost_breakdown: Some(lacak_proto::inventory::CostBreakdown {
+                sourcing: idr("600"),
+                effective_time: ts("2026-01-01T00:00:00Z"),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+
+    // The background passes run every 2 s.
+    let mut costed = false;
+    for _ in 0..100 {
+        let waiting = monitoring
+            .list_sales(pb::ListSalesRequest {
+                awaiting_cost_only: true,
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .into_inner()
+            .sales;
+        if waiting.is_empty() {
+            costed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(costed, "globex's sale was costed while acme's backlog still waits");
+    let still = suite
+        .admin()
+        .list_sales(pb::ListSalesRequest {
+            awaiting_cost_only: true,
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .sales;
+    assert_eq!(still.len(), 600, "acme's sales still wait for a cost, none lost");
+}
