@@ -46,8 +46,8 @@ pub async fn mount(
     deps: Dependencies,
 ) -> impl Future<Output = Result<(), DbSetupError>> + Send + 'static {
     let db = ReadyDb::new();
-    let feed = feed::Feed::default();
     let draining = host.draining();
+    let feed = feed::Feed::for_database(database_url, &draining);
     let server = MonitoringServiceServer::new(api::MonitoringApi::new(
         db.clone(),
         deps.clone(),

@@ -58,7 +58,7 @@ pub fn redact(url: &str) -> String {
 
 /// Local PostgreSQL links gain nothing from TLS, and sqlx's `prefer` default stalls large writes on
 /// them (see PITFALLS): default such URLs to `sslmode=disable` unless one is given.
-fn tune_postgres_url(url: &str) -> String {
+pub fn tune_postgres_url(url: &str) -> String {
     let local = ["@127.0.0.1", "@localhost", "@[::1]", "://127.0.0.1", "://localhost"]
         .iter()
         .any(|host| url.contains(host));

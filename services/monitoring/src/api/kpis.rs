@@ -20,9 +20,10 @@ use lacak_domain::{Role, validate_currency_code};
 use lacak_runtime::FieldViolation;
 use lacak_runtime::convert::timestamp_from_proto;
 
-/// How often a watcher looks again even without a change announced in this process (a write
-/// served by another replica).
-const RECHECK: Duration = Duration::from_secs(1);
+/// How often a watcher looks again without a change announced: for changes made in other services
+/// (a quota's target in goals, a member moved to another team). Monitoring's own writes, on any
+/// replica, are announced (`feed`).
+const RECHECK: Duration = Duration::from_secs(30);
 /// How long a watcher gathers further changes before reading, so a burst is one read.
 const SETTLE: Duration = Duration::from_millis(50);
 
@@ -159,10 +160,16 @@ pub async fn get(api: &MonitoringApi, request: Request<pb::GetKpisRequest>) -> M
     })
 }
 
-/// The KPIs without their read time: what a watcher compares to decide whether to send.
+/// The KPIs without what moves with the clock alone (the read time, the pipeline's instant, the
+/// run-rate projections): what a watcher compares to decide whether to send, so a quiet watch
+/// stays quiet.
 fn fingerprint(kpis: &pb::Kpis) -> Vec<u8> {
     let mut copy = kpis.clone();
     copy.read_time = None;
+    copy.pipeline_time = None;
+    for attainment in &mut copy.attainments {
+        attainment.projection = None;
+    }
     copy.encode_to_vec()
 }
 
@@ -208,6 +215,8 @@ pub async fn watch(api: &MonitoringApi, request: Request<pb::WatchKpisRequest>) 
                     let _ = sender.send(Err(Status::unavailable("the server is shutting down; watch again"))).await;
                     return;
                 }
+                // A quiet watch still ends when its token lapses.
+                () = ctx.token_lapses() => {}
                 () = tokio::time::sleep(RECHECK) => {}
                 changed = wait_for_change(&mut changes, &tenant, &members) => {
                     if !changed {

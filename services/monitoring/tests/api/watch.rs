@@ -120,3 +120,117 @@ async fn a_watch_ends_unavailable_as_soon_as_the_server_drains() {
     let status = ended.expect("a status, not a silent end").unwrap_err();
     assert_eq!(status.code(), tonic::Code::Unavailable, "{status:?}");
 }
+
+/// The current quarter's id (the default calendar: fiscal years are calendar years) and an instant
+/// early in it.
+fn current_quarter() -> (String, String) {
+    use chrono::Datelike;
+    let now = chrono::Utc::now();
+    let quarter = (now.month() - 1) / 3 + 1;
+    let start = format!("{}-{:02}-01T00:00:01Z", now.year(), (quarter - 1) * 3 + 1);
+    (format!("FY{}-Q{quarter}", now.year()), start)
+}
+
+/// A watch of the period under way stays quiet while only the clock moves (its run-rate
+/// projection creeps with every second), and speaks when a sale changes its numbers.
+#[tokio::test]
+async fn a_quiet_watch_sends_nothing_while_only_the_clock_moves() {
+    let suite = spawn_suite().await;
+    org(&suite).await;
+    product(&suite, "LAP-1", "1").await;
+    let (period, early) = current_quarter();
+    revenue_quota(&suite, "members/ana", &period, "100000").await;
+    ingest(
+        &suite,
+        vec![sale_event("q1", sale("q1", "ana", "LAP-1", "1", "500", &early))],
+    )
+    .await;
+    let mut stream = suite
+        .admin()
+        .watch_kpis(pb::WatchKpisRequest {
+            owner: "members/ana".into(),
+            period: period.clone(),
+            scope: None,
+            currency_code: "IDR".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = stream.next().await.unwrap().unwrap().kpis.unwrap();
+    assert!(
+        first.attainments[0].projection.is_some(),
+        "a projection that moves with time"
+    );
+
+    let quiet = tokio::time::timeout(Duration::from_millis(3500), stream.next()).await;
+    assert!(quiet.is_err(), "nothing sent while only the clock moved: {quiet:?}");
+
+    ingest(
+        &suite,
+        vec![sale_event("q2", sale("q2", "ana", "LAP-1", "1", "700", &early))],
+    )
+    .await;
+    let next = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("an update for the sale")
+        .unwrap()
+        .unwrap()
+        .kpis
+        .unwrap();
+    assert_eq!(amount(&next.revenue), dec("1200"));
+}
+
+/// On PostgreSQL a write served by one replica reaches a watcher on another through the database's
+/// notifications, not a poll (a quiet watch looks again only every 30 s).
+#[tokio::test]
+async fn a_write_on_one_replica_reaches_a_watcher_on_another() {
+    if std::env::var(lacak_testkit::POSTGRES_URL_VAR).is_err() {
+        eprintln!("skipped: one SQLite file is one replica's");
+        return;
+    }
+    let suite = spawn_suite().await;
+    org(&suite).await;
+    product(&suite, "LAP-1", "1").await;
+    let other = monitoring_replica(&suite).await;
+    let mut stream = suite
+        .monitoring_on(other.channel.clone(), &suite.admin_token())
+        .watch_kpis(pb::WatchKpisRequest {
+            owner: "teams/emea".into(),
+            period: "FY2026-Q1".into(),
+            scope: None,
+            currency_code: "IDR".into(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    stream.next().await.unwrap().unwrap();
+
+    let mut latencies = Vec::new();
+    for n in 1..=10 {
+        let id = format!("r{n}");
+        let sent = Instant::now();
+        ingest(
+            &suite,
+            vec![sale_event(
+                &id,
+                sale(&id, "budi", "LAP-1", "1", "100", "2026-02-01T00:00:00Z"),
+            )],
+        )
+        .await;
+        let next = tokio::time::timeout(Duration::from_secs(10), stream.next())
+            .await
+            .expect("an update from the other replica, well before a recheck")
+            .unwrap()
+            .unwrap()
+            .kpis
+            .unwrap();
+        latencies.push(sent.elapsed());
+        assert_eq!(amount(&next.revenue), dec(&(100 * n).to_string()));
+    }
+    latencies.sort();
+    eprintln!(
+        "across replicas: median {:?}, worst {:?}",
+        latencies[latencies.len() / 2],
+        latencies[latencies.len() - 1]
+    );
+}

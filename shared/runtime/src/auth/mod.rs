@@ -64,6 +64,18 @@ impl CallContext {
         self.token_expiry.is_some_and(|expiry| SystemTime::now() >= expiry)
     }
 
+    /// Completes when the call's token lapses (never for a token without expiry): a quiet stream
+    /// waits on it to end in time.
+    pub async fn token_lapses(&self) {
+        match self.token_expiry {
+            Some(expiry) => {
+                let left = expiry.duration_since(SystemTime::now()).unwrap_or_default();
+                tokio::time::sleep(left).await;
+            }
+            None => std::future::pending().await,
+        }
+    }
+
     /// UNAUTHENTICATED, as the auth layer answers, for a stream whose token lapsed while it ran.
     pub fn lapsed() -> tonic::Status {
         crate::error::with_info(

@@ -26,6 +26,8 @@ pub type Monitoring = MonitoringServiceClient<InterceptedService<Channel, Bearer
 /// Goals, inventory and monitoring on one server, monitoring calling the other two through it.
 pub struct Suite {
     server: TestServer,
+    /// Monitoring's database, for a second replica.
+    monitoring_url: String,
 }
 
 /// How monitoring reaches inventory in a test.
@@ -74,7 +76,29 @@ pub async fn spawn_suite_with(inventory: InventoryAt) -> Suite {
     ready.await.expect("monitoring migrates");
     Suite {
         server: prepared.serve().await,
+        monitoring_url: url,
     }
+}
+
+/// A second monitoring replica on its own port, on the suite's monitoring database, calling the
+/// suite's goals and inventory.
+pub async fn monitoring_replica(suite: &Suite) -> TestServer {
+    let mut prepared = Prepared::new("monitoring-replica").await;
+    let others = Channel::from_shared(format!("http://{}", suite.server.addr))
+        .expect("a URL")
+        .connect_lazy();
+    let deps = lacak_monitoring::Dependencies::new(
+        others.clone(),
+        others,
+        lacak_runtime::client::Outgoing::new(
+            lacak_monitoring::SERVICE_NAME,
+            prepared.issuer(),
+            Duration::from_millis(1500),
+        ),
+    );
+    let ready = lacak_monitoring::mount(&mut prepared.host, &suite.monitoring_url, deps).await;
+    ready.await.expect("the replica connects");
+    prepared.serve().await
 }
 
 /// Inventory alone on a port of its own, not yet serving: monitoring's calls to it wait and fail.
