@@ -404,7 +404,7 @@ where
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+    type Future = Answer<Self::Response, Self::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
@@ -413,25 +413,47 @@ where
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
         // Health checks never wait behind business traffic: a busy pod is alive, and a liveness
         // probe shed here would have it restarted.
-        let permit: Option<OwnedSemaphorePermit> = if request.uri().path().starts_with(HEALTH_PATH) {
-            None
+        let admission = if request.uri().path().starts_with(HEALTH_PATH) {
+            Ok(None)
         } else {
-            match self.permits.clone().try_acquire_owned() {
-                Ok(permit) => Some(permit),
-                Err(_) => {
-                    let status = overloaded("the server is at its concurrency limit; retry with backoff");
-                    return Box::pin(async move { Ok(status.into_http()) });
-                }
-            }
+            self.permits
+                .clone()
+                .try_acquire_owned()
+                .map(Some)
+                .map_err(|_| overloaded("the server is at its concurrency limit; retry with backoff"))
         };
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
-        Box::pin(async move {
-            let response = inner.call(request).await;
-            drop(permit);
-            response
-        })
+        admit_then_call(&mut self.inner, request, async move { admission })
     }
+}
+
+/// A call's answer, boxed.
+type Answer<R, E> = Pin<Box<dyn Future<Output = Result<R, E>> + Send>>;
+
+/// Calls `inner` with `request` once `admission` lets it in, holding what admitted it until the
+/// response is ready; answers the refusal otherwise. The ready `inner` serves the call and a
+/// clone takes its place (the tower idiom for services driven to readiness before `call`).
+fn admit_then_call<S, B, RB>(
+    inner: &mut S,
+    request: http::Request<B>,
+    admission: impl Future<Output = Result<Option<OwnedSemaphorePermit>, tonic::Status>> + Send + 'static,
+) -> Answer<S::Response, S::Error>
+where
+    S: tower_service::Service<http::Request<B>, Response = http::Response<RB>> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+    B: Send + 'static,
+    RB: Default + Send + 'static,
+{
+    let clone = inner.clone();
+    let mut ready = std::mem::replace(inner, clone);
+    Box::pin(async move {
+        let permit = match admission.await {
+            Ok(permit) => permit,
+            Err(refusal) => return Ok(refusal.into_http()),
+        };
+        let response = ready.call(request).await;
+        drop(permit);
+        response
+    })
 }
 
 pub mod greeting;
@@ -483,27 +505,24 @@ where
 {
     type Response = S::Response;
     type Error = S::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<Self::Response, Self::Error>> + Send>>;
+    type Future = Answer<Self::Response, Self::Error>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, request: http::Request<B>) -> Self::Future {
-        let clone = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, clone);
         if request.uri().path() != self.path {
-            return Box::pin(inner.call(request));
+            return admit_then_call(&mut self.inner, request, async { Ok(None) });
         }
         let (permits, wait) = (self.permits.clone(), self.wait);
-        Box::pin(async move {
-            let Ok(Ok(permit)) = tokio::time::timeout(wait, permits.acquire_owned()).await else {
-                return Ok(overloaded("too many calls of this method at once; retry with backoff").into_http());
-            };
-            let response = inner.call(request).await;
-            drop(permit);
-            response
-        })
+        let admission = async move {
+            match tokio::time::timeout(wait, permits.acquire_owned()).await {
+                Ok(Ok(permit)) => Ok(Some(permit)),
+                _ => Err(overloaded("too many calls of this method at once; retry with backoff")),
+            }
+        };
+        admit_then_call(&mut self.inner, request, admission)
     }
 }
 

@@ -13,7 +13,7 @@ use crate::domain::access::may_write;
 use crate::domain::names::{Owner, new_id, parse_name};
 use crate::domain::plan::{PlanState, timeline};
 use crate::error::{GoalsError, GoalsResult};
-use crate::store::entities::action_plan;
+use crate::store::entities::{action_plan, task};
 use crate::store::plans::{PlanFilter, StoredMilestone, StoredStateChange, StoredStrategy, from_json, to_json};
 use crate::store::{self};
 
@@ -112,6 +112,11 @@ async fn require_owner(db: &DatabaseConnection, tenant: &str, owner: &Owner) -> 
 /// The plan as proto, with its timeline from its milestones, its tasks and its state changes.
 async fn to_proto(db: &DatabaseConnection, model: &action_plan::Model) -> GoalsResult<pb::ActionPlan> {
     let tasks = store::plans::tasks_of_plan(db, &model.tenant, &model.id).await?;
+    Ok(plan_view(model, &tasks))
+}
+
+/// The plan as proto, given its tasks.
+fn plan_view(model: &action_plan::Model, tasks: &[task::Model]) -> pb::ActionPlan {
     let strategies: Vec<StoredStrategy> = from_json(&model.strategies);
     let milestones: Vec<StoredMilestone> = from_json(&model.milestones);
     let history: Vec<StoredStateChange> = from_json(&model.state_history);
@@ -128,7 +133,7 @@ async fn to_proto(db: &DatabaseConnection, model: &action_plan::Model) -> GoalsR
         &tasks.iter().map(|t| (t.due_time, t.title.clone())).collect::<Vec<_>>(),
     );
     let state = PlanState::parse(&model.state).unwrap_or(PlanState::Draft);
-    Ok(pb::ActionPlan {
+    pb::ActionPlan {
         name: format!("actionPlans/{}", model.id),
         title: model.title.clone(),
         description: model.description.clone(),
@@ -161,7 +166,7 @@ async fn to_proto(db: &DatabaseConnection, model: &action_plan::Model) -> GoalsR
             .collect(),
         create_time: Some(timestamp_to_proto(model.create_time)),
         update_time: Some(timestamp_to_proto(model.update_time)),
-    })
+    }
 }
 
 /// A plan the caller may read: by its owner, or because it holds one of their tasks.
@@ -318,10 +323,13 @@ pub async fn list(
     let seen = caller.visibility(db).await?;
     let rows = store::plans::list_plans(db, &caller.tenant, &filter, seen, &caller.subject, &page).await?;
     let (rows, next_page_token) = page.finish(rows, |p| p.id.clone());
-    let mut action_plans = Vec::with_capacity(rows.len());
-    for row in &rows {
-        action_plans.push(to_proto(db, row).await?);
-    }
+    // The page's tasks in one query, whatever the page size.
+    let ids: Vec<String> = rows.iter().map(|p| p.id.clone()).collect();
+    let mut tasks = store::plans::tasks_of_plans(db, &caller.tenant, ids).await?;
+    let action_plans = rows
+        .iter()
+        .map(|row| plan_view(row, &tasks.remove(&row.id).unwrap_or_default()))
+        .collect();
     Ok(pb::ListActionPlansResponse {
         action_plans,
         next_page_token,

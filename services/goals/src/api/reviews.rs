@@ -1,5 +1,7 @@
 //! Quota reviews: the quotas of a period re-evaluated, each decision applied as a recorded change.
 
+use std::collections::HashMap;
+
 use lacak_domain::{PeriodId, PeriodKind, Role};
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
@@ -40,31 +42,53 @@ async fn to_proto(
     caller: &Caller,
     review: &quota_review::Model,
 ) -> GoalsResult<pb::QuotaReview> {
-    let items = store::reviews::items(db, &caller.tenant, &review.id).await?;
-    let all_decided = items.iter().all(|i| !i.decision.is_empty());
-    let ids: Vec<String> = items.iter().map(|i| i.quota_id.clone()).collect();
-    let quotas = store::quotas::existing_ids(db, &caller.tenant, ids).await?;
-    let seen = caller.visibility(db).await?;
-    let visible_items = items
-        .iter()
-        .filter_map(|item| {
-            let quota = quotas.iter().find(|q| q.id == item.quota_id)?;
-            seen.sees_owner(&Owner::from_parts(&quota.owner_kind, &quota.owner_id))
-                .then(|| convert::review_item(&quota.currency, item))
-        })
+    let mut views = to_protos(db, caller, std::slice::from_ref(review)).await?;
+    Ok(views.remove(0))
+}
+
+/// Reviews as proto, each with only the items the caller may see: their items and the items'
+/// quotas read in one query each, whatever the number of reviews.
+async fn to_protos(
+    db: &DatabaseConnection,
+    caller: &Caller,
+    reviews: &[quota_review::Model],
+) -> GoalsResult<Vec<pb::QuotaReview>> {
+    let ids: Vec<String> = reviews.iter().map(|r| r.id.clone()).collect();
+    let mut items = store::reviews::items_of(db, &caller.tenant, ids).await?;
+    let quota_ids: Vec<String> = items.values().flatten().map(|i| i.quota_id.clone()).collect();
+    let quotas: HashMap<String, quota::Model> = store::quotas::existing_ids(db, &caller.tenant, quota_ids)
+        .await?
+        .into_iter()
+        .map(|q| (q.id.clone(), q))
         .collect();
-    let state = if all_decided {
-        pb::quota_review::State::Completed
-    } else {
-        pb::quota_review::State::Open
-    };
-    Ok(pb::QuotaReview {
-        name: format!("quotaReviews/{}", review.id),
-        period: review.period.clone(),
-        state: state as i32,
-        items: visible_items,
-        create_time: Some(timestamp_to_proto(review.create_time)),
-    })
+    let seen = caller.visibility(db).await?;
+    Ok(reviews
+        .iter()
+        .map(|review| {
+            let items = items.remove(&review.id).unwrap_or_default();
+            let all_decided = items.iter().all(|i| !i.decision.is_empty());
+            let visible_items = items
+                .iter()
+                .filter_map(|item| {
+                    let quota = quotas.get(&item.quota_id)?;
+                    seen.sees_owner(&Owner::from_parts(&quota.owner_kind, &quota.owner_id))
+                        .then(|| convert::review_item(&quota.currency, item))
+                })
+                .collect();
+            let state = if all_decided {
+                pb::quota_review::State::Completed
+            } else {
+                pb::quota_review::State::Open
+            };
+            pb::QuotaReview {
+                name: format!("quotaReviews/{}", review.id),
+                period: review.period.clone(),
+                state: state as i32,
+                items: visible_items,
+                create_time: Some(timestamp_to_proto(review.create_time)),
+            }
+        })
+        .collect())
 }
 
 fn may_review(caller: &Caller) -> GoalsResult<()> {
@@ -161,10 +185,7 @@ pub async fn list(
     let db = api.db()?;
     let rows = store::reviews::list(db, &caller.tenant, period.as_deref(), &page).await?;
     let (rows, next_page_token) = page.finish(rows, |r| r.id.clone());
-    let mut quota_reviews = Vec::with_capacity(rows.len());
-    for row in &rows {
-        quota_reviews.push(to_proto(db, &caller, row).await?);
-    }
+    let quota_reviews = to_protos(db, &caller, &rows).await?;
     Ok(pb::ListQuotaReviewsResponse {
         quota_reviews,
         next_page_token,

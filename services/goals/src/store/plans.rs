@@ -1,5 +1,7 @@
 //! Action plans (with their strategies, milestones and state history as JSON) and their tasks.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use lacak_runtime::page::PageRequest;
 use sea_orm::{
@@ -187,6 +189,29 @@ pub async fn tasks_of_plan<C: ConnectionTrait>(db: &C, tenant: &str, plan_id: &s
         .order_by_asc(task::Column::Id)
         .all(db)
         .await?)
+}
+
+/// The tasks of each of `plan_ids`, in one query, each plan's in id order.
+pub async fn tasks_of_plans<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    plan_ids: Vec<String>,
+) -> GoalsResult<HashMap<String, Vec<task::Model>>> {
+    let mut by_plan: HashMap<String, Vec<task::Model>> = HashMap::new();
+    if plan_ids.is_empty() {
+        return Ok(by_plan);
+    }
+    let tasks = task::Entity::find()
+        .filter(task::Column::Tenant.eq(tenant))
+        .filter(task::Column::PlanId.is_in(plan_ids))
+        .order_by_asc(task::Column::PlanId)
+        .order_by_asc(task::Column::Id)
+        .all(db)
+        .await?;
+    for task in tasks {
+        by_plan.entry(task.plan_id.clone()).or_default().push(task);
+    }
+    Ok(by_plan)
 }
 
 /// Filters of ListTasks; `plans` limits to tasks of those plans, `assignees` to those people.

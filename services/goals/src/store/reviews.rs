@@ -1,5 +1,7 @@
 //! Quota reviews and their items.
 
+use std::collections::HashMap;
+
 use lacak_runtime::page::PageRequest;
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
@@ -22,6 +24,29 @@ pub async fn items<C: ConnectionTrait>(db: &C, tenant: &str, review_id: &str) ->
         .order_by_asc(review_item::Column::QuotaId)
         .all(db)
         .await?)
+}
+
+/// The items of each of `review_ids`, in one query, each review's by quota id.
+pub async fn items_of<C: ConnectionTrait>(
+    db: &C,
+    tenant: &str,
+    review_ids: Vec<String>,
+) -> GoalsResult<HashMap<String, Vec<review_item::Model>>> {
+    let mut by_review: HashMap<String, Vec<review_item::Model>> = HashMap::new();
+    if review_ids.is_empty() {
+        return Ok(by_review);
+    }
+    let items = review_item::Entity::find()
+        .filter(review_item::Column::Tenant.eq(tenant))
+        .filter(review_item::Column::ReviewId.is_in(review_ids))
+        .order_by_asc(review_item::Column::ReviewId)
+        .order_by_asc(review_item::Column::QuotaId)
+        .all(db)
+        .await?;
+    for item in items {
+        by_review.entry(item.review_id.clone()).or_default().push(item);
+    }
+    Ok(by_review)
 }
 
 pub async fn insert<C: ConnectionTrait>(

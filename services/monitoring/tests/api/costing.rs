@@ -10,6 +10,39 @@ use lacak_testkit::Bearer;
 
 use crate::helpers::*;
 
+/// A product inventory knows, with no cost recorded yet.
+async fn product_without_cost(inventory: &mut Inventory, sku: &str) {
+    inventory
+        .create_product(lacak_proto::inventory::CreateProductRequest {
+            product: Some(lacak_proto::inventory::Product {
+                display_name: sku.into(),
+                kind: lacak_proto::inventory::ProductKind::Product as i32,
+                unit_of_measure: "unit".into(),
+                ..Default::default()
+            }),
+            sku: sku.into(),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+}
+
+/// Records `sku`'s unit cost: `sourcing` IDR from `effective`.
+async fn cost_from(inventory: &mut Inventory, sku: &str, sourcing: &str, effective: &str) {
+    inventory
+        .create_cost_breakdown(lacak_proto::inventory::CreateCostBreakdownRequest {
+            parent: format!("products/{sku}"),
+            cost_breakdown: Some(lacak_proto::inventory::CostBreakdown {
+                sourcing: idr(sourcing),
+                effective_time: ts(effective),
+                ..Default::default()
+            }),
+            request_id: String::new(),
+        })
+        .await
+        .unwrap();
+}
+
 #[tokio::test]
 async fn sales_wait_for_their_cost_and_are_costed_when_inventory_answers() {
     // Inventory is bound but not yet serving: monitoring's calls to it time out.
@@ -57,31 +90,8 @@ async fn sales_wait_for_their_cost_and_are_costed_when_inventory_answers() {
     );
     let inventory = inventory.serve().await;
     let mut client = InventoryServiceClient::with_interceptor(inventory.channel.clone(), Bearer::new(&token.unwrap()));
-    client
-        .create_product(lacak_proto::inventory::CreateProductRequest {
-            product: Some(lacak_proto::inventory::Product {
-                display_name: "Laptop".into(),
-                kind: lacak_proto::inventory::ProductKind::Product as i32,
-                unit_of_measure: "unit".into(),
-                ..Default::default()
-            }),
-            sku: "LAP-1".into(),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
-    client
-        .create_cost_breakdown(lacak_proto::inventory::CreateCostBreakdownRequest {
-            parent: "products/LAP-1".into(),
-            cost_breakdown: Some(lacak_proto::inventory::CostBreakdown {
-                sourcing: idr("750"),
-                effective_time: ts("2026-01-01T00:00:00Z"),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
+    product_without_cost(&mut client, "LAP-1").await;
+    cost_from(&mut client, "LAP-1", "750", "2026-01-01T00:00:00Z").await;
 
     let mut costed = None;
     for _ in 0..60 {
@@ -121,19 +131,7 @@ async fn one_tenants_uncostable_backlog_holds_no_other_tenant_back() {
     org(&suite).await;
     let acme = suite.admin_token();
     let mut inventory = suite.inventory(&acme);
-    inventory
-        .create_product(lacak_proto::inventory::CreateProductRequest {
-            product: Some(lacak_proto::inventory::Product {
-                display_name: "No cost yet".into(),
-                kind: lacak_proto::inventory::ProductKind::Product as i32,
-                unit_of_measure: "unit".into(),
-                ..Default::default()
-            }),
-            sku: "NOCOST".into(),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
+    product_without_cost(&mut inventory, "NOCOST").await;
     for chunk in 0..3 {
         let events = (0..200)
             .map(|n| {
@@ -161,19 +159,7 @@ async fn one_tenants_uncostable_backlog_holds_no_other_tenant_back() {
         .unwrap();
     add_member(&mut goals, "gita", "sales", "Gita").await;
     let mut inventory = suite.inventory(&globex);
-    inventory
-        .create_product(lacak_proto::inventory::CreateProductRequest {
-            product: Some(lacak_proto::inventory::Product {
-                display_name: "Late cost".into(),
-                kind: lacak_proto::inventory::ProductKind::Product as i32,
-                unit_of_measure: "unit".into(),
-                ..Default::default()
-            }),
-            sku: "LATE".into(),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
+    product_without_cost(&mut inventory, "LATE").await;
     let mut monitoring = suite.monitoring(&globex);
     let answer = monitoring
         .ingest_events(pb::IngestEventsRequest {
@@ -187,18 +173,7 @@ async fn one_tenants_uncostable_backlog_holds_no_other_tenant_back() {
         .unwrap()
         .into_inner();
     assert_eq!(answer.awaiting_cost, 1);
-    inventory
-        .create_cost_breakdown(lacak_proto::inventory::CreateCostBreakdownRequest {
-            parent: "products/LATE".into(),
-            cost_breakdown: Some(lacak_proto::inventory::CostBreakdown {
-                sourcing: idr("600"),
-                effective_time: ts("2026-01-01T00:00:00Z"),
-                ..Default::default()
-            }),
-            request_id: String::new(),
-        })
-        .await
-        .unwrap();
+    cost_from(&mut inventory, "LATE", "600", "2026-01-01T00:00:00Z").await;
 
     // The background passes run every 2 s.
     let mut costed = false;

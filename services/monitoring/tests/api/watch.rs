@@ -7,22 +7,26 @@ use lacak_proto::monitoring as pb;
 
 use crate::helpers::*;
 
-#[tokio::test]
-async fn a_watch_sees_an_ingestion_that_changes_its_numbers() {
-    let suite = spawn_suite().await;
-    org(&suite).await;
-    product(&suite, "LAP-1", "1").await;
-    let mut stream = suite
-        .admin()
+/// A watch of `owner`'s KPIs for `period` in IDR.
+async fn watch(mut client: Monitoring, owner: &str, period: &str) -> tonic::Streaming<pb::WatchKpisResponse> {
+    client
         .watch_kpis(pb::WatchKpisRequest {
-            owner: "teams/emea".into(),
-            period: "FY2026-Q1".into(),
+            owner: owner.into(),
+            period: period.into(),
             scope: None,
             currency_code: "IDR".into(),
         })
         .await
         .unwrap()
-        .into_inner();
+        .into_inner()
+}
+
+#[tokio::test]
+async fn a_watch_sees_an_ingestion_that_changes_its_numbers() {
+    let suite = spawn_suite().await;
+    org(&suite).await;
+    product(&suite, "LAP-1", "1").await;
+    let mut stream = watch(suite.admin(), "teams/emea", "FY2026-Q1").await;
     let first = stream.next().await.unwrap().unwrap().kpis.unwrap();
     assert_eq!(amount(&first.revenue), dec("0"));
 
@@ -71,17 +75,7 @@ async fn a_watch_ends_when_its_token_lapses() {
         .as_secs();
     // Its exp was 28 s ago: accepted for 2 s more, within the 30 s skew.
     let token = suite.admin_token_expiring_at(now - 28);
-    let mut stream = suite
-        .monitoring(&token)
-        .watch_kpis(pb::WatchKpisRequest {
-            owner: "teams/emea".into(),
-            period: "FY2026-Q1".into(),
-            scope: None,
-            currency_code: "IDR".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = watch(suite.monitoring(&token), "teams/emea", "FY2026-Q1").await;
     assert!(
         stream.next().await.unwrap().is_ok(),
         "the figures while the token holds"
@@ -99,17 +93,7 @@ async fn a_watch_ends_when_its_token_lapses() {
 async fn a_watch_ends_unavailable_as_soon_as_the_server_drains() {
     let mut suite = spawn_suite().await;
     org(&suite).await;
-    let mut stream = suite
-        .admin()
-        .watch_kpis(pb::WatchKpisRequest {
-            owner: "teams/emea".into(),
-            period: "FY2026-Q1".into(),
-            scope: None,
-            currency_code: "IDR".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = watch(suite.admin(), "teams/emea", "FY2026-Q1").await;
     stream.next().await.unwrap().expect("the KPIs now");
 
     suite.shut_down();
@@ -145,17 +129,7 @@ async fn a_quiet_watch_sends_nothing_while_only_the_clock_moves() {
         vec![sale_event("q1", sale("q1", "ana", "LAP-1", "1", "500", &early))],
     )
     .await;
-    let mut stream = suite
-        .admin()
-        .watch_kpis(pb::WatchKpisRequest {
-            owner: "members/ana".into(),
-            period: period.clone(),
-            scope: None,
-            currency_code: "IDR".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = watch(suite.admin(), "members/ana", &period).await;
     let first = stream.next().await.unwrap().unwrap().kpis.unwrap();
     assert!(
         first.attainments[0].projection.is_some(),
@@ -192,17 +166,12 @@ async fn a_write_on_one_replica_reaches_a_watcher_on_another() {
     org(&suite).await;
     product(&suite, "LAP-1", "1").await;
     let other = monitoring_replica(&suite).await;
-    let mut stream = suite
-        .monitoring_on(other.channel.clone(), &suite.admin_token())
-        .watch_kpis(pb::WatchKpisRequest {
-            owner: "teams/emea".into(),
-            period: "FY2026-Q1".into(),
-            scope: None,
-            currency_code: "IDR".into(),
-        })
-        .await
-        .unwrap()
-        .into_inner();
+    let mut stream = watch(
+        suite.monitoring_on(other.channel.clone(), &suite.admin_token()),
+        "teams/emea",
+        "FY2026-Q1",
+    )
+    .await;
     stream.next().await.unwrap().unwrap();
 
     let mut latencies = Vec::new();

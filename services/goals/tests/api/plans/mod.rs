@@ -301,3 +301,66 @@ async fn managers_plan_only_within_their_teams_and_reps_not_at_all() -> anyhow::
     assert_code(rep, Code::PermissionDenied);
     Ok(())
 }
+
+/// A page of plans reads all their tasks at once: each plan's timeline holds its own tasks only.
+#[tokio::test]
+async fn a_listed_page_shows_each_plans_own_tasks_on_its_timeline() -> anyhow::Result<()> {
+    let (_app, mut admin, ana_quota, budi_quota) = org_with_quotas().await?;
+    let mut names = Vec::new();
+    for (n, (owner, quota)) in [("members/ana", &ana_quota), ("members/budi", &budi_quota)]
+        .into_iter()
+        .cycle()
+        .take(6)
+        .enumerate()
+    {
+        let created = create_plan(&mut admin, plan(&format!("Plan {n}"), owner, &[quota])).await?;
+        for t in 0..n % 3 {
+            admin
+                .create_task(CreateTaskRequest {
+                    parent: created.name.clone(),
+                    task: Some(Task {
+                        title: format!("task {t} of plan {n}"),
+                        assignee: owner.into(),
+                        due_time: Some(ts("2025-07-25T00:00:00Z")),
+                        ..Default::default()
+                    }),
+                    request_id: String::new(),
+                })
+                .await?;
+        }
+        names.push(created.name);
+    }
+    let listed = admin
+        .list_action_plans(ListActionPlansRequest {
+            page_size: 4,
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    assert_eq!(listed.action_plans.len(), 4);
+    assert!(!listed.next_page_token.is_empty());
+    let rest = admin
+        .list_action_plans(ListActionPlansRequest {
+            page_size: 4,
+            page_token: listed.next_page_token,
+            ..Default::default()
+        })
+        .await?
+        .into_inner();
+    for plan in listed.action_plans.iter().chain(&rest.action_plans) {
+        let n: usize = plan.title.trim_start_matches("Plan ").parse()?;
+        let tasks: Vec<_> = plan
+            .timeline
+            .iter()
+            .filter(|e| e.description.contains("task "))
+            .collect();
+        assert_eq!(tasks.len(), n % 3, "{}: {tasks:?}", plan.title);
+        assert!(
+            tasks.iter().all(|e| e.description.contains(&format!("of plan {n}"))),
+            "{}: another plan's task: {tasks:?}",
+            plan.title
+        );
+    }
+    assert_eq!(listed.action_plans.len() + rest.action_plans.len(), names.len());
+    Ok(())
+}
