@@ -7,6 +7,8 @@ use lacak_domain::Role;
 use lacak_e2e::{authorized, spawn_suite};
 use lacak_proto::goals::GetFiscalCalendarRequest;
 use lacak_proto::goals::goals_service_client::GoalsServiceClient;
+use lacak_proto::monitoring::GetKpisRequest;
+use lacak_proto::monitoring::monitoring_service_client::MonitoringServiceClient;
 use lacak_runtime::config::ServerArgs;
 use lacak_telemetry::{LogFormat, TelemetryConfig};
 use opentelemetry_proto::tonic::collector::metrics::v1::metrics_service_server::{
@@ -17,8 +19,8 @@ use opentelemetry_proto::tonic::collector::trace::v1::trace_service_server::{Tra
 use opentelemetry_proto::tonic::collector::trace::v1::{ExportTraceServiceRequest, ExportTraceServiceResponse};
 use tonic::{Request, Response, Status};
 
-/// A received span: its name and trace id.
-type SpanSeen = (String, Vec<u8>);
+/// A received span: its name, trace id and kind (2 server, 3 client).
+type SpanSeen = (String, Vec<u8>, i32);
 
 /// A collector that keeps what it receives.
 #[derive(Clone, Default)]
@@ -36,7 +38,7 @@ impl TraceService for Collector {
         let mut spans = self.spans.lock().unwrap();
         for resource in request.into_inner().resource_spans {
             for scope in resource.scope_spans {
-                spans.extend(scope.spans.into_iter().map(|s| (s.name, s.trace_id)));
+                spans.extend(scope.spans.into_iter().map(|s| (s.name, s.trace_id, s.kind)));
             }
         }
         Ok(Response::new(ExportTraceServiceResponse::default()))
@@ -88,18 +90,58 @@ async fn rpc_spans_and_red_metrics_are_exported_continuing_the_callers_trace() -
         .metadata_mut()
         .insert("traceparent", format!("00-{caller_trace}-00f067aa0ba902b7-01").parse()?);
     goals.get_fiscal_calendar(request).await?;
+    // A call that calls another service and reads its database, in a trace of its own.
+    let mut monitoring = MonitoringServiceClient::new(suite.channel().await?);
+    let mut request = authorized(
+        &token,
+        GetKpisRequest {
+            owner: String::new(),
+            period: "FY2026-Q1".into(),
+            currency_code: "IDR".into(),
+            ..Default::default()
+        },
+    );
+    let kpis_trace = "0af7651916cd43dd8448eb211c80319c";
+    request
+        .metadata_mut()
+        .insert("traceparent", format!("00-{kpis_trace}-b7ad6b7169203331-01").parse()?);
+    monitoring.get_kpis(request).await?;
     suite.stop().await?;
     // Shutting telemetry down flushes the batch span processor and the periodic metric reader.
     tokio::task::spawn_blocking(move || drop(guard)).await?;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let spans = collector.spans.lock().unwrap().clone();
+    let hex = |id: &[u8]| id.iter().map(|b| format!("{b:02x}")).collect::<String>();
     let span = spans
         .iter()
-        .find(|(name, _)| name == "/lacak.goals.v1.GoalsService/GetFiscalCalendar")
+        .find(|(name, trace, _)| name == "/lacak.goals.v1.GoalsService/GetFiscalCalendar" && hex(trace) == caller_trace)
         .unwrap_or_else(|| panic!("no RPC span among {spans:?}"));
-    let trace_id: String = span.1.iter().map(|b| format!("{b:02x}")).collect();
-    assert_eq!(trace_id, caller_trace, "the server span continues the caller's trace");
+    assert_eq!(span.2, 2, "a server span");
+    // GetKpis's trace: its server span, the client span of its call to goals and goals' server
+    // span, and spans of its database work.
+    let in_kpis_trace: Vec<&SpanSeen> = spans.iter().filter(|(_, trace, _)| hex(trace) == kpis_trace).collect();
+    let has = |name: &str, kind: i32| in_kpis_trace.iter().any(|(n, _, k)| n == name && *k == kind);
+    assert!(
+        has("/lacak.monitoring.v1.MonitoringService/GetKpis", 2),
+        "{in_kpis_trace:?}"
+    );
+    let goals_calls: Vec<&&SpanSeen> = in_kpis_trace
+        .iter()
+        .filter(|(n, _, _)| n.starts_with("/lacak.goals.v1.GoalsService/"))
+        .collect();
+    assert!(
+        goals_calls.iter().any(|s| s.2 == 3),
+        "a client span for the call to goals: {in_kpis_trace:?}"
+    );
+    assert!(
+        goals_calls.iter().any(|s| s.2 == 2),
+        "goals' server span in the same trace: {in_kpis_trace:?}"
+    );
+    assert!(
+        in_kpis_trace.iter().any(|(n, _, k)| n.starts_with("db.") && *k == 3),
+        "spans for the database work: {in_kpis_trace:?}"
+    );
     let metrics = collector.metrics.lock().unwrap().clone();
     assert!(metrics.contains(&"rpc.server.requests".to_owned()), "{metrics:?}");
     assert!(metrics.contains(&"rpc.server.duration".to_owned()), "{metrics:?}");

@@ -10,7 +10,7 @@ use lacak_proto::goals::goals_service_client::GoalsServiceClient;
 use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
 use lacak_proto::{goals as gpb, inventory as ipb};
 use lacak_runtime::auth::CallContext;
-use lacak_runtime::client::{Outgoing, all_pages, retry_idempotent};
+use lacak_runtime::client::{Outgoing, Traced, all_pages, retry_idempotent, traced};
 use tonic::Status;
 use tonic::transport::Channel;
 
@@ -30,8 +30,8 @@ const VALUATION_CHUNK: usize = 10_000;
 /// The other services monitoring calls, and how it dresses its calls.
 #[derive(Clone)]
 pub struct Dependencies {
-    goals: Channel,
-    inventory: Channel,
+    goals: Traced,
+    inventory: Traced,
     outgoing: Outgoing,
     calendars: Arc<Cache<FiscalCalendar>>,
     orgs: Arc<Cache<Org>>,
@@ -88,19 +88,19 @@ fn upstream(what: &'static str) -> impl Fn(Status) -> MonitoringError {
 impl Dependencies {
     pub fn new(goals: Channel, inventory: Channel, outgoing: Outgoing) -> Self {
         Dependencies {
-            goals,
-            inventory,
+            goals: traced(goals),
+            inventory: traced(inventory),
             outgoing,
             calendars: Arc::new(Cache::new(CALENDAR_TTL)),
             orgs: Arc::new(Cache::new(ORG_TTL)),
         }
     }
 
-    fn goals(&self) -> GoalsServiceClient<Channel> {
+    fn goals(&self) -> GoalsServiceClient<Traced> {
         GoalsServiceClient::new(self.goals.clone()).max_decoding_message_size(64 << 20)
     }
 
-    fn inventory(&self) -> InventoryServiceClient<Channel> {
+    fn inventory(&self) -> InventoryServiceClient<Traced> {
         InventoryServiceClient::new(self.inventory.clone()).max_decoding_message_size(64 << 20)
     }
 

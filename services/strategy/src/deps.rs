@@ -11,7 +11,7 @@ use lacak_proto::inventory::inventory_service_client::InventoryServiceClient;
 use lacak_proto::monitoring::monitoring_service_client::MonitoringServiceClient;
 use lacak_proto::{goals as gpb, inventory as ipb, monitoring as mpb};
 use lacak_runtime::auth::CallContext;
-use lacak_runtime::client::{Outgoing, all_pages, retry_idempotent};
+use lacak_runtime::client::{Outgoing, Traced, all_pages, retry_idempotent, traced};
 use tonic::Status;
 use tonic::transport::Channel;
 
@@ -24,9 +24,9 @@ const MAX_MESSAGE: usize = 64 << 20;
 /// The services strategy calls, and how it dresses its calls.
 #[derive(Clone)]
 pub struct Dependencies {
-    goals: Channel,
-    inventory: Channel,
-    monitoring: Channel,
+    goals: Traced,
+    inventory: Traced,
+    monitoring: Traced,
     outgoing: Outgoing,
 }
 
@@ -139,22 +139,22 @@ pub fn service_context(tenant: &str) -> CallContext {
 impl Dependencies {
     pub fn new(goals: Channel, inventory: Channel, monitoring: Channel, outgoing: Outgoing) -> Self {
         Dependencies {
-            goals,
-            inventory,
-            monitoring,
+            goals: traced(goals),
+            inventory: traced(inventory),
+            monitoring: traced(monitoring),
             outgoing,
         }
     }
 
-    fn goals(&self) -> GoalsServiceClient<Channel> {
+    fn goals(&self) -> GoalsServiceClient<Traced> {
         GoalsServiceClient::new(self.goals.clone()).max_decoding_message_size(MAX_MESSAGE)
     }
 
-    fn inventory(&self) -> InventoryServiceClient<Channel> {
+    fn inventory(&self) -> InventoryServiceClient<Traced> {
         InventoryServiceClient::new(self.inventory.clone()).max_decoding_message_size(MAX_MESSAGE)
     }
 
-    fn monitoring(&self) -> MonitoringServiceClient<Channel> {
+    fn monitoring(&self) -> MonitoringServiceClient<Traced> {
         MonitoringServiceClient::new(self.monitoring.clone()).max_decoding_message_size(MAX_MESSAGE)
     }
 

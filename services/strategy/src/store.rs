@@ -168,6 +168,7 @@ pub struct Batch<'a> {
 /// (two replicas, two callers) both succeed: the second waits on the first's rows (PostgreSQL;
 /// SQLite has one writer), finds them and refreshes them. Proposals are written in fingerprint
 /// order, so two such generations lock rows in the same order and never deadlock.
+#[tracing::instrument(name = "db.file_generation", skip_all, fields(otel.kind = "client"))]
 pub async fn file_generation(
     db: &DatabaseConnection,
     batch: &Batch<'_>,
@@ -249,6 +250,7 @@ async fn file<C: ConnectionTrait>(db: &C, batch: &Batch<'_>, proposal: &Proposal
     Ok(existing.id)
 }
 
+#[tracing::instrument(name = "db.get", skip_all, fields(otel.kind = "client"))]
 pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> StrategyResult<Option<Stored>> {
     recommendation::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -259,6 +261,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Strategy
 
 /// Recommendations by id, after `after`, at most `limit`; filtered by state, subject and the
 /// teams whose paths the caller sees (`None`: all).
+#[tracing::instrument(name = "db.list", skip_all, fields(otel.kind = "client"))]
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -301,6 +304,7 @@ pub async fn list<C: ConnectionTrait>(
 /// Moves a recommendation from one of `from` to `to`, recording the decision; `false` when it
 /// was no longer in one of `from` (someone else decided first).
 #[allow(clippy::too_many_arguments)]
+#[tracing::instrument(name = "db.transition", skip_all, fields(otel.kind = "client"))]
 pub async fn transition<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -325,6 +329,7 @@ pub async fn transition<C: ConnectionTrait>(
 }
 
 /// Records how applying ended: APPLIED with what it made, or APPLY_FAILED with why.
+#[tracing::instrument(name = "db.record_apply", skip_all, fields(otel.kind = "client"))]
 pub async fn record_apply<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -351,6 +356,7 @@ pub async fn record_apply<C: ConnectionTrait>(
 }
 
 /// Keeps a computed verification; the first one written stays.
+#[tracing::instrument(name = "db.record_verification", skip_all, fields(otel.kind = "client"))]
 pub async fn record_verification<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -369,6 +375,7 @@ pub async fn record_verification<C: ConnectionTrait>(
 }
 
 /// Applied recommendations not yet verified, across tenants, oldest first.
+#[tracing::instrument(name = "db.unverified", skip_all, fields(otel.kind = "client"))]
 pub async fn unverified<C: ConnectionTrait>(db: &C, limit: u64) -> StrategyResult<Vec<Stored>> {
     recommendation::Entity::find()
         .filter(recommendation::Column::State.eq(State::Applied.as_str()))
@@ -383,6 +390,7 @@ pub async fn unverified<C: ConnectionTrait>(db: &C, limit: u64) -> StrategyResul
 }
 
 /// The subjects of a tenant's recommendations of `kinds` applied in `[from, to)`.
+#[tracing::instrument(name = "db.applied_subjects", skip_all, fields(otel.kind = "client"))]
 pub async fn applied_subjects<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -402,6 +410,7 @@ pub async fn applied_subjects<C: ConnectionTrait>(
 }
 
 /// Remembers that `team` wants its recommendations refreshed on the schedule.
+#[tracing::instrument(name = "db.subscribe", skip_all, fields(otel.kind = "client"))]
 pub async fn subscribe<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -434,6 +443,7 @@ pub async fn subscribe<C: ConnectionTrait>(
 }
 
 /// Schedules whose last run is older than `before`: candidates for [`claim`].
+#[tracing::instrument(name = "db.due_schedules", skip_all, fields(otel.kind = "client"))]
 pub async fn due_schedules<C: ConnectionTrait>(db: &C, before: DateTime<Utc>) -> StrategyResult<Vec<schedule::Model>> {
     Ok(schedule::Entity::find().filter(due(before)).all(db).await?)
 }
@@ -459,6 +469,7 @@ fn stamp(at: DateTime<Utc>) -> DateTime<Utc> {
 
 /// Takes a due schedule's run for this replica: one conditional update stamps it run at `now`,
 /// so of the replicas that saw it due, exactly one gets `true` and runs it.
+#[tracing::instrument(name = "db.claim", skip_all, fields(otel.kind = "client"))]
 pub async fn claim<C: ConnectionTrait>(
     db: &C,
     schedule: &schedule::Model,
@@ -476,6 +487,7 @@ pub async fn claim<C: ConnectionTrait>(
 
 /// Gives a claimed run back after it failed, so the next tick (of any replica) tries again; a
 /// run stamped since by someone else is left alone.
+#[tracing::instrument(name = "db.release", skip_all, fields(otel.kind = "client"))]
 pub async fn release<C: ConnectionTrait>(
     db: &C,
     schedule: &schedule::Model,
@@ -503,6 +515,7 @@ pub struct NewForecast<'a> {
     pub method: &'a str,
 }
 
+#[tracing::instrument(name = "db.keep_forecast", skip_all, fields(otel.kind = "client"))]
 pub async fn keep_forecast<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -535,6 +548,7 @@ pub async fn keep_forecast<C: ConnectionTrait>(
 
 /// Forecasts newest first (by id, which grows with time), filtered by owners (`None`: all) and
 /// period.
+#[tracing::instrument(name = "db.list_forecasts", skip_all, fields(otel.kind = "client"))]
 pub async fn list_forecasts<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -560,6 +574,7 @@ pub async fn list_forecasts<C: ConnectionTrait>(
 }
 
 /// Unscored forecasts of a tenant (all tenants when `None`).
+#[tracing::instrument(name = "db.unscored", skip_all, fields(otel.kind = "client"))]
 pub async fn unscored<C: ConnectionTrait>(db: &C, tenant: Option<&str>) -> StrategyResult<Vec<forecast::Model>> {
     let mut query = forecast::Entity::find().filter(forecast::Column::ScoreTime.is_null());
     if let Some(tenant) = tenant {
@@ -568,6 +583,7 @@ pub async fn unscored<C: ConnectionTrait>(db: &C, tenant: Option<&str>) -> Strat
     Ok(query.all(db).await?)
 }
 
+#[tracing::instrument(name = "db.score", skip_all, fields(otel.kind = "client"))]
 pub async fn score<C: ConnectionTrait>(
     db: &C,
     forecast: &forecast::Model,

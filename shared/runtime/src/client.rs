@@ -8,10 +8,9 @@ use std::time::{Duration, SystemTime};
 
 use lacak_domain::{Principal, Role};
 use tonic::Status;
-use tonic::metadata::{MetadataKey, MetadataValue};
+use tonic::metadata::MetadataValue;
 use tonic::transport::channel::Change;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint, Identity};
-use tracing_opentelemetry::OpenTelemetrySpanExt;
 
 use crate::auth::{CallContext, TokenIssuer};
 
@@ -306,23 +305,17 @@ impl Outgoing {
         let bearer = MetadataValue::try_from(format!("Bearer {token}"))
             .map_err(|_| Status::internal("service token is not valid metadata"))?;
         request.metadata_mut().insert("authorization", bearer);
-        inject_current_trace(request.metadata_mut());
         Ok(request)
     }
 }
 
-fn inject_current_trace(metadata: &mut tonic::metadata::MetadataMap) {
-    let mut headers = http::HeaderMap::new();
-    lacak_telemetry::inject_context(&tracing::Span::current().context(), &mut headers);
-    for (name, value) in &headers {
-        if let (Ok(key), Ok(value)) = (
-            MetadataKey::from_bytes(name.as_str().as_bytes()),
-            value.to_str().map(MetadataValue::try_from),
-        ) && let Ok(value) = value
-        {
-            metadata.insert(key, value);
-        }
-    }
+/// A channel whose every call gets a client span (see [`lacak_telemetry::ClientTelemetry`]),
+/// carrying the trace on to the service called.
+pub type Traced = lacak_telemetry::ClientTelemetry<Channel>;
+
+/// Wraps a channel so its calls are traced.
+pub fn traced(channel: Channel) -> Traced {
+    lacak_telemetry::ClientTelemetry::new(channel)
 }
 
 /// Every item of a paged list: `fetch(page_token)` asks for one page and answers its items and

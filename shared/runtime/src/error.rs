@@ -136,10 +136,45 @@ impl From<FieldViolation> for Violations {
 /// A status with `ErrorInfo { reason, domain }` so clients can branch on a stable reason.
 /// The message is bounded ([`MAX_MESSAGE`]): it may echo a name the caller sent.
 pub fn with_info(code: Code, message: impl Into<String>, reason: &str, domain: &str) -> Status {
+    with_details(code, message, reason, domain, Acting::default())
+}
+
+/// What a caller needs to act on an error, beyond its reason: `ErrorInfo.metadata` entries
+/// (values bounded like messages) and, for errors worth retrying, a `RetryInfo` delay.
+#[derive(Debug, Default)]
+pub struct Acting {
+    pub metadata: Vec<(&'static str, String)>,
+    pub retry_after: Option<std::time::Duration>,
+}
+
+impl Acting {
+    fn retry_after(delay: std::time::Duration) -> Self {
+        Self {
+            metadata: Vec::new(),
+            retry_after: Some(delay),
+        }
+    }
+}
+
+/// [`with_info`] with what a caller needs to act.
+pub fn with_details(code: Code, message: impl Into<String>, reason: &str, domain: &str, acting: Acting) -> Status {
     let mut details = ErrorDetails::new();
-    details.set_error_info(reason, domain, HashMap::new());
+    let metadata: HashMap<String, String> = acting
+        .metadata
+        .into_iter()
+        .map(|(key, value)| (key.to_owned(), bounded(&value, MAX_DESCRIPTION)))
+        .collect();
+    details.set_error_info(reason, domain, metadata);
+    if let Some(delay) = acting.retry_after {
+        details.set_retry_info(Some(delay));
+    }
     Status::with_error_details(code, bounded(&message.into(), MAX_MESSAGE), details)
 }
+
+/// How long a caller should wait before retrying a call refused for load or a lost database.
+pub const RETRY_AFTER_UNAVAILABLE: std::time::Duration = std::time::Duration::from_secs(1);
+/// How long before retrying a call that lost a race with a concurrent write.
+pub const RETRY_AFTER_CONFLICT: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Whether a database error says a concurrent write went first: a duplicate key no check could
 /// foresee, a serialization failure or a deadlock (PostgreSQL `40001`, `40P01`). The same call
@@ -182,21 +217,23 @@ pub fn is_unreachable(error: &sea_orm::DbErr) -> bool {
 pub fn database_status(error: &sea_orm::DbErr, domain: &str) -> Status {
     if is_concurrent_write(error) {
         tracing::info!(%error, "a concurrent write went first");
-        return with_info(
+        return with_details(
             Code::Aborted,
             "a concurrent write to the same data went first; retry the call",
             "CONCURRENT_WRITE",
             domain,
+            Acting::retry_after(RETRY_AFTER_CONFLICT),
         );
     }
     match error {
         error if is_unreachable(error) => {
             tracing::warn!(%error, "database unavailable");
-            with_info(
+            with_details(
                 Code::Unavailable,
                 "the database is unavailable; retry later",
                 "DATABASE_UNAVAILABLE",
                 domain,
+                Acting::retry_after(RETRY_AFTER_UNAVAILABLE),
             )
         }
         _ => {
@@ -295,17 +332,25 @@ impl<D: ErrorDomain> From<ServiceError<D>> for Status {
         let domain = D::DOMAIN;
         match error {
             ServiceError::Invalid(violations) => violations.into_status(domain),
-            ServiceError::NotFound { what, .. } => with_info(
+            ServiceError::NotFound { what, name } => with_details(
                 Code::NotFound,
                 message,
                 &format!("{}_NOT_FOUND", upper_snake(what)),
                 domain,
+                Acting {
+                    metadata: vec![("resource_type", what.to_owned()), ("resource_name", name)],
+                    retry_after: None,
+                },
             ),
-            ServiceError::AlreadyExists { what, .. } => with_info(
+            ServiceError::AlreadyExists { what, name } => with_details(
                 Code::AlreadyExists,
                 message,
                 &format!("{}_ALREADY_EXISTS", upper_snake(what)),
                 domain,
+                Acting {
+                    metadata: vec![("resource_type", what.to_owned()), ("resource_name", name)],
+                    retry_after: None,
+                },
             ),
             ServiceError::FailedPrecondition { reason, .. } => {
                 with_info(Code::FailedPrecondition, message, reason, domain)
@@ -314,29 +359,70 @@ impl<D: ErrorDomain> From<ServiceError<D>> for Status {
                 with_info(Code::PermissionDenied, message, "PERMISSION_DENIED", domain)
             }
             ServiceError::Aborted(_) => with_info(Code::Aborted, message, "ETAG_MISMATCH", domain),
-            ServiceError::Conflict(_) => with_info(Code::Aborted, message, "CONCURRENT_WRITE", domain),
-            ServiceError::Overloaded(_) => with_info(Code::ResourceExhausted, message, "OVERLOADED", domain),
-            ServiceError::NotReady => with_info(Code::Unavailable, message, "NOT_READY", domain),
+            ServiceError::Conflict(_) => with_details(
+                Code::Aborted,
+                message,
+                "CONCURRENT_WRITE",
+                domain,
+                Acting::retry_after(RETRY_AFTER_CONFLICT),
+            ),
+            ServiceError::Overloaded(_) => with_details(
+                Code::ResourceExhausted,
+                message,
+                "OVERLOADED",
+                domain,
+                Acting::retry_after(RETRY_AFTER_UNAVAILABLE),
+            ),
+            ServiceError::NotReady => with_details(
+                Code::Unavailable,
+                message,
+                "NOT_READY",
+                domain,
+                Acting::retry_after(RETRY_AFTER_UNAVAILABLE),
+            ),
             // Unavailable and timed-out dependencies stay retryable; anything else the dependency
             // refused is this service's failure to prepare a valid call.
-            ServiceError::Upstream { status, .. } => match status.code() {
-                Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted => {
-                    with_info(status.code(), message, "DEPENDENCY_UNAVAILABLE", domain)
+            ServiceError::Upstream { what, status } => {
+                // Which call failed and how, so a caller can tell a dependency's outage from a
+                // refusal; a retry is worth it only for the former.
+                let acting = |retry: bool| Acting {
+                    metadata: vec![
+                        ("dependency_call", what.to_owned()),
+                        ("dependency_code", format!("{:?}", status.code())),
+                    ],
+                    retry_after: retry.then_some(RETRY_AFTER_UNAVAILABLE),
+                };
+                match status.code() {
+                    Code::Unavailable | Code::DeadlineExceeded | Code::ResourceExhausted => {
+                        with_details(status.code(), message, "DEPENDENCY_UNAVAILABLE", domain, acting(true))
+                    }
+                    // Made here by the transport (a status read off the wire has no source): the
+                    // connection failed or broke, e.g. the dependency refused this service's TLS
+                    // certificate. The dependency was not reached: unavailable, not our bug.
+                    Code::Unknown if std::error::Error::source(&status).is_some() => with_details(
+                        Code::Unavailable,
+                        message,
+                        "DEPENDENCY_UNAVAILABLE",
+                        domain,
+                        acting(true),
+                    ),
+                    Code::PermissionDenied | Code::Unauthenticated => with_details(
+                        Code::PermissionDenied,
+                        message,
+                        "DEPENDENCY_REFUSED",
+                        domain,
+                        acting(false),
+                    ),
+                    Code::NotFound | Code::InvalidArgument | Code::FailedPrecondition => with_details(
+                        Code::FailedPrecondition,
+                        message,
+                        "DEPENDENCY_REFUSED",
+                        domain,
+                        acting(false),
+                    ),
+                    _ => with_details(Code::Internal, message, "DEPENDENCY_FAILED", domain, acting(false)),
                 }
-                // Made here by the transport (a status read off the wire has no source): the
-                // connection failed or broke, e.g. the dependency refused this service's TLS
-                // certificate. The dependency was not reached: unavailable, not our bug.
-                Code::Unknown if std::error::Error::source(&status).is_some() => {
-                    with_info(Code::Unavailable, message, "DEPENDENCY_UNAVAILABLE", domain)
-                }
-                Code::PermissionDenied | Code::Unauthenticated => {
-                    with_info(Code::PermissionDenied, message, "DEPENDENCY_REFUSED", domain)
-                }
-                Code::NotFound | Code::InvalidArgument | Code::FailedPrecondition => {
-                    with_info(Code::FailedPrecondition, message, "DEPENDENCY_REFUSED", domain)
-                }
-                _ => with_info(Code::Internal, message, "DEPENDENCY_FAILED", domain),
-            },
+            }
             ServiceError::Database(error) => database_status(&error, domain),
             ServiceError::Never(_, never) => match never {},
         }
@@ -425,5 +511,49 @@ mod tests {
         );
         assert_eq!(upstream(Status::unknown("from the wire")).code(), Code::Internal);
         assert_eq!(upstream(Status::unavailable("down")).code(), Code::Unavailable);
+    }
+
+    #[test]
+    fn errors_carry_what_a_caller_needs_to_act() {
+        struct Test;
+        impl ErrorDomain for Test {
+            const DOMAIN: &'static str = "test.lacak.dev";
+        }
+        let missing = Status::from(ServiceError::<Test>::not_found("quota", "quotas/q1"));
+        let info = missing.get_details_error_info().expect("ErrorInfo");
+        assert_eq!(info.reason, "QUOTA_NOT_FOUND");
+        assert_eq!(info.metadata.get("resource_type").map(String::as_str), Some("quota"));
+        assert_eq!(
+            info.metadata.get("resource_name").map(String::as_str),
+            Some("quotas/q1")
+        );
+        assert!(
+            missing.get_details_retry_info().is_none(),
+            "no retry for a missing resource"
+        );
+
+        let overloaded = Status::from(ServiceError::<Test>::Overloaded("busy".into()));
+        let retry = overloaded.get_details_retry_info().expect("RetryInfo");
+        assert_eq!(retry.retry_delay, Some(RETRY_AFTER_UNAVAILABLE));
+
+        let down = Status::from(ServiceError::<Test>::upstream(
+            "goals GetFiscalCalendar",
+            Status::unavailable("connection refused"),
+        ));
+        let info = down.get_details_error_info().expect("ErrorInfo");
+        assert_eq!(info.reason, "DEPENDENCY_UNAVAILABLE");
+        assert_eq!(
+            info.metadata.get("dependency_call").map(String::as_str),
+            Some("goals GetFiscalCalendar")
+        );
+        assert_eq!(
+            info.metadata.get("dependency_code").map(String::as_str),
+            Some("Unavailable")
+        );
+        assert!(down.get_details_retry_info().is_some());
+
+        let long = Status::from(ServiceError::<Test>::not_found("team", "x".repeat(10_000)));
+        let info = long.get_details_error_info().expect("ErrorInfo");
+        assert!(info.metadata["resource_name"].len() <= MAX_DESCRIPTION + 3, "bounded");
     }
 }

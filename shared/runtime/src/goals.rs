@@ -1,11 +1,11 @@
 //! What the services that call goals all read from it: the tenant's fiscal calendar and its
 //! organisation. Each caller keeps its own view of them (caches, indexes); the reading is here.
 
+use crate::client::Traced;
 use lacak_domain::{FiscalCalendar, FiscalYearNaming};
 use lacak_proto::goals as gpb;
 use lacak_proto::goals::goals_service_client::GoalsServiceClient;
 use tonic::Status;
-use tonic::transport::Channel;
 
 use crate::auth::CallContext;
 use crate::client::{Outgoing, all_pages, retry_idempotent};
@@ -13,7 +13,7 @@ use crate::client::{Outgoing, all_pages, retry_idempotent};
 /// The caller's tenant's fiscal calendar; a calendar goals answers but this build cannot read
 /// (an unknown time zone or year naming) is INTERNAL.
 pub async fn fiscal_calendar(
-    goals: &GoalsServiceClient<Channel>,
+    goals: &GoalsServiceClient<Traced>,
     outgoing: &Outgoing,
     caller: &CallContext,
     attempts: u32,
@@ -53,7 +53,7 @@ fn calendar_from_proto(calendar: &gpb::FiscalCalendar) -> Result<FiscalCalendar,
 
 /// Every team and every member of the caller's tenant.
 pub async fn organisation(
-    goals: &GoalsServiceClient<Channel>,
+    goals: &GoalsServiceClient<Traced>,
     outgoing: &Outgoing,
     caller: &CallContext,
     attempts: u32,

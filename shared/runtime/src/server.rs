@@ -461,11 +461,15 @@ pub mod greeting;
 mod in_process_tests;
 
 fn overloaded(message: &str) -> tonic::Status {
-    crate::error::with_info(
+    crate::error::with_details(
         tonic::Code::ResourceExhausted,
         message,
         "OVERLOADED",
         "server.lacak.dev",
+        crate::error::Acting {
+            metadata: Vec::new(),
+            retry_after: Some(crate::error::RETRY_AFTER_UNAVAILABLE),
+        },
     )
 }
 

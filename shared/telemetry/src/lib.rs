@@ -15,7 +15,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, Layer};
 
 pub use propagation::{extract_context, inject_context};
-pub use rpc_layer::{RpcTelemetry, RpcTelemetryLayer};
+pub use rpc_layer::{ClientTelemetry, RpcTelemetry, RpcTelemetryLayer};
 
 /// The variable that turns on OTLP export; its value is the collector's gRPC endpoint.
 pub const OTLP_ENDPOINT_VAR: &str = "OTEL_EXPORTER_OTLP_ENDPOINT";

@@ -10,6 +10,7 @@ use super::entities::{fiscal_calendar, quota};
 use crate::error::{GoalsError, GoalsResult};
 
 /// The stored row, or the default one (never stored until changed).
+#[tracing::instrument(name = "db.row", skip_all, fields(otel.kind = "client"))]
 pub async fn row<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<fiscal_calendar::Model> {
     Ok(fiscal_calendar::Entity::find_by_id(tenant.to_owned())
         .one(db)
@@ -23,6 +24,7 @@ pub async fn row<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<fiscal
         }))
 }
 
+#[tracing::instrument(name = "db.calendar", skip_all, fields(otel.kind = "client"))]
 pub async fn calendar<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<FiscalCalendar> {
     let row = row(db, tenant).await?;
     let calendar = FiscalCalendar::new(row.start_month as u32, &row.time_zone).map_err(damaged)?;
@@ -42,6 +44,7 @@ fn damaged(error: lacak_domain::CalendarError) -> GoalsError {
 }
 
 /// Saves a new calendar, refused once quotas exist: their periods would silently move.
+#[tracing::instrument(name = "db.save", skip_all, fields(otel.kind = "client"))]
 pub async fn save<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

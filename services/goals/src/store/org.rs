@@ -12,6 +12,7 @@ use super::is_duplicate;
 use crate::domain::access::{OrgTree, PlanCoverage, Visibility, visibility};
 use crate::error::{GoalsError, GoalsResult};
 
+#[tracing::instrument(name = "db.team", skip_all, fields(otel.kind = "client"))]
 pub async fn team<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<team::Model> {
     team::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -19,6 +20,7 @@ pub async fn team<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsRe
         .ok_or_else(|| GoalsError::not_found("team", format!("teams/{id}")))
 }
 
+#[tracing::instrument(name = "db.member", skip_all, fields(otel.kind = "client"))]
 pub async fn member<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<member::Model> {
     member::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -26,6 +28,7 @@ pub async fn member<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Goals
         .ok_or_else(|| GoalsError::not_found("member", format!("members/{id}")))
 }
 
+#[tracing::instrument(name = "db.insert_team", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_team<C: ConnectionTrait>(db: &C, model: team::Model) -> GoalsResult<team::Model> {
     let name = format!("teams/{}", model.id);
     model.into_active_model().insert(db).await.map_err(|e| {
@@ -37,6 +40,7 @@ pub async fn insert_team<C: ConnectionTrait>(db: &C, model: team::Model) -> Goal
     })
 }
 
+#[tracing::instrument(name = "db.insert_member", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_member<C: ConnectionTrait>(db: &C, model: member::Model) -> GoalsResult<member::Model> {
     let name = format!("members/{}", model.id);
     model.into_active_model().insert(db).await.map_err(|e| {
@@ -49,14 +53,17 @@ pub async fn insert_member<C: ConnectionTrait>(db: &C, model: member::Model) -> 
 }
 
 /// Saves every column of a changed row.
+#[tracing::instrument(name = "db.save_team", skip_all, fields(otel.kind = "client"))]
 pub async fn save_team<C: ConnectionTrait>(db: &C, model: team::Model) -> GoalsResult<team::Model> {
     Ok(model.into_active_model().reset_all().update(db).await?)
 }
 
+#[tracing::instrument(name = "db.save_member", skip_all, fields(otel.kind = "client"))]
 pub async fn save_member<C: ConnectionTrait>(db: &C, model: member::Model) -> GoalsResult<member::Model> {
     Ok(model.into_active_model().reset_all().update(db).await?)
 }
 
+#[tracing::instrument(name = "db.list_teams", skip_all, fields(otel.kind = "client"))]
 pub async fn list_teams<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -78,6 +85,7 @@ pub async fn list_teams<C: ConnectionTrait>(
 }
 
 /// Members, optionally only those whose team is in `teams`.
+#[tracing::instrument(name = "db.list_members", skip_all, fields(otel.kind = "client"))]
 pub async fn list_members<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -99,6 +107,7 @@ pub async fn list_members<C: ConnectionTrait>(
 }
 
 /// The tenant's team hierarchy.
+#[tracing::instrument(name = "db.org_tree", skip_all, fields(otel.kind = "client"))]
 pub async fn org_tree<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<OrgTree> {
     let teams = team::Entity::find()
         .filter(team::Column::Tenant.eq(tenant))
@@ -108,6 +117,7 @@ pub async fn org_tree<C: ConnectionTrait>(db: &C, tenant: &str) -> GoalsResult<O
 }
 
 /// The ids of the members of `teams` (not of their sub-teams: pass a subtree for that).
+#[tracing::instrument(name = "db.member_ids_in", skip_all, fields(otel.kind = "client"))]
 pub async fn member_ids_in<C: ConnectionTrait>(db: &C, tenant: &str, teams: Vec<String>) -> GoalsResult<Vec<String>> {
     Ok(member::Entity::find()
         .filter(member::Column::Tenant.eq(tenant))
@@ -121,6 +131,7 @@ pub async fn member_ids_in<C: ConnectionTrait>(db: &C, tenant: &str, teams: Vec<
 
 /// Who a plan of `team` covers: the members of the team and of the teams below it, and the
 /// managers of those teams.
+#[tracing::instrument(name = "db.coverage_of", skip_all, fields(otel.kind = "client"))]
 pub async fn coverage_of<C: ConnectionTrait>(db: &C, tenant: &str, team: &str) -> GoalsResult<PlanCoverage> {
     let teams = team::Entity::find()
         .filter(team::Column::Tenant.eq(tenant))
@@ -141,6 +152,7 @@ pub async fn coverage_of<C: ConnectionTrait>(db: &C, tenant: &str, team: &str) -
 }
 
 /// What the caller may see. Only managers need the org loaded.
+#[tracing::instrument(name = "db.visibility_of", skip_all, fields(otel.kind = "client"))]
 pub async fn visibility_of<C: ConnectionTrait>(db: &C, principal: &Principal) -> GoalsResult<Visibility> {
     if principal.role != Role::Manager {
         return Ok(visibility(principal, &OrgTree::default(), &[]));
@@ -159,6 +171,7 @@ pub async fn visibility_of<C: ConnectionTrait>(db: &C, principal: &Principal) ->
 }
 
 /// Refuses to delete a team that still has sub-teams, members, quotas or plans.
+#[tracing::instrument(name = "db.delete_team", skip_all, fields(otel.kind = "client"))]
 pub async fn delete_team<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<()> {
     let children = team::Entity::find()
         .filter(team::Column::Tenant.eq(tenant))
@@ -184,6 +197,7 @@ pub async fn delete_team<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> 
 }
 
 /// Refuses to delete a member who owns quotas or plans or holds tasks: deactivate them instead.
+#[tracing::instrument(name = "db.delete_member", skip_all, fields(otel.kind = "client"))]
 pub async fn delete_member<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<()> {
     let owned = owned_count(db, tenant, "member", id).await?;
     let tasks = task::Entity::find()

@@ -46,6 +46,7 @@ pub fn to_json<T: Serialize>(items: &[T]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
+#[tracing::instrument(name = "db.plan", skip_all, fields(otel.kind = "client"))]
 pub async fn plan<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<action_plan::Model> {
     action_plan::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -53,15 +54,18 @@ pub async fn plan<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsRe
         .ok_or_else(|| GoalsError::not_found("action plan", format!("actionPlans/{id}")))
 }
 
+#[tracing::instrument(name = "db.insert_plan", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_plan<C: ConnectionTrait>(db: &C, model: action_plan::Model) -> GoalsResult<()> {
     model.into_active_model().insert(db).await?;
     Ok(())
 }
 
+#[tracing::instrument(name = "db.save_plan", skip_all, fields(otel.kind = "client"))]
 pub async fn save_plan<C: ConnectionTrait>(db: &C, model: action_plan::Model) -> GoalsResult<action_plan::Model> {
     Ok(model.into_active_model().reset_all().update(db).await?)
 }
 
+#[tracing::instrument(name = "db.delete_plan", skip_all, fields(otel.kind = "client"))]
 pub async fn delete_plan<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<()> {
     task::Entity::delete_many()
         .filter(task::Column::Tenant.eq(tenant))
@@ -83,6 +87,7 @@ pub struct PlanFilter {
 }
 
 /// The plans of a tenant a caller may see: by owner, or (for anyone) plans holding their tasks.
+#[tracing::instrument(name = "db.list_plans", skip_all, fields(otel.kind = "client"))]
 pub async fn list_plans<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -141,6 +146,7 @@ pub async fn list_plans<C: ConnectionTrait>(
         .await?)
 }
 
+#[tracing::instrument(name = "db.plan_ids_with_tasks_of", skip_all, fields(otel.kind = "client"))]
 pub async fn plan_ids_with_tasks_of<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -158,6 +164,7 @@ pub async fn plan_ids_with_tasks_of<C: ConnectionTrait>(
     Ok(ids)
 }
 
+#[tracing::instrument(name = "db.task", skip_all, fields(otel.kind = "client"))]
 pub async fn task<C: ConnectionTrait>(db: &C, tenant: &str, plan_id: &str, id: &str) -> GoalsResult<task::Model> {
     task::Entity::find_by_id((tenant.to_owned(), plan_id.to_owned(), id.to_owned()))
         .one(db)
@@ -165,15 +172,18 @@ pub async fn task<C: ConnectionTrait>(db: &C, tenant: &str, plan_id: &str, id: &
         .ok_or_else(|| GoalsError::not_found("task", format!("actionPlans/{plan_id}/tasks/{id}")))
 }
 
+#[tracing::instrument(name = "db.insert_task", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_task<C: ConnectionTrait>(db: &C, model: task::Model) -> GoalsResult<()> {
     model.into_active_model().insert(db).await?;
     Ok(())
 }
 
+#[tracing::instrument(name = "db.save_task", skip_all, fields(otel.kind = "client"))]
 pub async fn save_task<C: ConnectionTrait>(db: &C, model: task::Model) -> GoalsResult<task::Model> {
     Ok(model.into_active_model().reset_all().update(db).await?)
 }
 
+#[tracing::instrument(name = "db.delete_task", skip_all, fields(otel.kind = "client"))]
 pub async fn delete_task<C: ConnectionTrait>(db: &C, tenant: &str, plan_id: &str, id: &str) -> GoalsResult<()> {
     task::Entity::delete_by_id((tenant.to_owned(), plan_id.to_owned(), id.to_owned()))
         .exec(db)
@@ -182,6 +192,7 @@ pub async fn delete_task<C: ConnectionTrait>(db: &C, tenant: &str, plan_id: &str
 }
 
 /// Every task of a plan (for its timeline).
+#[tracing::instrument(name = "db.tasks_of_plan", skip_all, fields(otel.kind = "client"))]
 pub async fn tasks_of_plan<C: ConnectionTrait>(db: &C, tenant: &str, plan_id: &str) -> GoalsResult<Vec<task::Model>> {
     Ok(task::Entity::find()
         .filter(task::Column::Tenant.eq(tenant))
@@ -192,6 +203,7 @@ pub async fn tasks_of_plan<C: ConnectionTrait>(db: &C, tenant: &str, plan_id: &s
 }
 
 /// The tasks of each of `plan_ids`, in one query, each plan's in id order.
+#[tracing::instrument(name = "db.tasks_of_plans", skip_all, fields(otel.kind = "client"))]
 pub async fn tasks_of_plans<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -224,6 +236,7 @@ pub struct TaskFilter {
     pub visible_assignees: Option<Vec<String>>,
 }
 
+#[tracing::instrument(name = "db.list_tasks", skip_all, fields(otel.kind = "client"))]
 pub async fn list_tasks<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -268,6 +281,7 @@ pub async fn list_tasks<C: ConnectionTrait>(
 }
 
 /// The ids of the plans owned by the given teams or members (for a manager's task list).
+#[tracing::instrument(name = "db.plan_ids_owned_by", skip_all, fields(otel.kind = "client"))]
 pub async fn plan_ids_owned_by<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

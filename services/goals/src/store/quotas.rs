@@ -14,6 +14,7 @@ use crate::domain::names::Owner;
 use crate::domain::quota::ChangeSource;
 use crate::error::{GoalsError, GoalsResult};
 
+#[tracing::instrument(name = "db.quota", skip_all, fields(otel.kind = "client"))]
 pub async fn quota<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<quota::Model> {
     quota::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -22,6 +23,7 @@ pub async fn quota<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsR
 }
 
 /// Writes a new quota with its first change.
+#[tracing::instrument(name = "db.insert", skip_all, fields(otel.kind = "client"))]
 pub async fn insert<C: ConnectionTrait>(db: &C, model: quota::Model, first: quota_change::Model) -> GoalsResult<()> {
     model.into_active_model().insert(db).await?;
     first.into_active_model().insert(db).await?;
@@ -29,6 +31,7 @@ pub async fn insert<C: ConnectionTrait>(db: &C, model: quota::Model, first: quot
 }
 
 /// Writes a changed quota and its change row, if nobody changed the quota since `expected_revision`.
+#[tracing::instrument(name = "db.apply_change", skip_all, fields(otel.kind = "client"))]
 pub async fn apply_change<C: ConnectionTrait>(
     db: &C,
     updated: quota::Model,
@@ -90,6 +93,7 @@ fn visible(visibility: &Visibility) -> Option<Condition> {
     }
 }
 
+#[tracing::instrument(name = "db.list", skip_all, fields(otel.kind = "client"))]
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -123,6 +127,7 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// A page of a quota's changes, oldest first.
+#[tracing::instrument(name = "db.changes", skip_all, fields(otel.kind = "client"))]
 pub async fn changes<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -145,6 +150,7 @@ pub async fn changes<C: ConnectionTrait>(
 
 /// The change a strategy recommendation made to a quota, if it made one; a unique index keeps it
 /// to one.
+#[tracing::instrument(name = "db.recommendation_change", skip_all, fields(otel.kind = "client"))]
 pub async fn recommendation_change<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -161,6 +167,7 @@ pub async fn recommendation_change<C: ConnectionTrait>(
 }
 
 /// Every change of a quota, oldest first (for the target as of an instant).
+#[tracing::instrument(name = "db.all_changes", skip_all, fields(otel.kind = "client"))]
 pub async fn all_changes<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -175,6 +182,7 @@ pub async fn all_changes<C: ConnectionTrait>(
 }
 
 /// The quotas of one metric, period and scope owned by any of `owners`.
+#[tracing::instrument(name = "db.for_owners", skip_all, fields(otel.kind = "client"))]
 pub async fn for_owners<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -200,6 +208,7 @@ pub async fn for_owners<C: ConnectionTrait>(
 }
 
 /// Every quota of the given periods (for a review).
+#[tracing::instrument(name = "db.in_periods", skip_all, fields(otel.kind = "client"))]
 pub async fn in_periods<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -214,6 +223,7 @@ pub async fn in_periods<C: ConnectionTrait>(
 }
 
 /// Which of `ids` exist in the tenant.
+#[tracing::instrument(name = "db.existing_ids", skip_all, fields(otel.kind = "client"))]
 pub async fn existing_ids<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

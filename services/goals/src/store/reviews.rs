@@ -10,6 +10,7 @@ use sea_orm::{
 use super::entities::{quota_review, review_item};
 use crate::error::{GoalsError, GoalsResult};
 
+#[tracing::instrument(name = "db.review", skip_all, fields(otel.kind = "client"))]
 pub async fn review<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> GoalsResult<quota_review::Model> {
     quota_review::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -17,6 +18,7 @@ pub async fn review<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Goals
         .ok_or_else(|| GoalsError::not_found("quota review", format!("quotaReviews/{id}")))
 }
 
+#[tracing::instrument(name = "db.items", skip_all, fields(otel.kind = "client"))]
 pub async fn items<C: ConnectionTrait>(db: &C, tenant: &str, review_id: &str) -> GoalsResult<Vec<review_item::Model>> {
     Ok(review_item::Entity::find()
         .filter(review_item::Column::Tenant.eq(tenant))
@@ -27,6 +29,7 @@ pub async fn items<C: ConnectionTrait>(db: &C, tenant: &str, review_id: &str) ->
 }
 
 /// The items of each of `review_ids`, in one query, each review's by quota id.
+#[tracing::instrument(name = "db.items_of", skip_all, fields(otel.kind = "client"))]
 pub async fn items_of<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -49,6 +52,7 @@ pub async fn items_of<C: ConnectionTrait>(
     Ok(by_review)
 }
 
+#[tracing::instrument(name = "db.insert", skip_all, fields(otel.kind = "client"))]
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
     review: quota_review::Model,
@@ -61,12 +65,14 @@ pub async fn insert<C: ConnectionTrait>(
     Ok(())
 }
 
+#[tracing::instrument(name = "db.save_item", skip_all, fields(otel.kind = "client"))]
 pub async fn save_item<C: ConnectionTrait>(db: &C, item: review_item::Model) -> GoalsResult<()> {
     item.into_active_model().reset_all().update(db).await?;
     Ok(())
 }
 
 /// Reviews newest first (ids are time-ordered), optionally of one period.
+#[tracing::instrument(name = "db.list", skip_all, fields(otel.kind = "client"))]
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

@@ -12,6 +12,7 @@ use super::entities::{category, cost_breakdown, market_estimate, price, product,
 use super::is_duplicate;
 use crate::error::{InventoryError, InventoryResult};
 
+#[tracing::instrument(name = "db.category", skip_all, fields(otel.kind = "client"))]
 pub async fn category<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> InventoryResult<category::Model> {
     category::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -19,6 +20,7 @@ pub async fn category<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Inv
         .ok_or_else(|| InventoryError::not_found("category", format!("categories/{id}")))
 }
 
+#[tracing::instrument(name = "db.insert_category", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_category<C: ConnectionTrait>(db: &C, model: category::Model) -> InventoryResult<()> {
     let name = format!("categories/{}", model.id);
     model.into_active_model().insert(db).await.map_err(|e| {
@@ -31,10 +33,12 @@ pub async fn insert_category<C: ConnectionTrait>(db: &C, model: category::Model)
     Ok(())
 }
 
+#[tracing::instrument(name = "db.save_category", skip_all, fields(otel.kind = "client"))]
 pub async fn save_category<C: ConnectionTrait>(db: &C, model: category::Model) -> InventoryResult<category::Model> {
     Ok(model.into_active_model().reset_all().update(db).await?)
 }
 
+#[tracing::instrument(name = "db.list_categories", skip_all, fields(otel.kind = "client"))]
 pub async fn list_categories<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -56,6 +60,7 @@ pub async fn list_categories<C: ConnectionTrait>(
 }
 
 /// Each category's parent, for walking the tree.
+#[tracing::instrument(name = "db.category_tree", skip_all, fields(otel.kind = "client"))]
 pub async fn category_tree<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -99,6 +104,7 @@ pub fn ancestry(tree: &HashMap<String, Option<String>>, leaf: &str) -> Vec<Strin
     chain
 }
 
+#[tracing::instrument(name = "db.delete_category", skip_all, fields(otel.kind = "client"))]
 pub async fn delete_category<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> InventoryResult<()> {
     let children = category::Entity::find()
         .filter(category::Column::Tenant.eq(tenant))
@@ -122,6 +128,7 @@ pub async fn delete_category<C: ConnectionTrait>(db: &C, tenant: &str, id: &str)
     Ok(())
 }
 
+#[tracing::instrument(name = "db.product", skip_all, fields(otel.kind = "client"))]
 pub async fn product<C: ConnectionTrait>(db: &C, tenant: &str, sku: &str) -> InventoryResult<product::Model> {
     product::Entity::find_by_id((tenant.to_owned(), sku.to_owned()))
         .one(db)
@@ -129,6 +136,7 @@ pub async fn product<C: ConnectionTrait>(db: &C, tenant: &str, sku: &str) -> Inv
         .ok_or_else(|| InventoryError::not_found("product", format!("products/{sku}")))
 }
 
+#[tracing::instrument(name = "db.insert_product", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_product<C: ConnectionTrait>(db: &C, model: product::Model) -> InventoryResult<()> {
     let name = format!("products/{}", model.sku);
     model.into_active_model().insert(db).await.map_err(|e| {
@@ -141,6 +149,7 @@ pub async fn insert_product<C: ConnectionTrait>(db: &C, model: product::Model) -
     Ok(())
 }
 
+#[tracing::instrument(name = "db.save_product", skip_all, fields(otel.kind = "client"))]
 pub async fn save_product<C: ConnectionTrait>(db: &C, model: product::Model) -> InventoryResult<product::Model> {
     Ok(model.into_active_model().reset_all().update(db).await?)
 }
@@ -153,6 +162,7 @@ pub struct ProductFilter {
     pub tag: Option<String>,
 }
 
+#[tracing::instrument(name = "db.list_products", skip_all, fields(otel.kind = "client"))]
 pub async fn list_products<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -181,6 +191,7 @@ pub async fn list_products<C: ConnectionTrait>(
 }
 
 /// Every active product of the tenant (for the portfolio assessment).
+#[tracing::instrument(name = "db.active_products", skip_all, fields(otel.kind = "client"))]
 pub async fn active_products<C: ConnectionTrait>(db: &C, tenant: &str) -> InventoryResult<Vec<product::Model>> {
     Ok(product::Entity::find()
         .filter(product::Column::Tenant.eq(tenant))
@@ -191,6 +202,7 @@ pub async fn active_products<C: ConnectionTrait>(db: &C, tenant: &str) -> Invent
 }
 
 /// Products of the given SKUs (for batch valuations).
+#[tracing::instrument(name = "db.products_by_sku", skip_all, fields(otel.kind = "client"))]
 pub async fn products_by_sku<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -204,6 +216,7 @@ pub async fn products_by_sku<C: ConnectionTrait>(
 }
 
 /// Refuses to delete a product with history: retire it instead.
+#[tracing::instrument(name = "db.delete_product", skip_all, fields(otel.kind = "client"))]
 pub async fn delete_product<C: ConnectionTrait>(db: &C, tenant: &str, sku: &str) -> InventoryResult<()> {
     let history = cost_breakdown::Entity::find()
         .filter(cost_breakdown::Column::Tenant.eq(tenant))

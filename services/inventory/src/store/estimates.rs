@@ -10,11 +10,13 @@ use super::entities::market_estimate;
 use super::pricing::split_key;
 use crate::error::{InventoryError, InventoryResult};
 
+#[tracing::instrument(name = "db.insert", skip_all, fields(otel.kind = "client"))]
 pub async fn insert<C: ConnectionTrait>(db: &C, model: market_estimate::Model) -> InventoryResult<()> {
     model.into_active_model().insert(db).await?;
     Ok(())
 }
 
+#[tracing::instrument(name = "db.estimate", skip_all, fields(otel.kind = "client"))]
 pub async fn estimate<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -28,6 +30,7 @@ pub async fn estimate<C: ConnectionTrait>(
 }
 
 /// A page of a product's estimates, newest estimate first; the page key is "time|id".
+#[tracing::instrument(name = "db.list", skip_all, fields(otel.kind = "client"))]
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -57,6 +60,7 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// Every estimate of the tenant (for the portfolio assessment).
+#[tracing::instrument(name = "db.all", skip_all, fields(otel.kind = "client"))]
 pub async fn all<C: ConnectionTrait>(db: &C, tenant: &str) -> InventoryResult<Vec<market_estimate::Model>> {
     Ok(market_estimate::Entity::find()
         .filter(market_estimate::Column::Tenant.eq(tenant))

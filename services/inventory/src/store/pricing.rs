@@ -13,11 +13,13 @@ use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query, SubQueryStatement};
 use super::entities::{cost_breakdown, price, promotion};
 use crate::error::{InventoryError, InventoryResult};
 
+#[tracing::instrument(name = "db.insert_cost", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_cost<C: ConnectionTrait>(db: &C, model: cost_breakdown::Model) -> InventoryResult<()> {
     model.into_active_model().insert(db).await?;
     Ok(())
 }
 
+#[tracing::instrument(name = "db.cost", skip_all, fields(otel.kind = "client"))]
 pub async fn cost<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -31,6 +33,7 @@ pub async fn cost<C: ConnectionTrait>(
 }
 
 /// A page of a product's costs, newest effective first; the page key is "effective|id".
+#[tracing::instrument(name = "db.list_costs", skip_all, fields(otel.kind = "client"))]
 pub async fn list_costs<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -71,6 +74,7 @@ pub fn split_key(key: &str) -> Option<(DateTime<Utc>, String)> {
     Some((time, id.to_owned()))
 }
 
+#[tracing::instrument(name = "db.cost_as_of", skip_all, fields(otel.kind = "client"))]
 pub async fn cost_as_of<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -110,6 +114,7 @@ fn in_force_at<E: EntityTrait, C: ColumnTrait + Copy>(
 /// The cost rows of the SKUs that matter for instants in `[since, until]`: those taking effect in
 /// that window and, per SKU, the last one in force at `since`. One query for a whole batch, reading
 /// the window's rows rather than the SKUs' whole history.
+#[tracing::instrument(name = "db.costs_of", skip_all, fields(otel.kind = "client"))]
 pub async fn costs_of<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -140,11 +145,13 @@ pub async fn costs_of<C: ConnectionTrait>(
         .await?)
 }
 
+#[tracing::instrument(name = "db.insert_price", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_price<C: ConnectionTrait>(db: &C, model: price::Model) -> InventoryResult<()> {
     model.into_active_model().insert(db).await?;
     Ok(())
 }
 
+#[tracing::instrument(name = "db.price", skip_all, fields(otel.kind = "client"))]
 pub async fn price<C: ConnectionTrait>(db: &C, tenant: &str, sku: &str, id: &str) -> InventoryResult<price::Model> {
     price::Entity::find_by_id((tenant.to_owned(), sku.to_owned(), id.to_owned()))
         .one(db)
@@ -152,6 +159,7 @@ pub async fn price<C: ConnectionTrait>(db: &C, tenant: &str, sku: &str, id: &str
         .ok_or_else(|| InventoryError::not_found("price", format!("products/{sku}/prices/{id}")))
 }
 
+#[tracing::instrument(name = "db.list_prices", skip_all, fields(otel.kind = "client"))]
 pub async fn list_prices<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -182,6 +190,7 @@ pub async fn list_prices<C: ConnectionTrait>(
         .await?)
 }
 
+#[tracing::instrument(name = "db.price_as_of", skip_all, fields(otel.kind = "client"))]
 pub async fn price_as_of<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -202,6 +211,7 @@ pub async fn price_as_of<C: ConnectionTrait>(
 
 /// The price rows of the SKUs that matter for instants in `[since, until]`, as [`costs_of`] does
 /// for costs (per SKU and currency).
+#[tracing::instrument(name = "db.prices_of", skip_all, fields(otel.kind = "client"))]
 pub async fn prices_of<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -228,11 +238,13 @@ pub async fn prices_of<C: ConnectionTrait>(
         .await?)
 }
 
+#[tracing::instrument(name = "db.insert_promotion", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_promotion<C: ConnectionTrait>(db: &C, model: promotion::Model) -> InventoryResult<()> {
     model.into_active_model().insert(db).await?;
     Ok(())
 }
 
+#[tracing::instrument(name = "db.promotion", skip_all, fields(otel.kind = "client"))]
 pub async fn promotion<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> InventoryResult<promotion::Model> {
     promotion::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -240,10 +252,12 @@ pub async fn promotion<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> In
         .ok_or_else(|| InventoryError::not_found("promotion", format!("promotions/{id}")))
 }
 
+#[tracing::instrument(name = "db.save_promotion", skip_all, fields(otel.kind = "client"))]
 pub async fn save_promotion<C: ConnectionTrait>(db: &C, model: promotion::Model) -> InventoryResult<promotion::Model> {
     Ok(model.into_active_model().reset_all().update(db).await?)
 }
 
+#[tracing::instrument(name = "db.delete_promotion", skip_all, fields(otel.kind = "client"))]
 pub async fn delete_promotion<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> InventoryResult<()> {
     promotion::Entity::delete_by_id((tenant.to_owned(), id.to_owned()))
         .exec(db)
@@ -251,6 +265,7 @@ pub async fn delete_promotion<C: ConnectionTrait>(db: &C, tenant: &str, id: &str
     Ok(())
 }
 
+#[tracing::instrument(name = "db.list_promotions", skip_all, fields(otel.kind = "client"))]
 pub async fn list_promotions<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -274,6 +289,7 @@ pub async fn list_promotions<C: ConnectionTrait>(
 }
 
 /// Every promotion running at `at`.
+#[tracing::instrument(name = "db.running_at", skip_all, fields(otel.kind = "client"))]
 pub async fn running_at<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

@@ -9,6 +9,7 @@ use crate::error::InventoryResult;
 /// The margin percentage under which items are flagged, unless the tenant sets another.
 pub const DEFAULT_MARGIN_THRESHOLD: &str = "10";
 
+#[tracing::instrument(name = "db.settings", skip_all, fields(otel.kind = "client"))]
 pub async fn settings<C: ConnectionTrait>(db: &C, tenant: &str) -> InventoryResult<settings::Model> {
     Ok(settings::Entity::find_by_id(tenant.to_owned())
         .one(db)
@@ -22,6 +23,7 @@ pub async fn settings<C: ConnectionTrait>(db: &C, tenant: &str) -> InventoryResu
         }))
 }
 
+#[tracing::instrument(name = "db.save", skip_all, fields(otel.kind = "client"))]
 pub async fn save<C: ConnectionTrait>(db: &C, model: settings::Model) -> InventoryResult<settings::Model> {
     let exists = settings::Entity::find_by_id(model.tenant.clone())
         .one(db)

@@ -28,6 +28,7 @@ pub struct NewMovement<'a> {
 }
 
 /// Appends a movement and moves the level; call inside a transaction.
+#[tracing::instrument(name = "db.record", skip_all, fields(otel.kind = "client"))]
 pub async fn record<C: ConnectionTrait>(db: &C, movement: NewMovement<'_>) -> InventoryResult<stock_movement::Model> {
     let now = lacak_runtime::convert::now();
     let key = (
@@ -95,6 +96,7 @@ pub async fn record<C: ConnectionTrait>(db: &C, movement: NewMovement<'_>) -> In
     Ok(row)
 }
 
+#[tracing::instrument(name = "db.movement", skip_all, fields(otel.kind = "client"))]
 pub async fn movement<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -108,6 +110,7 @@ pub async fn movement<C: ConnectionTrait>(
 }
 
 /// A page of a product's ledger, in the order recorded.
+#[tracing::instrument(name = "db.movements", skip_all, fields(otel.kind = "client"))]
 pub async fn movements<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -131,6 +134,7 @@ pub async fn movements<C: ConnectionTrait>(
         .await?)
 }
 
+#[tracing::instrument(name = "db.level", skip_all, fields(otel.kind = "client"))]
 pub async fn level<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -145,6 +149,7 @@ pub async fn level<C: ConnectionTrait>(
 }
 
 /// A page of levels by product and location; the page key is "sku|location".
+#[tracing::instrument(name = "db.levels", skip_all, fields(otel.kind = "client"))]
 pub async fn levels<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

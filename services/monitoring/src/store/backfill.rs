@@ -16,6 +16,7 @@ use crate::domain::pipeline::{DealPosition, PipelineAmounts, PipelineKey, change
 use crate::error::{MonitoringError, MonitoringResult};
 
 /// Replays every tenant's deals.
+#[tracing::instrument(name = "db.deals", skip_all, fields(otel.kind = "client"))]
 pub async fn deals<C: ConnectionTrait>(db: &C) -> MonitoringResult<()> {
     let tenants: Vec<String> = deal::Entity::find()
         .all(db)

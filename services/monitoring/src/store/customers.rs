@@ -15,6 +15,7 @@ use crate::domain::rollup::Share;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::records::CustomerInput;
 
+#[tracing::instrument(name = "db.get", skip_all, fields(otel.kind = "client"))]
 pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> MonitoringResult<customer::Model> {
     customer::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -22,6 +23,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Monitori
         .ok_or_else(|| MonitoringError::not_found("customer", format!("customers/{id}")))
 }
 
+#[tracing::instrument(name = "db.find_external", skip_all, fields(otel.kind = "client"))]
 pub async fn find_external<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -35,6 +37,7 @@ pub async fn find_external<C: ConnectionTrait>(
 }
 
 /// The customers among `ids`, for a batch of sales.
+#[tracing::instrument(name = "db.many", skip_all, fields(otel.kind = "client"))]
 pub async fn many<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -53,6 +56,7 @@ pub async fn many<C: ConnectionTrait>(
     Ok(found)
 }
 
+#[tracing::instrument(name = "db.insert", skip_all, fields(otel.kind = "client"))]
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -91,6 +95,7 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 /// Changes the given fields of a stored customer.
+#[tracing::instrument(name = "db.update", skip_all, fields(otel.kind = "client"))]
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     current: customer::Model,
@@ -128,6 +133,7 @@ pub async fn update<C: ConnectionTrait>(
 }
 
 /// Ingestion: the customer with the event's external id (or name) takes the event's values, or is created.
+#[tracing::instrument(name = "db.upsert", skip_all, fields(otel.kind = "client"))]
 pub async fn upsert<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -164,6 +170,7 @@ pub async fn upsert<C: ConnectionTrait>(
 /// A sale booked at `time` with `credit` (`sale_owner`'s when not split): when it is the customer's
 /// first (or earliest) purchase it acquires the customer, credited to the owner or else the largest
 /// share. `current` is kept in step for the batch's next sales.
+#[tracing::instrument(name = "db.acquire_by_sale", skip_all, fields(otel.kind = "client"))]
 pub async fn acquire_by_sale<C: ConnectionTrait>(
     db: &C,
     current: &mut customer::Model,
@@ -183,6 +190,7 @@ pub async fn acquire_by_sale<C: ConnectionTrait>(
     Ok(())
 }
 
+#[tracing::instrument(name = "db.list", skip_all, fields(otel.kind = "client"))]
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

@@ -70,6 +70,7 @@ async fn lock_tenant<C: ConnectionTrait>(db: &C, tenant: &str, exclusive: bool) 
 }
 
 /// What the tenant's rows were built with; `None` while they are not built.
+#[tracing::instrument(name = "db.basis", skip_all, fields(otel.kind = "client"))]
 pub async fn basis<C: ConnectionTrait>(db: &C, tenant: &str) -> MonitoringResult<Option<Basis>> {
     let query = Query::select()
         .columns([Alias::new("time_zone"), Alias::new("stages")])
@@ -123,12 +124,14 @@ fn rollups_of(view: &DealView<'_>, basis: &Basis) -> MonitoringResult<DealRollup
 
 /// Whether the tenant's rows are kept (a deal change must then call [`record`]); takes the
 /// tenant's shared lock on PostgreSQL, in the caller's transaction.
+#[tracing::instrument(name = "db.kept", skip_all, fields(otel.kind = "client"))]
 pub async fn kept<C: ConnectionTrait>(db: &C, tenant: &str) -> MonitoringResult<Option<Basis>> {
     lock_tenant(db, tenant, false).await?;
     basis(db, tenant).await
 }
 
 /// Books a deal's change from `before` (`None` for a new deal) to `after`.
+#[tracing::instrument(name = "db.record", skip_all, fields(otel.kind = "client"))]
 pub async fn record<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -316,6 +319,7 @@ fn outcome_sums(tenant: &str, row: &sea_orm::QueryResult) -> MonitoringResult<Ou
 
 /// Builds the tenant's rows from its deals with `wanted`, unless another call has just done so.
 /// Runs in its own transaction.
+#[tracing::instrument(name = "db.build", skip_all, fields(otel.kind = "client"))]
 pub async fn build(db: &sea_orm::DatabaseConnection, tenant: &str, wanted: &Basis) -> MonitoringResult<()> {
     let txn = db.begin().await?;
     lock_tenant(&txn, tenant, true).await?;
@@ -413,6 +417,7 @@ pub struct DealRollupRows {
     pub cohorts: Vec<(CohortKey, CohortSums)>,
 }
 
+#[tracing::instrument(name = "db.read", skip_all, fields(otel.kind = "client"))]
 pub async fn read<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

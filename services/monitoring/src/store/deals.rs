@@ -30,6 +30,7 @@ pub struct DealRecord {
     pub credit: Vec<Share>,
 }
 
+#[tracing::instrument(name = "db.find", skip_all, fields(otel.kind = "client"))]
 pub async fn find<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> MonitoringResult<deal::Model> {
     deal::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -37,6 +38,7 @@ pub async fn find<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Monitor
         .ok_or_else(|| MonitoringError::not_found("deal", format!("deals/{id}")))
 }
 
+#[tracing::instrument(name = "db.find_external", skip_all, fields(otel.kind = "client"))]
 pub async fn find_external<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -49,12 +51,14 @@ pub async fn find_external<C: ConnectionTrait>(
         .await?)
 }
 
+#[tracing::instrument(name = "db.with_stages", skip_all, fields(otel.kind = "client"))]
 pub async fn with_stages<C: ConnectionTrait>(db: &C, deal: deal::Model) -> MonitoringResult<DealRecord> {
     let mut records = attach_stages(db, vec![deal]).await?;
     Ok(records.remove(0))
 }
 
 /// The stage histories of `deals`, in one query per 500 deals.
+#[tracing::instrument(name = "db.attach_stages", skip_all, fields(otel.kind = "client"))]
 pub async fn attach_stages<C: ConnectionTrait>(db: &C, deals: Vec<deal::Model>) -> MonitoringResult<Vec<DealRecord>> {
     let Some(tenant) = deals.first().map(|d| d.tenant.clone()) else {
         return Ok(Vec::new());
@@ -83,6 +87,7 @@ pub async fn attach_stages<C: ConnectionTrait>(db: &C, deals: Vec<deal::Model>) 
 }
 
 /// The stage histories of credited deals, keeping the shares.
+#[tracing::instrument(name = "db.attach_stages_credited", skip_all, fields(otel.kind = "client"))]
 pub async fn attach_stages_credited<C: ConnectionTrait>(
     db: &C,
     deals: Vec<CreditedDeal>,
@@ -270,6 +275,7 @@ async fn save<C: ConnectionTrait>(
     Ok(saved)
 }
 
+#[tracing::instrument(name = "db.insert", skip_all, fields(otel.kind = "client"))]
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -317,6 +323,7 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 /// Changes the given fields of a deal; the pipeline changes now.
+#[tracing::instrument(name = "db.update", skip_all, fields(otel.kind = "client"))]
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     current: deal::Model,
@@ -347,6 +354,7 @@ pub async fn update<C: ConnectionTrait>(
 
 /// Moves an open deal to `stage` at `time`, recording the transition. Moving to the stage it is
 /// in changes nothing.
+#[tracing::instrument(name = "db.move_stage", skip_all, fields(otel.kind = "client"))]
 pub async fn move_stage<C: ConnectionTrait>(
     db: &C,
     current: deal::Model,
@@ -386,6 +394,7 @@ pub async fn move_stage<C: ConnectionTrait>(
 }
 
 /// Closes a deal won or lost. Closing it again the same way changes nothing; the other way is refused.
+#[tracing::instrument(name = "db.close", skip_all, fields(otel.kind = "client"))]
 pub async fn close<C: ConnectionTrait>(
     db: &C,
     current: deal::Model,
@@ -421,6 +430,7 @@ pub async fn close<C: ConnectionTrait>(
 /// Moves a won or lost deal back to an open stage: its outcome and close time are cleared (so the
 /// earlier outcome counts nowhere), the move is recorded with its reason, and it is back in the
 /// pipeline, in the forecast category "pipeline".
+#[tracing::instrument(name = "db.reopen", skip_all, fields(otel.kind = "client"))]
 pub async fn reopen<C: ConnectionTrait>(
     db: &C,
     current: deal::Model,
@@ -457,6 +467,7 @@ pub async fn reopen<C: ConnectionTrait>(
 
 /// Ingestion: the deal with the event's external id takes the event's values (a new stage is a
 /// recorded move, dated at the event's create time), or is created.
+#[tracing::instrument(name = "db.upsert", skip_all, fields(otel.kind = "client"))]
 pub async fn upsert<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -495,6 +506,7 @@ pub struct DealFilter {
     pub open_only: bool,
 }
 
+#[tracing::instrument(name = "db.list", skip_all, fields(otel.kind = "client"))]
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -594,6 +606,7 @@ async fn closed_ids<C: ConnectionTrait>(
 
 /// Deals credited to `members` that moved in `[start, end)`: entered a stage or closed. These are
 /// the period's stage activity, and every deal that can belong to one of its stage cohorts.
+#[tracing::instrument(name = "db.active_between", skip_all, fields(otel.kind = "client"))]
 pub async fn active_between<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -617,6 +630,7 @@ pub async fn active_between<C: ConnectionTrait>(
 }
 
 /// Whether any deal of the tenant has this id (for checking references).
+#[tracing::instrument(name = "db.exists", skip_all, fields(otel.kind = "client"))]
 pub async fn exists<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> MonitoringResult<bool> {
     let query = Query::select()
         .expr(Expr::val(1))

@@ -89,6 +89,7 @@ fn sums(row: &sea_orm::QueryResult) -> MonitoringResult<SalesSums> {
 }
 
 /// Each member's sums per currency, in every currency the filter admits.
+#[tracing::instrument(name = "db.by_member_and_currency", skip_all, fields(otel.kind = "client"))]
 pub async fn by_member_and_currency<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -116,6 +117,7 @@ pub async fn by_member_and_currency<C: ConnectionTrait>(
 }
 
 /// The members' sums per bucket (day or month, as the filter's grain).
+#[tracing::instrument(name = "db.by_bucket", skip_all, fields(otel.kind = "client"))]
 pub async fn by_bucket<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -136,6 +138,7 @@ pub async fn by_bucket<C: ConnectionTrait>(
 
 /// Month-by-month sums per series key: the member (for [`Dim::All`]) or the dimension's value.
 /// Keys without rows in the range are absent.
+#[tracing::instrument(name = "db.series", skip_all, fields(otel.kind = "client"))]
 pub async fn series<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

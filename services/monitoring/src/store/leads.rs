@@ -13,6 +13,7 @@ use super::is_duplicate;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::records::LeadInput;
 
+#[tracing::instrument(name = "db.get", skip_all, fields(otel.kind = "client"))]
 pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> MonitoringResult<lead::Model> {
     lead::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -20,6 +21,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Monitori
         .ok_or_else(|| MonitoringError::not_found("lead", format!("leads/{id}")))
 }
 
+#[tracing::instrument(name = "db.insert", skip_all, fields(otel.kind = "client"))]
 pub async fn insert<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -56,6 +58,7 @@ pub async fn insert<C: ConnectionTrait>(
 }
 
 /// Changes the given fields; converting stamps the conversion time once.
+#[tracing::instrument(name = "db.update", skip_all, fields(otel.kind = "client"))]
 pub async fn update<C: ConnectionTrait>(
     db: &C,
     current: lead::Model,
@@ -97,6 +100,7 @@ pub async fn update<C: ConnectionTrait>(
 }
 
 /// Ingestion: the lead with the event's external id (or name) takes the event's values, or is recorded.
+#[tracing::instrument(name = "db.upsert", skip_all, fields(otel.kind = "client"))]
 pub async fn upsert<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -135,6 +139,7 @@ pub struct LeadFilter {
     pub status: Option<&'static str>,
 }
 
+#[tracing::instrument(name = "db.list", skip_all, fields(otel.kind = "client"))]
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -159,6 +164,7 @@ pub async fn list<C: ConnectionTrait>(
 }
 
 /// Leads of `owners` created in `[start, end)`: a period's lead cohort.
+#[tracing::instrument(name = "db.created_between", skip_all, fields(otel.kind = "client"))]
 pub async fn created_between<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

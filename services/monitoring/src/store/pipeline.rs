@@ -48,6 +48,7 @@ fn where_key(query: &mut SelectStatement, tenant: &str, key: &PipelineKey) {
 }
 
 /// Books changes, each at its instant, in the caller's transaction.
+#[tracing::instrument(name = "db.book", skip_all, fields(otel.kind = "client"))]
 pub async fn book<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -161,6 +162,7 @@ pub struct PipelineFilter {
 }
 
 /// The members' pipeline just before `at`, key by key; keys at zero are left out.
+#[tracing::instrument(name = "db.at", skip_all, fields(otel.kind = "client"))]
 pub async fn at<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -238,6 +240,7 @@ pub async fn at<C: ConnectionTrait>(
 }
 
 /// The tenant's sales pipeline, or the default while it has set none.
+#[tracing::instrument(name = "db.sales_pipeline", skip_all, fields(otel.kind = "client"))]
 pub async fn sales_pipeline<C: ConnectionTrait>(db: &C, tenant: &str) -> MonitoringResult<SalesPipeline> {
     let rows = pipeline_stage::Entity::find()
         .filter(pipeline_stage::Column::Tenant.eq(tenant))
@@ -267,6 +270,7 @@ pub async fn sales_pipeline<C: ConnectionTrait>(db: &C, tenant: &str) -> Monitor
 }
 
 /// Replaces the tenant's sales pipeline.
+#[tracing::instrument(name = "db.set_sales_pipeline", skip_all, fields(otel.kind = "client"))]
 pub async fn set_sales_pipeline<C: ConnectionTrait>(
     db: &C,
     tenant: &str,

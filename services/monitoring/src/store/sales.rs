@@ -56,6 +56,7 @@ pub fn lines_from_json(text: &str) -> Vec<StoredLine> {
 }
 
 /// The ids among `ids` already applied for the tenant: lets a retried batch skip inventory.
+#[tracing::instrument(name = "db.applied_events", skip_all, fields(otel.kind = "client"))]
 pub async fn applied_events<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -79,6 +80,7 @@ pub async fn applied_events<C: ConnectionTrait>(
 /// Records `ids` as applied and answers those this call recorded. An id another transaction
 /// holds uncommitted waits for it (PostgreSQL) or cannot exist (SQLite's single writer), so an
 /// event is claimed by exactly one batch.
+#[tracing::instrument(name = "db.claim_events", skip_all, fields(otel.kind = "client"))]
 pub async fn claim_events<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -111,6 +113,7 @@ pub async fn claim_events<C: ConnectionTrait>(
 }
 
 /// Inserts sales whose external id is new; answers the external ids inserted.
+#[tracing::instrument(name = "db.insert_new", skip_all, fields(otel.kind = "client"))]
 pub async fn insert_new<C: ConnectionTrait>(db: &C, sales: &[sale::Model]) -> MonitoringResult<HashSet<String>> {
     let mut inserted = HashSet::new();
     for chunk in sales.chunks(CHUNK) {
@@ -172,6 +175,7 @@ const ROLLUP_AMOUNTS: [&str; 5] = ["revenue", "costed_revenue", "cost", "units",
 
 /// Adds each delta to its rollup row, creating the row when it is the first. The addition runs
 /// in the database (`row + excluded`), so concurrent writers never lose one another's amounts.
+#[tracing::instrument(name = "db.add_to_rollups", skip_all, fields(otel.kind = "client"))]
 pub async fn add_to_rollups<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -217,6 +221,7 @@ pub async fn add_to_rollups<C: ConnectionTrait>(
     Ok(())
 }
 
+#[tracing::instrument(name = "db.get", skip_all, fields(otel.kind = "client"))]
 pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> MonitoringResult<sale::Model> {
     sale::Entity::find_by_id((tenant.to_owned(), id.to_owned()))
         .one(db)
@@ -224,6 +229,7 @@ pub async fn get<C: ConnectionTrait>(db: &C, tenant: &str, id: &str) -> Monitori
         .ok_or_else(|| MonitoringError::not_found("sale", format!("sales/{id}")))
 }
 
+#[tracing::instrument(name = "db.find_external", skip_all, fields(otel.kind = "client"))]
 pub async fn find_external<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -246,6 +252,7 @@ pub struct SaleFilter {
 }
 
 /// Sales oldest booked first; the page key is "book time|id".
+#[tracing::instrument(name = "db.list", skip_all, fields(otel.kind = "client"))]
 pub async fn list<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -308,6 +315,7 @@ fn due_for_cost(now: DateTime<Utc>) -> sea_orm::Condition {
 
 /// The tenants with sales due for a costing attempt at `now`, at most `limit`, those whose
 /// oldest due attempt is oldest first.
+#[tracing::instrument(name = "db.tenants_due_for_cost", skip_all, fields(otel.kind = "client"))]
 pub async fn tenants_due_for_cost<C: ConnectionTrait>(
     db: &C,
     now: DateTime<Utc>,
@@ -329,6 +337,7 @@ pub async fn tenants_due_for_cost<C: ConnectionTrait>(
 /// Takes up to `limit` of a tenant's sales due for costing at `now` for this replica: their next
 /// attempt moves to `leased_until` in the same statement, so a replica looking next passes them
 /// by and takes others. Those never asked come first, then the longest due. Answers the sales taken.
+#[tracing::instrument(name = "db.lease_due_for_cost", skip_all, fields(otel.kind = "client"))]
 pub async fn lease_due_for_cost<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -358,6 +367,7 @@ pub async fn lease_due_for_cost<C: ConnectionTrait>(
 
 /// When the sales a pass could not cost are offered again: `at`, and with `answered` (inventory
 /// answered, without a cost) one more attempt counted.
+#[tracing::instrument(name = "db.cost_later", skip_all, fields(otel.kind = "client"))]
 pub async fn cost_later<C: ConnectionTrait>(
     db: &C,
     tenant: &str,
@@ -380,6 +390,7 @@ pub async fn cost_later<C: ConnectionTrait>(
 
 /// Replaces a sale's lines if they are still `expected`: the one writer that wins also adds the
 /// cost to the rollups. Answers whether this call made the change.
+#[tracing::instrument(name = "db.replace_lines", skip_all, fields(otel.kind = "client"))]
 pub async fn replace_lines<C: ConnectionTrait>(
     db: &C,
     sale: &sale::Model,
