@@ -192,7 +192,7 @@ impl TestDatabase {
     }
 
     /// Drops a PostgreSQL database on its own thread: Drop cannot await.
-    fn drop_now(&mut self) {
+    pub fn drop_now(&mut self) {
         if let Self::Postgres { admin_url, name, .. } = self {
             let (admin_url, name) = (admin_url.clone(), name.clone());
             let dropped = std::thread::spawn(move || {

@@ -6,4 +6,5 @@ mod drain;
 mod migrations;
 mod server;
 mod service_config;
+mod tenancy;
 mod tls;
