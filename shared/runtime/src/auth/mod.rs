@@ -157,6 +157,9 @@ impl Authenticator {
     }
 }
 
+/// The most teams a manager token may name.
+pub const MAX_TEAMS_CLAIMED: usize = 1000;
+
 fn principal_from_claims(claims: &Claims) -> Result<Principal, AuthError> {
     let role: Role = claims
         .role
@@ -170,11 +173,24 @@ fn principal_from_claims(claims: &Claims) -> Result<Principal, AuthError> {
     if claims.sub.is_empty() {
         return Err(AuthError::Invalid("the sub claim is empty".into()));
     }
-    let teams = claims
-        .teams
-        .iter()
-        .map(|t| t.strip_prefix("teams/").unwrap_or(t).to_owned())
-        .collect();
+    // A manager's teams decide what they see; a claim that is not a team id (a pattern, an empty
+    // string, a path) is refused here rather than trusted by every access check after.
+    if claims.teams.len() > MAX_TEAMS_CLAIMED {
+        return Err(AuthError::Invalid(format!(
+            "the teams claim names more than {MAX_TEAMS_CLAIMED} teams"
+        )));
+    }
+    let mut teams = Vec::with_capacity(claims.teams.len());
+    for team in &claims.teams {
+        let id = team.strip_prefix("teams/").unwrap_or(team);
+        if crate::names::validate_id(id, "teams").is_err() {
+            return Err(AuthError::Invalid(format!(
+                "the teams claim holds {:?}, not a team id (1-63 of a-z, 0-9 and '-')",
+                crate::error::bounded(id, 80)
+            )));
+        }
+        teams.push(id.to_owned());
+    }
     Ok(Principal {
         tenant: claims.tenant.clone(),
         subject: claims.sub.strip_prefix("members/").unwrap_or(&claims.sub).to_owned(),
@@ -371,6 +387,49 @@ mod tests {
                 .is_err()
         );
         assert!(auth.authenticate(Some(&sign("lacak", "other-app", now + 60))).is_err());
+    }
+
+    #[test]
+    fn a_managers_teams_must_be_team_ids() {
+        let (auth, _) = keys();
+        let secret = b"0123456789abcdef0123456789abcdef";
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let sign = |teams: Vec<String>| {
+            let claims = Claims {
+                iss: "lacak".into(),
+                aud: "lacak".into(),
+                sub: "lead".into(),
+                exp: now + 60,
+                iat: now,
+                tenant: "acme".into(),
+                role: "manager".into(),
+                teams,
+                act: None,
+            };
+            let token = jsonwebtoken::encode(
+                &Header::new(Algorithm::HS256),
+                &claims,
+                &EncodingKey::from_secret(secret),
+            )
+            .unwrap();
+            format!("Bearer {token}")
+        };
+        let fine = auth
+            .authenticate(Some(&sign(vec!["emea".into(), "teams/apac".into()])))
+            .unwrap();
+        assert_eq!(fine.principal.teams, ["emea", "apac"]);
+        // A LIKE pattern would match every team path; none of these name a team.
+        for bad in ["%", "", "EMEA", "a/b", "_", "-x"] {
+            assert!(
+                matches!(
+                    auth.authenticate(Some(&sign(vec![bad.into()]))),
+                    Err(AuthError::Invalid(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        let too_many = (0..=MAX_TEAMS_CLAIMED).map(|i| format!("t{i}")).collect();
+        assert!(auth.authenticate(Some(&sign(too_many))).is_err());
     }
 
     #[test]
