@@ -3,6 +3,7 @@
 //! period has closed.
 
 use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt};
 use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
 use lacak_forecast::{ForecastMethod, bias, forecast_monthly, monthly_profile, wape};
 use lacak_proto::{goals as gpb, monitoring as mpb};
@@ -22,6 +23,9 @@ use crate::store::{self, NewForecast};
 pub const HISTORY_MONTHS: u32 = 36;
 /// The prediction interval's coverage.
 pub const LEVEL: f64 = 0.8;
+/// Reads one proposal runs at once against another service: enough to overlap their waits, few
+/// enough to leave the callee room for other callers.
+const READS_AT_ONCE: usize = 8;
 /// Pipeline below this multiple of the remaining quota shows a lead generation gap.
 pub const THIN_PIPELINE: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
 /// Churn above this percentage shows a retention gap.
@@ -105,44 +109,63 @@ pub async fn propose(
     }
     let horizon = months_between(end, last_of_period) - 1;
 
-    let mut series: Vec<Series> = deps
-        .series(
-            ctx,
-            &format!("teams/{team}"),
-            mpb::SeriesDimension::Member,
-            &start.to_string(),
-            &end.to_string(),
-            currency,
-        )
-        .await?
-        .into_iter()
-        .map(Series::from_proto)
-        .collect();
+    let (first, last) = (start.to_string(), end.to_string());
     let mut teams: Vec<String> = org.subtree(team).into_iter().collect();
     teams.sort();
-    for sub in &teams {
-        for s in deps
-            .series(
-                ctx,
-                &format!("teams/{sub}"),
-                mpb::SeriesDimension::Total,
-                &start.to_string(),
-                &end.to_string(),
-                currency,
-            )
-            .await?
-        {
-            series.push(Series::from_proto(s));
-        }
-    }
+    // The members' series and each team's total, read at once.
+    let team_owner = format!("teams/{team}");
+    let members = deps.series(ctx, &team_owner, mpb::SeriesDimension::Member, &first, &last, currency);
+    // Futures made first, then run a few at a time: a closure making them would not be `Send`.
+    let team_owners: Vec<String> = teams.iter().map(|sub| format!("teams/{sub}")).collect();
+    let total_reads: Vec<_> = team_owners
+        .iter()
+        .map(|owner| deps.series(ctx, owner, mpb::SeriesDimension::Total, &first, &last, currency))
+        .collect();
+    let totals = futures::stream::iter(total_reads)
+        .buffered(READS_AT_ONCE)
+        .try_collect::<Vec<_>>();
+    let (members, totals) = tokio::try_join!(members, totals)?;
+    let series: Vec<Series> = members
+        .into_iter()
+        .chain(totals.into_iter().flatten())
+        .map(Series::from_proto)
+        .collect();
 
     let period_indices: Vec<u32> = months.iter().map(|m| m.index).collect();
+    // Each owner's model is fitted off the async workers, all in one blocking task.
+    let histories: Vec<Vec<f64>> = series
+        .iter()
+        .map(|s| {
+            let values = s.revenue();
+            let first_sale = values.iter().position(|&v| v > 0.0).unwrap_or(values.len());
+            values[first_sale..].to_vec()
+        })
+        .collect();
+    let fitted = tokio::task::spawn_blocking(move || {
+        histories
+            .into_iter()
+            .map(|history| {
+                let forecast = forecast_monthly(&history, horizon, LEVEL);
+                (history.len(), forecast)
+            })
+            .collect::<Vec<_>>()
+    })
+    .await
+    // A panic in the models is this call's, as it would be without the blocking task.
+    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    // Past attainment asks goals for each owner's quotas: a few owners at a time.
+    let past_reads: Vec<_> = series
+        .iter()
+        .map(|s| past_attainment(deps, ctx, calendar, &s.subject, s, end))
+        .collect();
+    let pasts = futures::stream::iter(past_reads)
+        .buffered(READS_AT_ONCE)
+        .try_collect::<Vec<_>>();
+    let (pasts, gaps) = tokio::try_join!(pasts, gaps(deps, ctx, calendar, team, currency, now))?;
+
     let mut proposals = Vec::new();
-    for s in &series {
-        let values = s.revenue();
-        let first_sale = values.iter().position(|&v| v > 0.0).unwrap_or(values.len());
-        let history = &values[first_sale..];
-        let forecast = match forecast_monthly(history, horizon, LEVEL) {
+    for ((s, (history_len, fitted)), pairs) in series.iter().zip(fitted).zip(pasts) {
+        let forecast = match fitted {
             Ok(forecast) => forecast,
             Err(error) => {
                 tracing::debug!(owner = %s.subject, %error, "no forecast");
@@ -156,7 +179,6 @@ pub async fn propose(
             tail(&forecast.lower).max(Decimal::ZERO),
             tail(&forecast.upper).max(Decimal::ZERO),
         );
-        let pairs = past_attainment(deps, ctx, calendar, &s.subject, s, end).await?;
         let past = mean_attainment(&pairs);
         let target = proposed_target(point, upper, past);
         let history_points: Vec<(i32, u32, f64)> = s
@@ -185,7 +207,7 @@ pub async fn propose(
         .await?;
         let rationale = format!(
             "{} months of history forecast ({method}) at {} for {period} ({}–{} at 80%); {}; target {}",
-            history.len(),
+            history_len,
             point.round_dp(0),
             lower.round_dp(0),
             upper.round_dp(0),
@@ -211,7 +233,6 @@ pub async fn propose(
             snapshot: format!("forecasts/{snapshot}"),
         });
     }
-    let gaps = gaps(deps, ctx, calendar, team, currency, now).await?;
     Ok((proposals, gaps))
 }
 

@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 
+use futures::{StreamExt, TryStreamExt};
+
 use chrono::{DateTime, Utc};
 use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
 use lacak_forecast::{DemandTrend, monthly_profile};
@@ -91,7 +93,36 @@ async fn picture(
         .map_err(|e| crate::error::StrategyError::invalid("period", e.to_string()))?;
     let elapsed = ((ask.now - start).num_seconds() as f64 / (end - start).num_seconds().max(1) as f64).clamp(0.0, 1.0);
 
-    let report = deps.tracking_report(ctx, ask.team, &period, ask.currency).await?;
+    // Independent reads at once: the report, each member's history, the plans and the portfolio.
+    let history_read = async {
+        match closed_months(calendar, ask.now, HISTORY_MONTHS) {
+            Some((first, last)) => deps
+                .series(
+                    ctx,
+                    &team_owner,
+                    mpb::SeriesDimension::Member,
+                    &first.to_string(),
+                    &last.to_string(),
+                    ask.currency,
+                )
+                .await
+                .map(|series| {
+                    series
+                        .into_iter()
+                        .map(Series::from_proto)
+                        .map(|s| (s.subject.clone(), s))
+                        .collect::<HashMap<_, _>>()
+                }),
+            None => Ok(HashMap::new()),
+        }
+    };
+    let (report, history, plans, (products, markets), members) = tokio::try_join!(
+        deps.tracking_report(ctx, ask.team, &period, ask.currency),
+        history_read,
+        deps.active_plans(ctx),
+        portfolio_and_markets(deps, ctx, calendar, &team_owner, ask),
+        member_reads(deps, ctx, org, ask, &period),
+    )?;
     let weak_points = report
         .weak_points
         .iter()
@@ -107,33 +138,13 @@ async fn picture(
         })
         .collect();
 
-    // Each member's history, for the monthly profile their quota could follow.
-    let history = match closed_months(calendar, ask.now, HISTORY_MONTHS) {
-        Some((first, last)) => deps
-            .series(
-                ctx,
-                &team_owner,
-                mpb::SeriesDimension::Member,
-                &first.to_string(),
-                &last.to_string(),
-                ask.currency,
-            )
-            .await?
-            .into_iter()
-            .map(Series::from_proto)
-            .map(|s| (s.subject.clone(), s))
-            .collect::<HashMap<_, _>>(),
-        None => HashMap::new(),
-    };
     let period_months: Vec<u32> = ask.period.months().iter().map(|m| m.index).collect();
 
-    let mut members = Vec::new();
-    for member in org.members_of(ask.team) {
-        let owner = format!("members/{member}");
-        let quotas = deps.quotas(ctx, &owner, &period, gpb::Metric::Revenue).await?;
+    let mut pictures = Vec::with_capacity(members.len());
+    for (member, quotas, kpis) in members {
         let quota = quotas.iter().find(|q| crate::conv::unscoped(&q.scope));
-        let kpis = deps.kpis(ctx, &owner, &period, ask.currency).await?;
         let attainment = quota.and_then(|q| kpis.attainments.iter().find(|a| a.quota == q.name));
+        let owner = format!("members/{member}");
         let learned_profile = history.get(&owner).and_then(|series| {
             let points: Vec<(i32, u32, f64)> = series
                 .months
@@ -142,7 +153,7 @@ async fn picture(
                 .collect();
             monthly_profile(&points, &period_months)
         });
-        members.push(MemberPicture {
+        pictures.push(MemberPicture {
             member,
             quota: quota.and_then(|q| {
                 Some(QuotaPicture {
@@ -162,12 +173,7 @@ async fn picture(
         });
     }
 
-    let plans = deps
-        .active_plans(ctx)
-        .await?
-        .into_iter()
-        .map(|plan| (plan.owner, plan.name))
-        .collect();
+    let plans = plans.into_iter().map(|plan| (plan.owner, plan.name)).collect();
     let member_teams = org
         .member_teams
         .iter()
@@ -178,7 +184,6 @@ async fn picture(
         })
         .collect();
 
-    let (products, markets) = portfolio_and_markets(deps, ctx, calendar, &team_owner, ask).await?;
     let month = calendar.period_containing(ask.now, PeriodKind::Month);
     let next_month = month
         .next()
@@ -189,7 +194,7 @@ async fn picture(
         period,
         period_end: end,
         elapsed,
-        members,
+        members: pictures,
         weak_points,
         plans,
         member_teams,
@@ -198,6 +203,38 @@ async fn picture(
         markets,
         next_month,
     })
+}
+
+/// Calls to other services one generation runs at once per member read: enough to overlap their
+/// waits, few enough to leave the callees room for other callers.
+const MEMBER_READS_AT_ONCE: usize = 8;
+
+/// Each member's revenue quotas and KPIs for the period, a few members at a time, in the order of
+/// the team's members.
+async fn member_reads(
+    deps: &Dependencies,
+    ctx: &CallContext,
+    org: &Org,
+    ask: &Ask<'_>,
+    period: &str,
+) -> StrategyResult<Vec<(String, Vec<gpb::Quota>, mpb::Kpis)>> {
+    // Futures made first, then run a few at a time: a closure making them would not be `Send`.
+    let reads: Vec<_> = org
+        .members_of(ask.team)
+        .into_iter()
+        .map(|member| async move {
+            let owner = format!("members/{member}");
+            let (quotas, kpis) = tokio::try_join!(
+                deps.quotas(ctx, &owner, period, gpb::Metric::Revenue),
+                deps.kpis(ctx, &owner, period, ask.currency),
+            )?;
+            Ok((member, quotas, kpis))
+        })
+        .collect();
+    futures::stream::iter(reads)
+        .buffered(MEMBER_READS_AT_ONCE)
+        .try_collect()
+        .await
 }
 
 /// The team's products with inventory's assessment and their demand trend; segment and region
