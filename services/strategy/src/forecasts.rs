@@ -353,7 +353,12 @@ pub async fn score_closed(
             .map(Series::from_proto)
             .flat_map(|s| s.months.into_iter().map(|m| m.revenue))
             .sum();
-        let point: Decimal = forecast.point.parse().unwrap_or_default();
+        let point = lacak_runtime::error::stored_decimal(
+            &forecast.point,
+            "forecasts",
+            "point",
+            format!("forecasts/{}", forecast.id),
+        )?;
         let (a, f) = ([float(actual)], [float(point)]);
         let w = wape(&a, &f).map(|v| to_dec(v).round_dp(2));
         let b = bias(&a, &f).map(|v| to_dec(v).round_dp(2));

@@ -270,6 +270,13 @@ pub enum ServiceError<D: ErrorDomain> {
     /// The service has no room for this call now; retrying later with backoff may succeed.
     #[error("{0}")]
     Overloaded(String),
+    /// A stored value does not read as its type: the row is damaged. Never read as zero.
+    #[error("a stored value cannot be read: {table}.{column} of {row}")]
+    Damaged {
+        table: &'static str,
+        column: &'static str,
+        row: String,
+    },
     #[error("the database is not ready yet")]
     NotReady,
     /// Another Lacak service answered with an error; `what` says which call.
@@ -308,6 +315,21 @@ impl<D: ErrorDomain> ServiceError<D> {
     pub fn invalid(field: &str, description: impl Into<String>) -> Self {
         ServiceError::Invalid(FieldViolation::new(field, description).into())
     }
+}
+
+/// Reads a stored decimal, or says which row is damaged: a value that does not parse is an
+/// error, never a silent zero.
+pub fn stored_decimal<D: ErrorDomain>(
+    text: &str,
+    table: &'static str,
+    column: &'static str,
+    row: impl std::fmt::Display,
+) -> Result<rust_decimal::Decimal, ServiceError<D>> {
+    text.parse().map_err(|_| ServiceError::Damaged {
+        table,
+        column,
+        row: row.to_string(),
+    })
 }
 
 impl<D: ErrorDomain> From<Violations> for ServiceError<D> {
@@ -373,6 +395,19 @@ impl<D: ErrorDomain> From<ServiceError<D>> for Status {
                 domain,
                 Acting::retry_after(RETRY_AFTER_UNAVAILABLE),
             ),
+            ServiceError::Damaged { table, column, row } => {
+                tracing::error!(table, column, %row, "a stored value cannot be read");
+                with_details(
+                    Code::Internal,
+                    message,
+                    "DAMAGED_RECORD",
+                    domain,
+                    Acting {
+                        metadata: vec![("table", table.to_owned()), ("column", column.to_owned()), ("row", row)],
+                        retry_after: None,
+                    },
+                )
+            }
             ServiceError::NotReady => with_details(
                 Code::Unavailable,
                 message,
@@ -555,5 +590,30 @@ mod tests {
         let long = Status::from(ServiceError::<Test>::not_found("team", "x".repeat(10_000)));
         let info = long.get_details_error_info().expect("ErrorInfo");
         assert!(info.metadata["resource_name"].len() <= MAX_DESCRIPTION + 3, "bounded");
+    }
+
+    #[test]
+    fn a_damaged_stored_value_is_an_error_naming_its_row_never_zero() {
+        #[derive(Debug)]
+        struct Test;
+        impl ErrorDomain for Test {
+            const DOMAIN: &'static str = "test.lacak.dev";
+        }
+        assert_eq!(
+            stored_decimal::<Test>("12.5", "stock_levels", "quantity", "acme/LAP-1/main").unwrap(),
+            rust_decimal::Decimal::new(125, 1)
+        );
+        let damaged = stored_decimal::<Test>("1,2", "stock_levels", "quantity", "acme/LAP-1/main").unwrap_err();
+        let status = Status::from(damaged);
+        assert_eq!(status.code(), Code::Internal);
+        assert!(
+            status.message().contains("stock_levels.quantity of acme/LAP-1/main"),
+            "{}",
+            status.message()
+        );
+        let info = status.get_details_error_info().expect("ErrorInfo");
+        assert_eq!(info.reason, "DAMAGED_RECORD");
+        assert_eq!(info.metadata.get("row").map(String::as_str), Some("acme/LAP-1/main"));
+        assert!(stored_decimal::<Test>("", "t", "c", "r").is_err(), "empty is not zero");
     }
 }

@@ -254,7 +254,8 @@ pub async fn decide(
             format!("quotas/{quota_id} was already decided: {}", item.decision),
         ));
     }
-    let current: rust_decimal::Decimal = quota.target.parse().unwrap_or_default();
+    let current =
+        lacak_runtime::error::stored_decimal(&quota.target, "quotas", "target", format!("quotas/{quota_id}"))?;
     let target = check_decision(decision, current, new_target.as_ref().map(|t| t.amount()))
         .map_err(|message| GoalsError::invalid("new_target", message))?;
 

@@ -3,6 +3,7 @@
 use lacak_proto::goals as pb;
 use lacak_runtime::Violations;
 use lacak_runtime::convert::measure_to_proto;
+use lacak_runtime::error::stored_decimal;
 use rust_decimal::Decimal;
 use tonic::Request;
 
@@ -12,6 +13,7 @@ use crate::domain::names::parse_name;
 use crate::domain::quota::MetricKind;
 use crate::error::{GoalsError, GoalsResult};
 use crate::store;
+use crate::store::entities::quota;
 
 pub async fn team_rollup(
     api: &GoalsApi,
@@ -73,14 +75,9 @@ pub async fn team_rollup(
             ),
         ));
     }
-    let amounts: Vec<Decimal> = member_quotas
-        .iter()
-        .map(|q| q.target.parse().unwrap_or_default())
-        .collect();
-    let team_target: Decimal = team_quota
-        .as_ref()
-        .map(|q| q.target.parse().unwrap_or_default())
-        .unwrap_or_default();
+    let target = |q: &quota::Model| stored_decimal(&q.target, "quotas", "target", format!("quotas/{}", q.id));
+    let amounts: Vec<Decimal> = member_quotas.iter().map(target).collect::<Result<_, _>>()?;
+    let team_target: Decimal = team_quota.as_ref().map(target).transpose()?.unwrap_or_default();
     // Rates do not add up: compare the team's rate with its members' mean rate.
     let members_total = if metric.kind() == MetricKind::Rate && !amounts.is_empty() {
         amounts.iter().copied().sum::<Decimal>() / Decimal::from(amounts.len())

@@ -59,7 +59,12 @@ pub async fn record<C: ConnectionTrait>(db: &C, movement: NewMovement<'_>) -> In
         .one(db)
         .await?
         .ok_or_else(|| InventoryError::not_found("stock level", format!("products/{}", movement.sku)))?;
-    let current: Decimal = level.quantity.parse().unwrap_or_default();
+    let current: Decimal = lacak_runtime::error::stored_decimal(
+        &level.quantity,
+        "stock_levels",
+        "quantity",
+        format!("{}/{}/{}", key.0, key.1, key.2),
+    )?;
     let after =
         level_after(current, movement.kind, movement.quantity, movement.allow_backorders).map_err(|e| match e {
             StockError::Insufficient { available, wanted } => InventoryError::precondition(
@@ -179,4 +184,53 @@ pub async fn levels<C: ConnectionTrait>(
         .limit(page.fetch_limit())
         .all(db)
         .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm_migration::MigratorTrait;
+
+    use super::*;
+
+    /// A level whose stored quantity does not read as a number stops the movement and names its
+    /// row; it is never taken as zero (which would let a sale through on stock that may not exist).
+    #[tokio::test]
+    async fn a_damaged_level_stops_the_movement_naming_its_row() {
+        let db = lacak_runtime::db::connect("sqlite::memory:").await.unwrap();
+        crate::Migrator::up(&db, None).await.unwrap();
+        let now = lacak_runtime::convert::now();
+        stock_level::Entity::insert(
+            stock_level::Model {
+                tenant: "acme".into(),
+                sku: "LAP-1".into(),
+                location: "main".into(),
+                quantity: "12,5".into(),
+                update_time: now,
+            }
+            .into_active_model(),
+        )
+        .exec_without_returning(&db)
+        .await
+        .unwrap();
+        let movement = NewMovement {
+            tenant: "acme",
+            sku: "LAP-1",
+            id: "m1".into(),
+            location: "main".into(),
+            kind: MovementKind::Sold,
+            quantity: Decimal::ONE,
+            reference: String::new(),
+            time: now,
+            recorded_by: "admin".into(),
+            allow_backorders: true,
+        };
+        let error = record(&db, movement).await.unwrap_err();
+        let status = tonic::Status::from(error);
+        assert_eq!(status.code(), tonic::Code::Internal);
+        assert!(
+            status.message().contains("stock_levels.quantity of acme/LAP-1/main"),
+            "{}",
+            status.message()
+        );
+    }
 }
