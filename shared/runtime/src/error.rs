@@ -148,10 +148,19 @@ pub struct Acting {
 }
 
 impl Acting {
-    fn retry_after(delay: std::time::Duration) -> Self {
+    /// Worth retrying after `delay`.
+    pub fn retry_after(delay: std::time::Duration) -> Self {
         Self {
             metadata: Vec::new(),
             retry_after: Some(delay),
+        }
+    }
+
+    /// About one resource: which kind, and its name.
+    fn resource(what: &str, name: String) -> Self {
+        Self {
+            metadata: vec![("resource_type", what.to_owned()), ("resource_name", name)],
+            retry_after: None,
         }
     }
 }
@@ -359,20 +368,14 @@ impl<D: ErrorDomain> From<ServiceError<D>> for Status {
                 message,
                 &format!("{}_NOT_FOUND", upper_snake(what)),
                 domain,
-                Acting {
-                    metadata: vec![("resource_type", what.to_owned()), ("resource_name", name)],
-                    retry_after: None,
-                },
+                Acting::resource(what, name),
             ),
             ServiceError::AlreadyExists { what, name } => with_details(
                 Code::AlreadyExists,
                 message,
                 &format!("{}_ALREADY_EXISTS", upper_snake(what)),
                 domain,
-                Acting {
-                    metadata: vec![("resource_type", what.to_owned()), ("resource_name", name)],
-                    retry_after: None,
-                },
+                Acting::resource(what, name),
             ),
             ServiceError::FailedPrecondition { reason, .. } => {
                 with_info(Code::FailedPrecondition, message, reason, domain)

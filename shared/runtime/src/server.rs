@@ -3,7 +3,6 @@
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
 
 use tokio::net::TcpListener;
@@ -16,6 +15,10 @@ use tonic_health::server::{HealthReporter, HealthService};
 use crate::auth::{AuthLayer, Authenticator};
 use crate::config::ServerArgs;
 use crate::tls::ReloadingAcceptor;
+
+pub mod greeting;
+#[cfg(test)]
+mod in_process_tests;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ServerError {
@@ -38,13 +41,13 @@ pub enum ServerError {
 pub struct Readiness {
     reporter: HealthReporter,
     name: String,
-    draining: Arc<AtomicBool>,
+    draining: Draining,
 }
 
 impl Readiness {
     /// SERVING, unless the server is draining.
     pub async fn ready(&self) {
-        if self.draining.load(Ordering::SeqCst) {
+        if self.draining.has_started() {
             return;
         }
         self.reporter
@@ -68,7 +71,6 @@ pub struct ServerHost {
     health: HealthReporter,
     health_service: HealthServer<HealthService>,
     names: Vec<String>,
-    draining: Arc<AtomicBool>,
     drain_notice: tokio::sync::watch::Sender<bool>,
     /// Connections of in-process callers (`in_process_channel`), when any asked.
     in_process: Option<InProcess>,
@@ -126,7 +128,6 @@ impl ServerHost {
             health,
             health_service,
             names: Vec::new(),
-            draining: Arc::new(AtomicBool::new(false)),
             drain_notice: tokio::sync::watch::Sender::new(false),
             in_process: None,
         })
@@ -180,7 +181,7 @@ impl ServerHost {
         Readiness {
             reporter: self.health.clone(),
             name: name.to_owned(),
-            draining: self.draining.clone(),
+            draining: self.draining(),
         }
     }
 
@@ -194,7 +195,6 @@ impl ServerHost {
             health,
             health_service,
             names,
-            draining,
             drain_notice,
             in_process,
         } = self;
@@ -294,7 +294,6 @@ impl ServerHost {
 
         tracing::info!(drain_timeout = ?args.drain_timeout, "shutting down: draining in-flight calls");
         let deadline = tokio::time::Instant::now() + args.drain_timeout;
-        draining.store(true, Ordering::SeqCst);
         drain_notice.send_replace(true);
         for name in &names {
             health.set_service_status(name, ServingStatus::NotServing).await;
@@ -456,20 +455,13 @@ where
     })
 }
 
-pub mod greeting;
-#[cfg(test)]
-mod in_process_tests;
-
 fn overloaded(message: &str) -> tonic::Status {
     crate::error::with_details(
         tonic::Code::ResourceExhausted,
         message,
         "OVERLOADED",
         "server.lacak.dev",
-        crate::error::Acting {
-            metadata: Vec::new(),
-            retry_after: Some(crate::error::RETRY_AFTER_UNAVAILABLE),
-        },
+        crate::error::Acting::retry_after(crate::error::RETRY_AFTER_UNAVAILABLE),
     )
 }
 

@@ -27,6 +27,20 @@ async fn product_without_cost(inventory: &mut Inventory, sku: &str) {
         .unwrap();
 }
 
+/// The caller's sales still awaiting a cost (up to a page of 1,000).
+async fn awaiting_cost(monitoring: &mut Monitoring) -> Vec<pb::Sale> {
+    monitoring
+        .list_sales(pb::ListSalesRequest {
+            awaiting_cost_only: true,
+            page_size: 1000,
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .sales
+}
+
 /// Records `sku`'s unit cost: `sourcing` IDR from `effective`.
 async fn cost_from(inventory: &mut Inventory, sku: &str, sourcing: &str, effective: &str) {
     inventory
@@ -58,16 +72,7 @@ async fn sales_wait_for_their_cost_and_are_costed_when_inventory_answers() {
     )
     .await;
     assert_eq!((acknowledged.applied, acknowledged.awaiting_cost), (1, 1));
-    let waiting = suite
-        .admin()
-        .list_sales(pb::ListSalesRequest {
-            awaiting_cost_only: true,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .sales;
+    let waiting = awaiting_cost(&mut suite.admin()).await;
     assert_eq!(waiting.len(), 1);
     assert!(waiting[0].lines[0].awaiting_cost);
     let before = kpis(&suite, "members/ana", "FY2026-Q1").await;
@@ -178,32 +183,13 @@ async fn one_tenants_uncostable_backlog_holds_no_other_tenant_back() {
     // The background passes run every 2 s.
     let mut costed = false;
     for _ in 0..100 {
-        let waiting = monitoring
-            .list_sales(pb::ListSalesRequest {
-                awaiting_cost_only: true,
-                ..Default::default()
-            })
-            .await
-            .unwrap()
-            .into_inner()
-            .sales;
-        if waiting.is_empty() {
+        if awaiting_cost(&mut monitoring).await.is_empty() {
             costed = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     assert!(costed, "globex's sale was costed while acme's backlog still waits");
-    let still = suite
-        .admin()
-        .list_sales(pb::ListSalesRequest {
-            awaiting_cost_only: true,
-            page_size: 1000,
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .into_inner()
-        .sales;
+    let still = awaiting_cost(&mut suite.admin()).await;
     assert_eq!(still.len(), 600, "acme's sales still wait for a cost, none lost");
 }

@@ -298,17 +298,30 @@ mod tests {
     use super::*;
     use crate::config::AuthArgs;
 
+    /// The HS256 secret of [`keys`].
+    const SECRET: &[u8] = b"0123456789abcdef0123456789abcdef";
+
+    /// `claims` signed with [`SECRET`], as an `authorization` value.
+    fn bearer(claims: &Claims) -> String {
+        let token = jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            claims,
+            &EncodingKey::from_secret(SECRET),
+        )
+        .unwrap();
+        format!("Bearer {token}")
+    }
+
     fn keys() -> (Authenticator, TokenIssuer) {
-        let secret = b"0123456789abcdef0123456789abcdef";
         (
             Authenticator::new(
                 JwtAlgorithm::Hs256,
-                DecodingKey::from_secret(secret),
+                DecodingKey::from_secret(SECRET),
                 "lacak",
                 "lacak",
                 Duration::from_secs(5),
             ),
-            TokenIssuer::new(JwtAlgorithm::Hs256, EncodingKey::from_secret(secret), "lacak", "lacak"),
+            TokenIssuer::new(JwtAlgorithm::Hs256, EncodingKey::from_secret(SECRET), "lacak", "lacak"),
         )
     }
 
@@ -357,10 +370,9 @@ mod tests {
     #[test]
     fn expired_tokens_and_foreign_issuers_or_audiences_are_refused() {
         let (auth, _) = keys();
-        let secret = b"0123456789abcdef0123456789abcdef";
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
         let sign = |iss: &str, aud: &str, exp: u64| {
-            let claims = Claims {
+            bearer(&Claims {
                 iss: iss.into(),
                 aud: aud.into(),
                 sub: "m-1".into(),
@@ -370,14 +382,7 @@ mod tests {
                 role: "admin".into(),
                 teams: vec![],
                 act: None,
-            };
-            let token = jsonwebtoken::encode(
-                &Header::new(Algorithm::HS256),
-                &claims,
-                &EncodingKey::from_secret(secret),
-            )
-            .unwrap();
-            format!("Bearer {token}")
+            })
         };
         assert!(auth.authenticate(Some(&sign("lacak", "lacak", now + 60))).is_ok());
         // Past the 5 s leeway.
@@ -392,10 +397,9 @@ mod tests {
     #[test]
     fn a_managers_teams_must_be_team_ids() {
         let (auth, _) = keys();
-        let secret = b"0123456789abcdef0123456789abcdef";
         let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
         let sign = |teams: Vec<String>| {
-            let claims = Claims {
+            bearer(&Claims {
                 iss: "lacak".into(),
                 aud: "lacak".into(),
                 sub: "lead".into(),
@@ -405,14 +409,7 @@ mod tests {
                 role: "manager".into(),
                 teams,
                 act: None,
-            };
-            let token = jsonwebtoken::encode(
-                &Header::new(Algorithm::HS256),
-                &claims,
-                &EncodingKey::from_secret(secret),
-            )
-            .unwrap();
-            format!("Bearer {token}")
+            })
         };
         let fine = auth
             .authenticate(Some(&sign(vec!["emea".into(), "teams/apac".into()])))
