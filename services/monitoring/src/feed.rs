@@ -5,8 +5,8 @@
 //! what other replicas announced to its own watchers, so a write on one replica reaches a watcher
 //! on another in milliseconds, without polling.
 
-use std::collections::HashSet;
-use std::sync::Arc;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use lacak_runtime::server::Draining;
@@ -71,6 +71,17 @@ pub struct Feed {
     /// To the publisher, on PostgreSQL.
     publish: Option<mpsc::UnboundedSender<Published>>,
     origin: Arc<str>,
+    stamps: Arc<Mutex<Stamps>>,
+}
+
+/// When each tenant last changed, as far as this process has heard, on one counter: what was read
+/// under a tenant's [`Feed::stamp`] is still what the database holds while the stamp stays the same.
+#[derive(Default)]
+struct Stamps {
+    last: u64,
+    /// Stamped when changes may have been missed: every tenant changed then.
+    everyone: u64,
+    tenants: HashMap<String, u64>,
 }
 
 impl Default for Feed {
@@ -79,6 +90,7 @@ impl Default for Feed {
             sender: broadcast::channel(1024).0,
             publish: None,
             origin: lacak_runtime::names::new_id().into(),
+            stamps: Arc::default(),
         }
     }
 }
@@ -98,7 +110,10 @@ impl Feed {
         feed
     }
 
+    /// Announces a committed change. The tenant's stamp moves before this returns, so a read made
+    /// after the write's answer never takes what was read before it.
     pub fn announce(&self, tenant: &str, members: HashSet<String>) {
+        self.restamp(Some(tenant));
         if let Some(publish) = &self.publish {
             let _ = publish.send(Published {
                 origin: self.origin.to_string(),
@@ -117,11 +132,31 @@ impl Feed {
         self.sender.subscribe()
     }
 
+    /// The tenant's stamp now: take it before reading, and what was read stays good while it holds.
+    pub fn stamp(&self, tenant: &str) -> u64 {
+        let stamps = self.stamps.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        stamps.tenants.get(tenant).copied().unwrap_or(0).max(stamps.everyone)
+    }
+
+    /// Moves a tenant's stamp (`None`: every tenant's).
+    fn restamp(&self, tenant: Option<&str>) {
+        let mut stamps = self.stamps.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        stamps.last += 1;
+        let now = stamps.last;
+        match tenant {
+            Some(tenant) => {
+                stamps.tenants.insert(tenant.to_owned(), now);
+            }
+            None => stamps.everyone = now,
+        }
+    }
+
     /// Hands a change another replica published to this process's watchers.
     fn deliver(&self, payload: &str) {
         match serde_json::from_str::<Published>(payload) {
             Ok(published) if *published.origin == *self.origin => {}
             Ok(published) => {
+                self.restamp(Some(&published.tenant));
                 let _ = self.sender.send(Change {
                     tenant: published.tenant,
                     members: Arc::new(published.members.into_iter().collect()),
@@ -133,6 +168,7 @@ impl Feed {
 
     /// Wakes every watcher: changes may have been missed.
     fn wake_everyone(&self) {
+        self.restamp(None);
         let _ = self.sender.send(Change {
             tenant: String::new(),
             members: Arc::new(HashSet::new()),
@@ -257,6 +293,41 @@ mod tests {
         assert!(payload.len() < MAX_PAYLOAD);
         let read: Published = serde_json::from_str(&payload).unwrap();
         assert_eq!((read.tenant.as_str(), read.members.len()), ("acme", 0));
+    }
+
+    #[test]
+    fn a_stamp_moves_with_its_tenants_changes_and_with_everyones() {
+        let feed = Feed::default();
+        let (acme, globex) = (feed.stamp("acme"), feed.stamp("globex"));
+        feed.announce("acme", HashSet::new());
+        assert_ne!(feed.stamp("acme"), acme);
+        assert_eq!(feed.stamp("globex"), globex);
+        let acme = feed.stamp("acme");
+        feed.deliver(
+            &Published {
+                origin: "another replica".into(),
+                tenant: "globex".into(),
+                members: Vec::new(),
+            }
+            .payload(),
+        );
+        assert_ne!(feed.stamp("globex"), globex);
+        assert_eq!(feed.stamp("acme"), acme);
+        // Its own change coming back from the database moves nothing more.
+        let globex = feed.stamp("globex");
+        feed.deliver(
+            &Published {
+                origin: feed.origin.to_string(),
+                tenant: "globex".into(),
+                members: Vec::new(),
+            }
+            .payload(),
+        );
+        assert_eq!(feed.stamp("globex"), globex);
+        feed.wake_everyone();
+        assert_ne!(feed.stamp("acme"), acme);
+        assert_ne!(feed.stamp("globex"), globex);
+        assert_ne!(feed.stamp("initech"), 0);
     }
 
     #[tokio::test]

@@ -139,7 +139,7 @@ pub struct Applied {
     pub applied: i32,
     pub duplicates: i32,
     pub awaiting_cost: i32,
-    /// The members whose numbers changed: watchers of them are woken.
+    /// The members whose numbers changed: watchers of them are woken. Empty: anyone's may have.
     pub members: HashSet<String>,
 }
 
@@ -393,6 +393,7 @@ pub async fn apply(
     let txn = db.begin().await?;
     let claimed = store::sales::claim_events(&txn, tenant, &record_ids, now).await?;
     let mut outcome = Applied::default();
+    let mut touches_customers = false;
     let mut sales: Vec<(usize, sale::Model, Vec<StoredLine>, Vec<Share>)> = Vec::new();
     for (i, (id, event)) in batch.events.iter().enumerate() {
         if !matches!(event, Event::Sale(_)) && !claimed.contains(id) {
@@ -403,14 +404,17 @@ pub async fn apply(
         match event {
             Event::Customer(c) => {
                 store::customers::upsert(&txn, tenant, c, now).await?;
+                touches_customers = true;
             }
             Event::Lead(l) => {
                 store::leads::upsert(&txn, tenant, l, now).await?;
                 outcome.members.insert(l.owner.clone());
             }
             Event::Deal(d) => {
-                store::deals::upsert(&txn, tenant, d, now).await?;
-                outcome.members.insert(d.owner.clone());
+                let upserted = store::deals::upsert(&txn, tenant, d, now).await?;
+                for deal in upserted.before.iter().chain([&upserted.after]) {
+                    outcome.members.extend(store::deals::concerned(deal));
+                }
             }
             Event::StageChange(c) => {
                 let deal = store::deals::find_external(&txn, tenant, &c.deal_external_id)
@@ -421,7 +425,7 @@ pub async fn apply(
                             "no deal has this external id",
                         )
                     })?;
-                outcome.members.insert(deal.owner.clone());
+                outcome.members.extend(store::deals::concerned(&deal));
                 store::deals::move_stage(&txn, deal, &c.stage, c.time, now).await?;
             }
             Event::Closure {
@@ -436,7 +440,7 @@ pub async fn apply(
                             "no deal has this external id",
                         )
                     })?;
-                outcome.members.insert(deal.owner.clone());
+                outcome.members.extend(store::deals::concerned(&deal));
                 store::deals::close(&txn, deal, closure, now).await?;
             }
             Event::Reopening {
@@ -451,7 +455,7 @@ pub async fn apply(
                             "no deal has this external id",
                         )
                     })?;
-                outcome.members.insert(deal.owner.clone());
+                outcome.members.extend(store::deals::concerned(&deal));
                 store::deals::reopen(&txn, deal, reopening, now).await?;
             }
             Event::Sale(s) => {
@@ -557,6 +561,11 @@ pub async fn apply(
     }
     store::sales::add_to_rollups(&txn, tenant, &rollups.into_sorted()).await?;
     txn.commit().await?;
+    if touches_customers {
+        // A customer counts for whoever owns or acquired it, before and after: no member list
+        // says that, so the change concerns anyone in the tenant.
+        outcome.members.clear();
+    }
     outcome.applied += batch
         .events
         .iter()

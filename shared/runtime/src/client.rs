@@ -337,8 +337,25 @@ where
     }
 }
 
-/// Runs an idempotent call, retrying UNAVAILABLE up to `attempts` times in all with a short
-/// doubling backoff; tonic does not act on a service config's retry policy itself.
+/// Whether a call failed for a reason a retry cures: UNAVAILABLE, or CANCELLED raised by the
+/// client's own transport — the connection closed under the call, as when a server recycles a
+/// connection past its age (HTTP/2 GOAWAY) while a call is on its way; tonic reports that as
+/// CANCELLED "operation was canceled" and connects again for the next call. A CANCELLED the server
+/// answered (its deadline) carries no transport error and is not retried.
+pub fn is_transient(status: &Status) -> bool {
+    use std::error::Error as _;
+    match status.code() {
+        tonic::Code::Unavailable => true,
+        tonic::Code::Cancelled => status
+            .source()
+            .is_some_and(|source| source.is::<tonic::transport::Error>()),
+        _ => false,
+    }
+}
+
+/// Runs an idempotent call, retrying transient failures ([`is_transient`]) up to `attempts` times
+/// in all with a short doubling backoff; tonic does not act on a service config's retry policy
+/// itself.
 pub async fn retry_idempotent<T, F, Fut>(attempts: u32, mut call: F) -> Result<T, Status>
 where
     F: FnMut() -> Fut,
@@ -348,8 +365,8 @@ where
     let mut attempt = 1;
     loop {
         match call().await {
-            Err(status) if status.code() == tonic::Code::Unavailable && attempt < attempts => {
-                tracing::debug!(attempt, %status, "retrying after UNAVAILABLE");
+            Err(status) if is_transient(&status) && attempt < attempts => {
+                tracing::debug!(attempt, %status, "retrying a transient failure");
                 tokio::time::sleep(backoff).await;
                 backoff *= 2;
                 attempt += 1;

@@ -436,8 +436,9 @@ impl<D: ErrorDomain> From<ServiceError<D>> for Status {
                     }
                     // Made here by the transport (a status read off the wire has no source): the
                     // connection failed or broke, e.g. the dependency refused this service's TLS
-                    // certificate. The dependency was not reached: unavailable, not our bug.
-                    Code::Unknown if std::error::Error::source(&status).is_some() => with_details(
+                    // certificate, or closed the connection under the call (CANCELLED). Not our
+                    // bug, and worth a retry: unavailable.
+                    Code::Unknown | Code::Cancelled if std::error::Error::source(&status).is_some() => with_details(
                         Code::Unavailable,
                         message,
                         "DEPENDENCY_UNAVAILABLE",

@@ -5,6 +5,10 @@
 //! (`validate_only`), and the same team revenue computed by a plain SQL aggregate over the raw
 //! sale rows instead of the rollups.
 //!
+//! A KPI question asked again while nothing was written is answered from what the last read took
+//! from the database; "after a write" measures the other case: one sale is recorded before each
+//! timed read, so every read goes to the database.
+//!
 //! The bench starts its own suite in this process, on 127.0.0.1 with fresh databases, and talks to
 //! it over real gRPC. Run it from a release build: `cargo run --release --bin lacak -- bench`.
 
@@ -77,6 +81,7 @@ struct Row {
     sales: u64,
     lines_per_second: f64,
     kpis: (f64, f64),
+    kpis_after_write: (f64, f64),
     report: (f64, f64),
     raw_sql: (f64, f64),
 }
@@ -167,19 +172,14 @@ async fn measure(
             let mut monitoring = clients.monitoring.clone();
             async move {
                 monitoring
-                    .get_kpis(pb::GetKpisRequest {
-                        owner: "teams/sales".into(),
-                        period: PERIOD.into(),
-                        scope: None,
-                        currency_code: "IDR".into(),
-                        as_of: None,
-                    })
+                    .get_kpis(kpi_question())
                     .await
                     .map(|_| ())
                     .map_err(status_error)
             }
         })
         .await?;
+        let kpis_after_write = latency_after_write(&clients, size, args.reads).await?;
         let report = latency(args.reads, || {
             let mut monitoring = clients.monitoring.clone();
             async move {
@@ -198,10 +198,12 @@ async fn measure(
         .await?;
         let raw_sql = latency(args.reads.min(20), || suite.raw_team_revenue()).await?;
         println!(
-            "{backend} at {size} sales, {} deals: deal events {deal_rate:.0}/s; ingest {rate:.0} lines/s; GetKpis p50 {:.2} ms p99 {:.2} ms; report p50 {:.2} ms p99 {:.2} ms; raw SQL p50 {:.2} ms p99 {:.2} ms",
+            "{backend} at {size} sales, {} deals: deal events {deal_rate:.0}/s; ingest {rate:.0} lines/s; GetKpis p50 {:.2} ms p99 {:.2} ms; after a write p50 {:.2} ms p99 {:.2} ms; report p50 {:.2} ms p99 {:.2} ms; raw SQL p50 {:.2} ms p99 {:.2} ms",
             size / SALES_PER_DEAL,
             kpis.0,
             kpis.1,
+            kpis_after_write.0,
+            kpis_after_write.1,
             report.0,
             report.1,
             raw_sql.0,
@@ -212,11 +214,44 @@ async fn measure(
             sales: size,
             lines_per_second: rate,
             kpis,
+            kpis_after_write,
             report,
             raw_sql,
         });
     }
     Ok(())
+}
+
+/// The bench's KPI question: the whole team, a past quarter (its pipeline as of the quarter's end).
+fn kpi_question() -> pb::GetKpisRequest {
+    pb::GetKpisRequest {
+        owner: "teams/sales".into(),
+        period: PERIOD.into(),
+        scope: None,
+        currency_code: "IDR".into(),
+        as_of: None,
+    }
+}
+
+/// p50 and p99 of `n` KPI reads, each right after a sale is recorded (untimed), in milliseconds.
+async fn latency_after_write(clients: &crate::client::Clients, size: u64, n: usize) -> anyhow::Result<(f64, f64)> {
+    let mut monitoring = clients.monitoring.clone();
+    let mut samples = Vec::with_capacity(n);
+    for i in 0..=n as u64 {
+        monitoring
+            .ingest_events(pb::IngestEventsRequest {
+                events: vec![workload::sale(i, 0, n as u64 + 1, 2, &format!("w{size}-"))],
+                validate_only: false,
+            })
+            .await
+            .map_err(status_error)?;
+        let started = Instant::now();
+        monitoring.get_kpis(kpi_question()).await.map_err(status_error)?;
+        if i > 0 {
+            samples.push(started.elapsed().as_secs_f64() * 1000.0);
+        }
+    }
+    Ok(percentiles(samples))
 }
 
 /// p50 and p99 of `n` sequential calls, in milliseconds.
@@ -232,23 +267,30 @@ where
         call().await?;
         samples.push(started.elapsed().as_secs_f64() * 1000.0);
     }
+    Ok(percentiles(samples))
+}
+
+/// p50 and p99 of samples.
+fn percentiles(mut samples: Vec<f64>) -> (f64, f64) {
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
-    Ok((at(0.50), at(0.99)))
+    (at(0.50), at(0.99))
 }
 
 fn markdown(rows: &[Row], raw: &[(&'static str, f64)]) -> String {
     let mut out = String::from(
-        "| backend | sales stored | ingest (sale lines/s, durable) | GetKpis team p50 / p99 (ms) | GetTrackingReport p50 / p99 (ms) | raw SQL aggregate p50 / p99 (ms) |\n|---|---:|---:|---:|---:|---:|\n",
+        "| backend | sales stored | ingest (sale lines/s, durable) | GetKpis team p50 / p99 (ms) | GetKpis after a write p50 / p99 (ms) | GetTrackingReport p50 / p99 (ms) | raw SQL aggregate p50 / p99 (ms) |\n|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         out.push_str(&format!(
-            "| {} | {} | {:.0} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} / {:.2} |\n",
+            "| {} | {} | {:.0} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} / {:.2} | {:.2} / {:.2} |\n",
             r.backend,
             r.sales,
             r.lines_per_second,
             r.kpis.0,
             r.kpis.1,
+            r.kpis_after_write.0,
+            r.kpis_after_write.1,
             r.report.0,
             r.report.1,
             r.raw_sql.0,

@@ -57,6 +57,9 @@ impl Suite {
         let server_args = lacak_runtime::config::ServerArgs {
             max_concurrent_requests: 4096,
             request_timeout: Duration::from_secs(3600),
+            // One client for the whole run: a connection recycled under a timed call would
+            // measure the reconnection, not the service.
+            max_connection_age: Duration::from_secs(24 * 3600),
             ..Default::default()
         };
         let mut host = ServerHost::new(server_args, Arc::new(authenticator))?;

@@ -1,5 +1,7 @@
 //! Customers: create, read, list, change.
 
+use std::collections::HashSet;
+
 use lacak_proto::monitoring as pb;
 use lacak_runtime::auth::CallContext;
 use lacak_runtime::convert::now;
@@ -46,6 +48,8 @@ pub async fn create(
         async |txn| Ok(store::customers::insert(txn, &caller.tenant, &input, now()).await?.id),
     )
     .await?;
+    // New customers and retention count customers: anyone's figures may have changed.
+    api.feed.announce(&caller.tenant, HashSet::new());
     let customer = store::customers::get(db, &caller.tenant, &id).await?;
     Ok(pb::CreateCustomerResponse {
         customer: Some(convert::customer(customer)),
@@ -118,6 +122,7 @@ pub async fn update(
         may_change_owner(api, &ctx, &current.owner, &input.owner).await?;
     }
     let updated = store::customers::update(db, current, &input, &paths, now()).await?;
+    api.feed.announce(&caller.tenant, HashSet::new());
     Ok(pb::UpdateCustomerResponse {
         customer: Some(convert::customer(updated)),
     })

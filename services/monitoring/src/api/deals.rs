@@ -1,5 +1,7 @@
 //! Deals: create, read, list, change, move through stages, close won or lost.
 
+use std::collections::HashSet;
+
 use lacak_proto::monitoring as pb;
 use lacak_runtime::auth::CallContext;
 use lacak_runtime::convert::{now, timestamp_from_proto};
@@ -31,6 +33,11 @@ async fn visible_deal(
     Ok(deal)
 }
 
+/// Everyone whose figures a deal in these states touches.
+fn concerned<'a>(deals: impl IntoIterator<Item = &'a store::entities::deal::Model>) -> HashSet<String> {
+    deals.into_iter().flat_map(store::deals::concerned).collect()
+}
+
 async fn respond(api: &MonitoringApi, deal: store::entities::deal::Model) -> MonitoringResult<pb::Deal> {
     Ok(convert::deal(store::deals::with_stages(api.db()?, deal).await?))
 }
@@ -56,7 +63,7 @@ pub async fn create(
     })
     .await?;
     let deal = store::deals::find(db, &tenant, &id).await?;
-    api.feed.announce(&tenant, [deal.owner.clone()].into());
+    api.feed.announce(&tenant, concerned([&deal]));
     Ok(pb::CreateDealResponse {
         deal: Some(respond(api, deal).await?),
     })
@@ -160,8 +167,10 @@ pub async fn update(
     if paths.iter().any(|p| p == "credit") {
         credit_within_reach(api, &ctx, &input.credit).await?;
     }
+    let before = concerned([&current]);
     let updated = store::deals::update(api.db()?, current, &input, &paths, now()).await?;
-    api.feed.announce(&tenant, [updated.owner.clone()].into());
+    api.feed
+        .announce(&tenant, before.into_iter().chain(concerned([&updated])).collect());
     Ok(pb::UpdateDealResponse {
         deal: Some(respond(api, updated).await?),
     })
@@ -192,7 +201,7 @@ pub async fn move_stage(
     })
     .await?;
     let deal = store::deals::find(db, &tenant, &id).await?;
-    api.feed.announce(&tenant, [deal.owner.clone()].into());
+    api.feed.announce(&tenant, concerned([&deal]));
     Ok(pb::MoveDealStageResponse {
         deal: Some(respond(api, deal).await?),
     })
@@ -216,7 +225,7 @@ pub async fn close(
     let current = store::deals::find(&txn, &tenant, &id).await?;
     let closed = store::deals::close(&txn, current, &closure, now()).await?;
     txn.commit().await?;
-    api.feed.announce(&tenant, [closed.owner.clone()].into());
+    api.feed.announce(&tenant, concerned([&closed]));
     Ok(pb::CloseDealResponse {
         deal: Some(respond(api, closed).await?),
     })
@@ -243,7 +252,7 @@ pub async fn reopen(
     })
     .await?;
     let deal = store::deals::find(db, &tenant, &id).await?;
-    api.feed.announce(&tenant, [deal.owner.clone()].into());
+    api.feed.announce(&tenant, concerned([&deal]));
     Ok(pb::ReopenDealResponse {
         deal: Some(respond(api, deal).await?),
     })

@@ -25,7 +25,7 @@ async fn apply(
         return Ok(Applied::default());
     }
     let applied = ingest::apply(api.db()?, &api.deps, ctx, &batch, now()).await?;
-    if !applied.members.is_empty() {
+    if applied.applied > 0 {
         api.feed.announce(&ctx.principal.tenant, applied.members.clone());
     }
     Ok(applied)

@@ -136,7 +136,7 @@ pub async fn read(api: &MonitoringApi, ctx: &CallContext, q: &KpiQuestion) -> Mo
         }
     };
     let (facts, (mut quotas, wider)) = tokio::try_join!(
-        kpis::gather(db, api.reader()?, &api.deps, ctx, calendar, reading),
+        kpis::gather(db, api.reader()?, &api.read_cache, &api.deps, ctx, calendar, reading),
         quotas
     )?;
     quotas.extend(wider.iter().map(|w| w.narrowed.clone()));

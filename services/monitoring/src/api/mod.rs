@@ -36,6 +36,8 @@ pub struct MonitoringApi {
     db: ReadyDb,
     deps: Dependencies,
     feed: Feed,
+    /// What KPI reads took from the database, while the tenant has not changed.
+    read_cache: crate::kpis::ReadCache,
     /// Ends `WatchKpis` streams when the server drains.
     draining: Draining,
     /// Bounds the sale lines ingested at once.
@@ -47,6 +49,7 @@ impl MonitoringApi {
         Self {
             db,
             deps,
+            read_cache: crate::kpis::ReadCache::new(feed.clone()),
             feed,
             draining,
             line_budget: crate::ingest::LineBudget::default(),

@@ -98,6 +98,8 @@ pub async fn update(
     let txn = sea_orm::TransactionTrait::begin(db).await?;
     store::pipeline::set_sales_pipeline(&txn, tenant, &stages, now()).await?;
     txn.commit().await?;
+    // Stage cohorts and the weighted pipeline follow the stages: every figure of the tenant.
+    api.feed.announce(tenant, std::collections::HashSet::new());
     let pipeline = store::pipeline::sales_pipeline(db, tenant).await?;
     Ok(pb::UpdateSalesPipelineResponse {
         sales_pipeline: Some(to_proto(&pipeline)),

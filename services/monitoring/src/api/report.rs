@@ -52,6 +52,7 @@ pub async fn build(
         kpis::gather(
             db,
             api.reader()?,
+            &api.read_cache,
             &api.deps,
             ctx,
             calendar,

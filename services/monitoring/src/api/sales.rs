@@ -57,7 +57,7 @@ pub async fn record(
     let applied = ingest::apply(db, &api.deps, &ctx, &batch, now())
         .await
         .map_err(as_request_fields)?;
-    if !applied.members.is_empty() {
+    if applied.applied > 0 {
         api.feed.announce(&tenant, applied.members);
     }
     let sale = store::sales::find_external(db, &tenant, &external_id)

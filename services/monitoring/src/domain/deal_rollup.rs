@@ -2,8 +2,10 @@
 //! instead of reading the period's deals:
 //! - **outcomes**, per member, local month of the final close, currency, region and segment: the
 //!   credited count of deals won and lost and the credited won amount (ten-thousandths that add up
-//!   to one deal and to its amount), and the won and lost deals by id, so time to close counts
-//!   each deal once for a group of members and its median is exact;
+//!   to one deal and to its amount), the times to close of the won deals the member alone holds
+//!   credit in and the number of such lost deals, and the won and lost deals whose credit is
+//!   shared by id, so time to close counts each deal once for a group of members and its median is
+//!   exact, while a row holds ids only for the few split deals;
 //! - **stage cohorts**, per member, local month of the deal's first entry into a stage of the
 //!   sales pipeline, stage, region and segment: the credited count that entered, the credited
 //!   count that went on (reached a later stage or was won) and, of those, the credited time it
@@ -32,15 +34,22 @@ pub struct OutcomeKey {
     pub segment: String,
 }
 
-/// Credited counts and amounts in ten-thousandths; deals by id (time to close in nanoseconds for
-/// the won ones).
+/// Credited counts and amounts in ten-thousandths; times to close in nanoseconds.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutcomeSums {
     pub won: i64,
     pub lost: i64,
     pub won_amount: i64,
-    pub won_deals: BTreeMap<String, i64>,
-    pub lost_deals: BTreeSet<String>,
+    /// Times to close of the won deals the member alone holds credit in, ascending: no other
+    /// member's row holds them, so a group takes them all.
+    pub won_alone: Vec<i64>,
+    /// How many lost deals the member alone holds credit in.
+    pub lost_alone: i64,
+    /// Won deals whose credit is shared, by id with their time to close: a group holding two of
+    /// the shares takes each once.
+    pub won_shared: BTreeMap<String, i64>,
+    /// Lost deals whose credit is shared, by id.
+    pub lost_shared: BTreeSet<String>,
 }
 
 impl OutcomeSums {
@@ -48,9 +57,53 @@ impl OutcomeSums {
         self.won == 0
             && self.lost == 0
             && self.won_amount == 0
-            && self.won_deals.is_empty()
-            && self.lost_deals.is_empty()
+            && self.won_alone.is_empty()
+            && self.lost_alone == 0
+            && self.won_shared.is_empty()
+            && self.lost_shared.is_empty()
     }
+
+    /// Adds another row's sums to this one (the same deal never in both).
+    pub fn merge(&mut self, other: OutcomeSums) {
+        self.won += other.won;
+        self.lost += other.lost;
+        self.won_amount += other.won_amount;
+        for nanos in other.won_alone {
+            insert_sorted(&mut self.won_alone, nanos);
+        }
+        self.lost_alone += other.lost_alone;
+        self.won_shared.extend(other.won_shared);
+        self.lost_shared.extend(other.lost_shared);
+    }
+}
+
+fn insert_sorted(values: &mut Vec<i64>, value: i64) {
+    let at = values.partition_point(|v| *v < value);
+    values.insert(at, value);
+}
+
+/// The deals a group's outcome rows hold, each once.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DistinctDeals {
+    /// Time to close of each won deal, in no particular order.
+    pub won_durations: Vec<i64>,
+    pub lost: u64,
+}
+
+/// The deals the rows of a group's members hold, each once however many of them hold credit.
+pub fn distinct_deals<'a>(rows: impl IntoIterator<Item = &'a OutcomeSums>) -> DistinctDeals {
+    let mut out = DistinctDeals::default();
+    let (mut won_shared, mut lost_shared) = (BTreeMap::new(), BTreeSet::new());
+    let mut lost_alone = 0;
+    for row in rows {
+        out.won_durations.extend_from_slice(&row.won_alone);
+        lost_alone += row.lost_alone;
+        won_shared.extend(row.won_shared.iter().map(|(id, nanos)| (id.as_str(), *nanos)));
+        lost_shared.extend(row.lost_shared.iter().map(String::as_str));
+    }
+    out.won_durations.extend(won_shared.into_values());
+    out.lost = (lost_alone.max(0) as u64) + lost_shared.len() as u64;
+    out
 }
 
 /// One member's stage cohort row.
@@ -147,13 +200,22 @@ pub fn contribution(deal: &DealState<'_>, stages: &[String], tz: Tz) -> Result<D
                 segment: deal.segment.to_owned(),
             };
             let row = out.outcomes.entry(key).or_default();
+            let alone = deal.credit.len() == 1;
+            match (deal.outcome == "won", alone) {
+                (true, true) => insert_sorted(&mut row.won_alone, nanos),
+                (true, false) => {
+                    row.won_shared.insert(deal.id.to_owned(), nanos);
+                }
+                (false, true) => row.lost_alone += 1,
+                (false, false) => {
+                    row.lost_shared.insert(deal.id.to_owned());
+                }
+            }
             if deal.outcome == "won" {
                 row.won += count;
                 row.won_amount += amount;
-                row.won_deals.insert(deal.id.to_owned(), nanos);
             } else {
                 row.lost += count;
-                row.lost_deals.insert(deal.id.to_owned());
             }
         }
     }
@@ -204,6 +266,11 @@ pub struct OutcomeChange {
     pub won: i64,
     pub lost: i64,
     pub won_amount: i64,
+    /// Times to close to take out of, and to put into, the deals the member holds alone.
+    pub drop_won_alone: Vec<i64>,
+    pub put_won_alone: Vec<i64>,
+    pub lost_alone: i64,
+    /// Shared deals by id.
     pub drop: BTreeSet<String>,
     pub put_won: BTreeMap<String, i64>,
     pub put_lost: BTreeSet<String>,
@@ -215,13 +282,22 @@ impl OutcomeChange {
         row.won += self.won;
         row.lost += self.lost;
         row.won_amount += self.won_amount;
-        for id in &self.drop {
-            row.won_deals.remove(id);
-            row.lost_deals.remove(id);
+        for nanos in &self.drop_won_alone {
+            if let Ok(at) = row.won_alone.binary_search(nanos) {
+                row.won_alone.remove(at);
+            }
         }
-        row.won_deals
+        for nanos in &self.put_won_alone {
+            insert_sorted(&mut row.won_alone, *nanos);
+        }
+        row.lost_alone += self.lost_alone;
+        for id in &self.drop {
+            row.won_shared.remove(id);
+            row.lost_shared.remove(id);
+        }
+        row.won_shared
             .extend(self.put_won.iter().map(|(id, nanos)| (id.clone(), *nanos)));
-        row.lost_deals.extend(self.put_lost.iter().cloned());
+        row.lost_shared.extend(self.put_lost.iter().cloned());
     }
 }
 
@@ -240,8 +316,10 @@ pub fn change(
         row.won -= sums.won;
         row.lost -= sums.lost;
         row.won_amount -= sums.won_amount;
-        row.drop.extend(sums.won_deals.keys().cloned());
-        row.drop.extend(sums.lost_deals.iter().cloned());
+        row.drop_won_alone.extend_from_slice(&sums.won_alone);
+        row.lost_alone -= sums.lost_alone;
+        row.drop.extend(sums.won_shared.keys().cloned());
+        row.drop.extend(sums.lost_shared.iter().cloned());
     }
     for (key, sums) in &after.outcomes {
         if before.outcomes.get(key) == Some(sums) {
@@ -251,9 +329,11 @@ pub fn change(
         row.won += sums.won;
         row.lost += sums.lost;
         row.won_amount += sums.won_amount;
+        row.put_won_alone.extend_from_slice(&sums.won_alone);
+        row.lost_alone += sums.lost_alone;
         row.put_won
-            .extend(sums.won_deals.iter().map(|(id, n)| (id.clone(), *n)));
-        row.put_lost.extend(sums.lost_deals.iter().cloned());
+            .extend(sums.won_shared.iter().map(|(id, n)| (id.clone(), *n)));
+        row.put_lost.extend(sums.lost_shared.iter().cloned());
     }
     let mut cohorts: BTreeMap<CohortKey, CohortSums> = after.cohorts.clone();
     for (key, sums) in &before.cohorts {
@@ -317,7 +397,8 @@ mod tests {
         assert_eq!((ana.won, ana.won_amount, ana.lost), (6_000, 6_000_000, 0));
         // 27 Feb 10:00 to 31 Mar 18:00: 32 days 8 hours.
         let nanos = (32 * 86_400 + 8 * 3_600) * 1_000_000_000_i64;
-        assert_eq!(ana.won_deals, BTreeMap::from([("d1".to_string(), nanos)]));
+        assert_eq!(ana.won_shared, BTreeMap::from([("d1".to_string(), nanos)]));
+        assert!(ana.won_alone.is_empty(), "a split deal is held by id");
         // Cohorts: qualify entered (27 Feb 17:00 local: February) and went on at the move to
         // negotiate; negotiate entered in March and went on at the win; propose was skipped.
         let qualify = rows.cohorts[&CohortKey {
@@ -369,16 +450,62 @@ mod tests {
         let (outcomes, cohorts) = change(&before, &after);
         let lost = &outcomes.values().next().unwrap();
         assert_eq!(lost.lost, -10_000);
-        assert_eq!(lost.drop, BTreeSet::from(["d2".to_string()]));
+        assert_eq!(lost.lost_alone, -1, "ana alone held it: counted, not named");
+        assert!(lost.drop.is_empty());
         // qualify now went on (to propose), and propose has a cohort entry of its own.
         assert_eq!(cohorts.len(), 2);
         let mut row = OutcomeSums {
             lost: 10_000,
-            lost_deals: BTreeSet::from(["d2".to_string()]),
+            lost_alone: 1,
             ..Default::default()
         };
         lost.apply(&mut row);
         assert!(row.is_empty());
+    }
+
+    #[test]
+    fn deals_held_alone_are_kept_as_times_only_and_a_group_counts_split_deals_once() {
+        let day = 86_400_000_000_000_i64;
+        let won = |id: &'static str, credit: &'static [Share], days: i64| {
+            let deal = DealState {
+                id,
+                credit,
+                currency: "IDR",
+                amount: Decimal::from(100),
+                create_time: utc("2026-03-01T00:00:00Z"),
+                outcome: "won",
+                close_time: Some(utc("2026-03-01T00:00:00Z") + chrono::Duration::days(days)),
+                region: "",
+                segment: "",
+                entries: &[],
+            };
+            contribution(&deal, &stages(), chrono_tz::UTC).unwrap()
+        };
+        static ANA: std::sync::LazyLock<[Share; 1]> = std::sync::LazyLock::new(|| [share("ana", 100)]);
+        static SPLIT: std::sync::LazyLock<[Share; 2]> =
+            std::sync::LazyLock::new(|| [share("ana", 50), share("budi", 50)]);
+        // Two of ana's own deals closed after the same 3 days: two times, no ids.
+        let mut ana = OutcomeSums::default();
+        let mut budi = OutcomeSums::default();
+        for rows in [won("a1", &*ANA, 3), won("a2", &*ANA, 3), won("s1", &*SPLIT, 10)] {
+            for (key, sums) in rows.outcomes {
+                if key.member == "ana" {
+                    ana.merge(sums)
+                } else {
+                    budi.merge(sums)
+                }
+            }
+        }
+        assert_eq!(ana.won_alone, [3 * day, 3 * day]);
+        assert_eq!(ana.won_shared.len(), 1);
+        let team = distinct_deals([&ana, &budi]);
+        let mut times = team.won_durations.clone();
+        times.sort();
+        assert_eq!(times, [3 * day, 3 * day, 10 * day], "the split deal once");
+        // One of the equal times goes when its deal is reopened; the other stays.
+        let (changes, _) = change(&won("a2", &*ANA, 3), &DealRollups::default());
+        changes.values().next().unwrap().apply(&mut ana);
+        assert_eq!(ana.won_alone, [3 * day]);
     }
 
     #[test]

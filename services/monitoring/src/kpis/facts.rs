@@ -4,7 +4,8 @@
 //! earlier instant or for a report that needs each deal, the period's deals themselves), leads and
 //! customers.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use lacak_domain::{FiscalCalendar, PeriodId};
@@ -12,8 +13,8 @@ use lacak_runtime::auth::CallContext;
 use sea_orm::DatabaseConnection;
 
 use super::Scope;
+use super::cache::{Answer, PipelineRows, Question, ReadCache, SalesByMember};
 use crate::deps::Dependencies;
-use crate::domain::pipeline::{PipelineAmounts, PipelineKey};
 use crate::domain::rollup::{Dim, Grain, local_month};
 use crate::domain::sales_pipeline::SalesPipeline;
 use crate::error::{MonitoringError, MonitoringResult};
@@ -21,7 +22,7 @@ use crate::store;
 use crate::store::deal_rollups::{DealRollupFilter, DealRollupRows};
 use crate::store::deals::{CreditedDeal, DealRecord};
 use crate::store::entities::{customer, lead};
-use crate::store::kpis::{RollupFilter, SalesSums};
+use crate::store::kpis::RollupFilter;
 use crate::store::pipeline::PipelineFilter;
 
 /// A KPI question about a set of members.
@@ -51,29 +52,31 @@ pub struct PeriodFacts {
     pub currency: String,
     pub scope: Scope,
     pub calendar: FiscalCalendar,
-    pub sales_pipeline: SalesPipeline,
+    pub sales_pipeline: Arc<SalesPipeline>,
     /// Each member's sales in the scope, per currency.
-    pub sales: HashMap<String, BTreeMap<String, SalesSums>>,
+    pub sales: Arc<SalesByMember>,
     /// The period's deal outcomes and stage cohorts from their rollups; `None` when the deals
     /// were read one by one.
-    pub deal_rollups: Option<DealRollupRows>,
+    pub deal_rollups: Option<Arc<DealRollupRows>>,
     /// Deals whose final close lies in the period (read one by one).
     pub closed: Vec<CreditedDeal>,
     /// Deals that entered a stage or closed in the period, with their whole histories (read one
     /// by one): every deal that can be in one of the period's stage cohorts.
     pub active: Vec<DealRecord>,
     /// The pipeline at `pipeline_time`, by ledger key.
-    pub pipeline: Vec<(PipelineKey, PipelineAmounts)>,
+    pub pipeline: Arc<PipelineRows>,
     /// Leads created in the period.
-    pub leads: Vec<lead::Model>,
+    pub leads: Arc<Vec<lead::Model>>,
     /// Customers won by the members before the period's end.
-    pub customers: Vec<customer::Model>,
+    pub customers: Arc<Vec<customer::Model>>,
 }
 
-/// Reads the facts of `reading.members` for `reading.period`.
+/// Reads the facts of `reading.members` for `reading.period`, from `cache` when the tenant has
+/// not changed since the same question was read.
 pub async fn gather(
     db: &DatabaseConnection,
     reader: &DatabaseConnection,
+    cache: &ReadCache,
     deps: &Dependencies,
     caller: &CallContext,
     calendar: FiscalCalendar,
@@ -102,46 +105,88 @@ pub async fn gather(
             _ => None,
         },
     };
-    let (sales_pipeline, built) = tokio::try_join!(
-        store::pipeline::sales_pipeline(reader, tenant),
-        store::deal_rollups::basis(reader, tenant),
-    )?;
     // The rollups hold what is known now: a read that follows cohorts to an earlier instant, or
-    // needs each deal, reads the deals.
+    // needs each deal, reads the deals, and is not kept.
     let by_rollups = !reading.deal_records && reading.as_of.is_none_or(|at| at >= now);
-    if by_rollups {
-        let basis = store::deal_rollups::Basis {
-            time_zone: calendar.time_zone,
-            stages: sales_pipeline.stages.iter().map(|s| s.stage.clone()).collect(),
-        };
-        if built.as_ref() != Some(&basis) {
-            store::deal_rollups::build(db, tenant, &basis).await?;
-        }
-    }
-    let deal_filter = DealRollupFilter {
+    let question = Question {
+        tenant: tenant.to_owned(),
         members: members.to_vec(),
-        start: filter.start,
-        end: filter.end,
-        region: pipeline_filter.region.clone(),
-        segment: pipeline_filter.segment.clone(),
+        period: reading.period,
+        scope: scope.clone(),
+        skus: filter.values.clone(),
+        calendar,
     };
-    // Independent reads, side by side on the read pool (SQLite's read-only connections in WAL, or
-    // PostgreSQL's pool).
-    let (sales, (deal_rollups, active), pipeline, leads, customers) = tokio::try_join!(
-        store::kpis::by_member_and_currency(reader, tenant, &filter),
-        async {
+    let (answer, active) = match by_rollups.then(|| cache.get(&question)).flatten() {
+        Some(answer) => (answer, Vec::new()),
+        None => {
+            let stamp = cache.stamp(tenant);
+            let (sales_pipeline, built) = tokio::try_join!(
+                store::pipeline::sales_pipeline(reader, tenant),
+                store::deal_rollups::basis(reader, tenant),
+            )?;
             if by_rollups {
-                let rows = store::deal_rollups::read(reader, tenant, &deal_filter).await?;
-                return Ok((Some(rows), Vec::new()));
+                let basis = store::deal_rollups::Basis {
+                    time_zone: calendar.time_zone,
+                    stages: sales_pipeline.stages.iter().map(|s| s.stage.clone()).collect(),
+                };
+                if built.as_ref() != Some(&basis) {
+                    store::deal_rollups::build(db, tenant, &basis).await?;
+                }
             }
-            let active = store::deals::active_between(reader, tenant, members, start, end).await?;
-            Ok::<_, MonitoringError>((None, store::deals::attach_stages_credited(reader, active).await?))
-        },
-        store::pipeline::at(reader, tenant, &pipeline_filter, pipeline_time),
-        store::leads::created_between(reader, tenant, members, start, end),
-        customers_won(reader, tenant, members, end),
-    )?;
-    let (mut active, mut leads, mut customers) = (active, leads, customers);
+            let deal_filter = DealRollupFilter {
+                members: members.to_vec(),
+                start: filter.start,
+                end: filter.end,
+                region: pipeline_filter.region.clone(),
+                segment: pipeline_filter.segment.clone(),
+            };
+            // Independent reads, side by side on the read pool (SQLite's read-only connections
+            // in WAL, or PostgreSQL's pool).
+            let (sales, (deal_rollups, active), pipeline, leads, customers) = tokio::try_join!(
+                store::kpis::by_member_and_currency(reader, tenant, &filter),
+                async {
+                    if by_rollups {
+                        let rows = store::deal_rollups::read(reader, tenant, &deal_filter).await?;
+                        return Ok((rows, Vec::new()));
+                    }
+                    let active = store::deals::active_between(reader, tenant, members, start, end).await?;
+                    let active = store::deals::attach_stages_credited(reader, active).await?;
+                    Ok::<_, MonitoringError>((DealRollupRows::default(), active))
+                },
+                store::pipeline::at(reader, tenant, &pipeline_filter, pipeline_time),
+                store::leads::created_between(reader, tenant, members, start, end),
+                customers_won(reader, tenant, members, end),
+            )?;
+            let answer = Arc::new(Answer {
+                sales_pipeline: Arc::new(sales_pipeline),
+                sales: Arc::new(sales),
+                deal_rollups: Arc::new(deal_rollups),
+                leads: Arc::new(leads),
+                customers: Arc::new(customers),
+                pipeline: Some((pipeline_time, Arc::new(pipeline))),
+            });
+            if by_rollups {
+                // The pipeline now moves with the clock (a deal dated ahead): only a past
+                // instant's is kept.
+                let kept = Answer {
+                    pipeline: answer.pipeline.clone().filter(|_| pipeline_time < now),
+                    sales_pipeline: answer.sales_pipeline.clone(),
+                    sales: answer.sales.clone(),
+                    deal_rollups: answer.deal_rollups.clone(),
+                    leads: answer.leads.clone(),
+                    customers: answer.customers.clone(),
+                };
+                cache.keep(question, stamp, Arc::new(kept));
+            }
+            (answer, active)
+        }
+    };
+    let pipeline = match &answer.pipeline {
+        Some((at, rows)) if *at == pipeline_time => rows.clone(),
+        _ => Arc::new(store::pipeline::at(reader, tenant, &pipeline_filter, pipeline_time).await?),
+    };
+    let mut active = active;
+    let (mut leads, mut customers) = (answer.leads.clone(), answer.customers.clone());
     if scope.narrows_customers() {
         // Deals are placed where their customer was when they last changed; leads by their customer now.
         active.retain(|d| scope.keeps_customer(&d.deal.region, &d.deal.segment));
@@ -155,8 +200,20 @@ pub async fn gather(
             .into_iter()
             .map(|c| (c.id, (c.region, c.segment)))
             .collect();
-        leads.retain(|l| dims.get(&l.customer).is_some_and(|(r, s)| scope.keeps_customer(r, s)));
-        customers.retain(|c| scope.keeps_customer(&c.region, &c.segment));
+        leads = Arc::new(
+            leads
+                .iter()
+                .filter(|l| dims.get(&l.customer).is_some_and(|(r, s)| scope.keeps_customer(r, s)))
+                .cloned()
+                .collect(),
+        );
+        customers = Arc::new(
+            customers
+                .iter()
+                .filter(|c| scope.keeps_customer(&c.region, &c.segment))
+                .cloned()
+                .collect(),
+        );
     }
     // The deals closed in the period are among those that moved in it.
     let closed = active
@@ -176,9 +233,9 @@ pub async fn gather(
         currency: reading.currency.to_owned(),
         scope,
         calendar,
-        sales_pipeline,
-        sales,
-        deal_rollups,
+        sales_pipeline: answer.sales_pipeline.clone(),
+        sales: answer.sales.clone(),
+        deal_rollups: by_rollups.then(|| answer.deal_rollups.clone()),
         closed,
         active,
         pipeline,

@@ -11,12 +11,12 @@ use rust_decimal::Decimal;
 
 use super::facts::PeriodFacts;
 use super::{forecast_weight, kpi_error, money, stage_order};
-use crate::domain::deal_rollup::{CohortSums, OutcomeKey, OutcomeSums};
+use crate::domain::deal_rollup::{CohortSums, OutcomeKey, OutcomeSums, distinct_deals};
 use crate::domain::pipeline::{PipelineAmounts, PipelineKey};
 use crate::domain::rollup::Share;
 use crate::domain::units::from_units;
 use crate::error::{MonitoringResult, corrupt};
-use crate::store::deal_rollups::{DealRollupRows, distinct_deals};
+use crate::store::deal_rollups::DealRollupRows;
 use crate::store::entities::customer;
 use crate::store::kpis::SalesSums;
 
@@ -67,7 +67,7 @@ impl PeriodFacts {
     /// The figures of the members `of` accepts.
     pub fn figures(&self, of: &dyn Fn(&str) -> bool) -> MonitoringResult<Figures> {
         let mut sales_by_currency: BTreeMap<String, SalesSums> = BTreeMap::new();
-        for (member, by_currency) in &self.sales {
+        for (member, by_currency) in self.sales.iter() {
             if of(member) {
                 for (currency, sums) in by_currency {
                     sales_by_currency.entry(currency.clone()).or_default().add(sums);
@@ -140,7 +140,7 @@ impl PeriodFacts {
             won += sums.won;
             lost += sums.lost;
         }
-        let (won_deals, lost_deals) = distinct_deals(outcomes.iter().map(|(_, sums)| sums));
+        let distinct = distinct_deals(outcomes.iter().map(|(_, sums)| sums));
         let mut cohorts: HashMap<&str, CohortSums> = HashMap::new();
         for (key, sums) in rows.cohorts.iter().filter(|(k, _)| of(&k.member)) {
             cohorts.entry(key.stage.as_str()).or_default().add(*sums);
@@ -165,9 +165,9 @@ impl PeriodFacts {
                 .into_iter()
                 .map(|(currency, (amount, count))| (currency, (from_units(amount), from_units(count))))
                 .collect(),
-            won_durations: won_deals.values().map(|nanos| Duration::nanoseconds(*nanos)).collect(),
-            won_deals: won_deals.len() as u64,
-            lost_deals: lost_deals.len() as u64,
+            won_deals: distinct.won_durations.len() as u64,
+            lost_deals: distinct.lost,
+            won_durations: distinct.won_durations.into_iter().map(Duration::nanoseconds).collect(),
             won_count: from_units(won),
             lost_count: from_units(lost),
             stage_cohorts,

@@ -2,6 +2,7 @@
 //! the period's deals, leads and customers, with every formula taken from `lacak_domain::kpi`
 //! (docs/KPIS.md): `facts` reads, `figures` narrows to a set of members, `compose` answers.
 
+mod cache;
 mod compose;
 mod facts;
 mod figures;
@@ -15,12 +16,13 @@ use rust_decimal::Decimal;
 
 use crate::error::{MonitoringError, MonitoringResult};
 
+pub use cache::ReadCache;
 pub use compose::compose;
 pub use facts::{PeriodFacts, Reading, gather, rollup_filter};
 pub use figures::Figures;
 
 /// A scope narrowed to one dimension.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
 pub enum Scope {
     #[default]
     All,

@@ -7,6 +7,7 @@ mod m0002_deal_pipeline;
 mod m0003_customer_owner;
 mod m0004_deal_rollups;
 mod m0005_costing_schedule;
+mod m0006_deal_outcomes_alone;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m0003_customer_owner::Migration),
             Box::new(m0004_deal_rollups::Migration),
             Box::new(m0005_costing_schedule::Migration),
+            Box::new(m0006_deal_outcomes_alone::Migration),
         ]
     }
 }

@@ -6,7 +6,7 @@
 //! it shared, so no change lands between a build's read of the deals and its commit; an outcome
 //! row (which holds its deals by id) is locked while it is rewritten. SQLite has one writer.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -201,7 +201,7 @@ fn outcome_row(tenant: &str, key: &OutcomeKey) -> Condition {
         .add(col("segment").eq(key.segment.as_str()))
 }
 
-fn outcome_values(tenant: &str, key: &OutcomeKey, sums: &OutcomeSums) -> [SimpleExpr; 11] {
+fn outcome_values(tenant: &str, key: &OutcomeKey, sums: &OutcomeSums) -> [SimpleExpr; 13] {
     [
         tenant.into(),
         key.member.as_str().into(),
@@ -212,8 +212,10 @@ fn outcome_values(tenant: &str, key: &OutcomeKey, sums: &OutcomeSums) -> [Simple
         sums.won.into(),
         sums.lost.into(),
         sums.won_amount.into(),
-        serde_json::to_string(&sums.won_deals).unwrap_or_default().into(),
-        serde_json::to_string(&sums.lost_deals).unwrap_or_default().into(),
+        serde_json::to_string(&sums.won_shared).unwrap_or_default().into(),
+        serde_json::to_string(&sums.lost_shared).unwrap_or_default().into(),
+        serde_json::to_string(&sums.won_alone).unwrap_or_default().into(),
+        sums.lost_alone.into(),
     ]
 }
 
@@ -229,7 +231,7 @@ const COHORT_COLUMNS: [&str; 9] = [
     "advance_seconds",
 ];
 
-const OUTCOME_COLUMNS: [&str; 11] = [
+const OUTCOME_COLUMNS: [&str; 13] = [
     "tenant",
     "member",
     "month",
@@ -241,6 +243,8 @@ const OUTCOME_COLUMNS: [&str; 11] = [
     "won_amount",
     "won_deals",
     "lost_deals",
+    "won_alone",
+    "lost_alone",
 ];
 
 /// Rewrites one outcome row under its lock (the row is created empty first if need be).
@@ -259,7 +263,7 @@ async fn change_outcome<C: ConnectionTrait>(
     db.execute(&insert).await?;
     let mut select = Query::select();
     select
-        .columns(["won", "lost", "won_amount", "won_deals", "lost_deals"].map(Alias::new))
+        .columns(OUTCOME_COLUMNS[6..].iter().map(|c| Alias::new(*c)))
         .from(Alias::new(OUTCOMES));
     select.cond_where(outcome_row(tenant, key));
     select.lock(LockType::Update);
@@ -284,36 +288,46 @@ async fn change_outcome<C: ConnectionTrait>(
         .value(Alias::new("won_amount"), row.won_amount)
         .value(
             Alias::new("won_deals"),
-            serde_json::to_string(&row.won_deals).unwrap_or_default(),
+            serde_json::to_string(&row.won_shared).unwrap_or_default(),
         )
         .value(
             Alias::new("lost_deals"),
-            serde_json::to_string(&row.lost_deals).unwrap_or_default(),
+            serde_json::to_string(&row.lost_shared).unwrap_or_default(),
         )
+        .value(
+            Alias::new("won_alone"),
+            serde_json::to_string(&row.won_alone).unwrap_or_default(),
+        )
+        .value(Alias::new("lost_alone"), row.lost_alone)
         .cond_where(outcome_row(tenant, key));
     db.execute(&update).await?;
     Ok(())
 }
 
 fn outcome_sums(tenant: &str, row: &sea_orm::QueryResult) -> MonitoringResult<OutcomeSums> {
-    let won_deals: String = row.try_get("", "won_deals")?;
-    let lost_deals: String = row.try_get("", "lost_deals")?;
+    fn json<T: serde::de::DeserializeOwned>(
+        tenant: &str,
+        row: &sea_orm::QueryResult,
+        column: &str,
+    ) -> MonitoringResult<T> {
+        let text: String = row.try_get("", column)?;
+        serde_json::from_str(&text).map_err(|_| {
+            let member: String = row.try_get("", "member").unwrap_or_default();
+            let month: i32 = row.try_get("", "month").unwrap_or_default();
+            corrupt(
+                format_args!("{OUTCOMES} {tenant}/{member}/{month}"),
+                format_args!("{column} {text:?}"),
+            )
+        })
+    }
     Ok(OutcomeSums {
         won: row.try_get("", "won")?,
         lost: row.try_get("", "lost")?,
         won_amount: row.try_get("", "won_amount")?,
-        won_deals: serde_json::from_str(&won_deals).map_err(|_| {
-            corrupt(
-                format_args!("{OUTCOMES} {tenant}"),
-                format_args!("won_deals {won_deals:?}"),
-            )
-        })?,
-        lost_deals: serde_json::from_str(&lost_deals).map_err(|_| {
-            corrupt(
-                format_args!("{OUTCOMES} {tenant}"),
-                format_args!("lost_deals {lost_deals:?}"),
-            )
-        })?,
+        won_alone: json(tenant, row, "won_alone")?,
+        lost_alone: row.try_get("", "lost_alone")?,
+        won_shared: json(tenant, row, "won_deals")?,
+        lost_shared: json(tenant, row, "lost_deals")?,
     })
 }
 
@@ -352,12 +366,7 @@ pub async fn build(db: &sea_orm::DatabaseConnection, tenant: &str, wanted: &Basi
                 wanted,
             )?;
             for (key, sums) in rows.outcomes {
-                let row = outcomes.entry(key).or_default();
-                row.won += sums.won;
-                row.lost += sums.lost;
-                row.won_amount += sums.won_amount;
-                row.won_deals.extend(sums.won_deals);
-                row.lost_deals.extend(sums.lost_deals);
+                outcomes.entry(key).or_default().merge(sums);
             }
             for (key, sums) in rows.cohorts {
                 cohorts.entry(key).or_default().add(sums);
@@ -474,16 +483,4 @@ pub async fn read<C: ConnectionTrait>(
         }
     }
     Ok(out)
-}
-
-/// The deals a set of outcome rows holds, each once: won ones with their time to close (ns).
-pub fn distinct_deals<'a>(
-    rows: impl IntoIterator<Item = &'a OutcomeSums>,
-) -> (BTreeMap<&'a str, i64>, BTreeSet<&'a str>) {
-    let (mut won, mut lost) = (BTreeMap::new(), BTreeSet::new());
-    for row in rows {
-        won.extend(row.won_deals.iter().map(|(id, nanos)| (id.as_str(), *nanos)));
-        lost.extend(row.lost_deals.iter().map(String::as_str));
-    }
-    (won, lost)
 }

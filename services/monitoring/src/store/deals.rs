@@ -151,6 +151,13 @@ pub fn credit_of(deal: &deal::Model) -> MonitoringResult<Vec<Share>> {
     Ok(credit_or_owner(&deal.owner, &shares))
 }
 
+/// Everyone whose figures a deal in this state touches: its owner and every member credited (its
+/// owner alone when its split cannot be read; the read that needs the split reports it).
+pub fn concerned(deal: &deal::Model) -> impl Iterator<Item = String> + use<> {
+    let credited = credit_of(deal).into_iter().flatten().map(|share| share.member);
+    std::iter::once(deal.owner.clone()).chain(credited)
+}
+
 /// What a deal adds to the pipeline in the state `deal` describes.
 fn pipeline_rows(deal: &deal::Model, credit: &[Share]) -> MonitoringResult<BTreeMap<PipelineKey, PipelineAmounts>> {
     let amount: Decimal = deal
@@ -473,14 +480,18 @@ pub async fn upsert<C: ConnectionTrait>(
     tenant: &str,
     input: &DealInput,
     now: DateTime<Utc>,
-) -> MonitoringResult<deal::Model> {
+) -> MonitoringResult<Upserted> {
     let existing = match &input.external_id {
         Some(external) => find_external(db, tenant, external).await?,
         None => None,
     };
     let Some(current) = existing else {
-        return insert(db, tenant, input, now).await;
+        return Ok(Upserted {
+            before: None,
+            after: insert(db, tenant, input, now).await?,
+        });
     };
+    let before = Some(current.clone());
     let stage_time = Ord::max(input.create_time.unwrap_or(now), current.create_time);
     let moved = if current.stage != input.stage && current.outcome.is_empty() {
         move_stage(db, current, &input.stage, stage_time, now).await?
@@ -497,7 +508,16 @@ pub async fn upsert<C: ConnectionTrait>(
     ]
     .map(str::to_owned)
     .into();
-    update(db, moved, input, &paths, now).await
+    Ok(Upserted {
+        before,
+        after: update(db, moved, input, &paths, now).await?,
+    })
+}
+
+/// A deal as an upsert found it (`None`: it was new) and as it left it.
+pub struct Upserted {
+    pub before: Option<deal::Model>,
+    pub after: deal::Model,
 }
 
 /// Filters of a deal list.

@@ -8,6 +8,7 @@ mod access;
 mod calendar;
 mod contract;
 mod costing;
+mod fresh;
 mod in_progress;
 mod ingestion;
 mod kpis;

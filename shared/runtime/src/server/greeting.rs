@@ -226,4 +226,48 @@ mod tests {
             tokio::time::sleep(Duration::from_millis(1200)).await;
         }
     }
+
+    /// A client calling without pause through connections the server recycles every 100 ms: some
+    /// calls race the server's GOAWAY and fail CANCELLED in the client's transport; retried as
+    /// idempotent calls, none fails.
+    #[tokio::test]
+    async fn calls_racing_a_recycled_connection_are_retried() {
+        let addr = serving(
+            Duration::from_secs(5),
+            Duration::from_secs(60),
+            Duration::from_millis(100),
+        )
+        .await;
+        let channel = tonic::transport::Endpoint::from_shared(format!("http://{addr}"))
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        let health = tonic_health::pb::health_client::HealthClient::new(channel);
+        let ask = || {
+            let mut health = health.clone();
+            async move {
+                health
+                    .check(tonic_health::pb::HealthCheckRequest { service: String::new() })
+                    .await
+            }
+        };
+        let (mut raced, mut failed) = (0, Vec::new());
+        let until = tokio::time::Instant::now() + Duration::from_secs(3);
+        while tokio::time::Instant::now() < until {
+            // Four at once, so a call is usually in flight when the connection is recycled.
+            let calls = (0..4).map(|_| crate::client::retry_idempotent(3, ask));
+            for answer in futures::future::join_all(calls).await {
+                if let Err(status) = answer {
+                    failed.push(status);
+                }
+            }
+            if let Err(status) = ask().await {
+                assert!(crate::client::is_transient(&status), "{status:?}");
+                raced += 1;
+            }
+        }
+        assert!(failed.is_empty(), "{failed:?}");
+        eprintln!("calls without a retry that raced a recycled connection: {raced}");
+    }
 }
