@@ -1,7 +1,9 @@
-//! Small builders every service's migrations share: a table with a composite primary key, and
-//! indexes created only if missing.
+//! Small builders every service's migrations share: a table with a composite primary key,
+//! indexes created only if missing, and columns added to or dropped from a table.
 
-use sea_orm_migration::prelude::{ColumnDef, Index, IndexCreateStatement, Table, TableCreateStatement};
+use sea_orm_migration::prelude::{
+    ColumnDef, DbErr, Index, IndexCreateStatement, SchemaManager, Table, TableCreateStatement,
+};
 
 /// `CREATE TABLE name (columns…, PRIMARY KEY (key…))`.
 pub fn table(name: &'static str, columns: Vec<ColumnDef>, key: &[&'static str]) -> TableCreateStatement {
@@ -33,4 +35,32 @@ pub fn unique_index(name: &str, table: &'static str, columns: &[&'static str]) -
     let mut index = index(name, table, columns);
     index.unique();
     index
+}
+
+/// `ALTER TABLE table ADD COLUMN …`, one statement a column (SQLite adds one at a time).
+pub async fn add_columns(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    columns: Vec<ColumnDef>,
+) -> Result<(), DbErr> {
+    for mut column in columns {
+        manager
+            .alter_table(Table::alter().table(table).add_column(&mut column).to_owned())
+            .await?;
+    }
+    Ok(())
+}
+
+/// `ALTER TABLE table DROP COLUMN …`, one statement a column.
+pub async fn drop_columns(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    columns: &[&'static str],
+) -> Result<(), DbErr> {
+    for column in columns {
+        manager
+            .alter_table(Table::alter().table(table).drop_column(*column).to_owned())
+            .await?;
+    }
+    Ok(())
 }

@@ -1,6 +1,7 @@
 //! A tenant chooses whether a fiscal year is named by the calendar year it ends or starts in.
 //! Calendars stored before the choice existed keep the only naming they had: by the year it ends.
 
+use lacak_runtime::schema::{add_columns, drop_columns};
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::string;
 
@@ -19,19 +20,10 @@ impl MigrationName for Migration {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // The default fills existing rows; its text is `FiscalYearNaming::EndingYear.as_str()`.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TABLE)
-                    .add_column(string(COLUMN).default("ending_year"))
-                    .to_owned(),
-            )
-            .await
+        add_columns(manager, TABLE, vec![string(COLUMN).default("ending_year").to_owned()]).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(Table::alter().table(TABLE).drop_column(COLUMN).to_owned())
-            .await
+        drop_columns(manager, TABLE, &[COLUMN]).await
     }
 }

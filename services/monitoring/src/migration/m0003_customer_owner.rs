@@ -1,5 +1,6 @@
 //! Customers gain an owner: the member who holds the account, credited with its acquisition.
 
+use lacak_runtime::schema::{add_columns, drop_columns};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -14,19 +15,15 @@ impl MigrationName for Migration {
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Empty for "no owner", like the other member columns; the default fills existing rows.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("customers")
-                    .add_column(ColumnDef::new("owner").string().not_null().default(""))
-                    .to_owned(),
-            )
-            .await
+        add_columns(
+            manager,
+            "customers",
+            vec![ColumnDef::new("owner").string().not_null().default("").to_owned()],
+        )
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .alter_table(Table::alter().table("customers").drop_column("owner").to_owned())
-            .await
+        drop_columns(manager, "customers", &["owner"]).await
     }
 }

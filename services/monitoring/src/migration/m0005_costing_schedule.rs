@@ -3,6 +3,7 @@
 //! (`cost_attempts`), so a sale that cannot be costed yet backs off instead of being asked for
 //! every pass, and replicas lease each other's picks instead of all taking the same ones.
 
+use lacak_runtime::schema::{add_columns, drop_columns};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -16,23 +17,22 @@ impl MigrationName for Migration {
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite adds one at a time.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("sales")
-                    .add_column(ColumnDef::new("next_cost_attempt").timestamp_with_time_zone().null())
+        add_columns(
+            manager,
+            "sales",
+            vec![
+                ColumnDef::new("next_cost_attempt")
+                    .timestamp_with_time_zone()
+                    .null()
                     .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table("sales")
-                    .add_column(ColumnDef::new("cost_attempts").integer().not_null().default(0))
+                ColumnDef::new("cost_attempts")
+                    .integer()
+                    .not_null()
+                    .default(0)
                     .to_owned(),
-            )
-            .await?;
+            ],
+        )
+        .await?;
         // The few awaiting sales only, by tenant and when they are due.
         manager
             .get_connection()
@@ -48,11 +48,6 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared("DROP INDEX IF EXISTS sales_cost_due")
             .await?;
-        for column in ["cost_attempts", "next_cost_attempt"] {
-            manager
-                .alter_table(Table::alter().table("sales").drop_column(column).to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_columns(manager, "sales", &["cost_attempts", "next_cost_attempt"]).await
     }
 }

@@ -3,6 +3,7 @@
 //! rows shrink to a few numbers a deal. Rows written before hold every deal by id, so each
 //! tenant's rows are rebuilt at its next KPI read (its build state is cleared here).
 
+use lacak_runtime::schema::{add_columns, drop_columns};
 use sea_orm_migration::prelude::*;
 
 pub struct Migration;
@@ -18,23 +19,19 @@ const TABLE: &str = "deal_outcome_rollups";
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        // One column per statement: SQLite adds one at a time.
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TABLE)
-                    .add_column(ColumnDef::new("won_alone").text().not_null().default("[]"))
+        add_columns(
+            manager,
+            TABLE,
+            vec![
+                ColumnDef::new("won_alone").text().not_null().default("[]").to_owned(),
+                ColumnDef::new("lost_alone")
+                    .big_integer()
+                    .not_null()
+                    .default(0)
                     .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(TABLE)
-                    .add_column(ColumnDef::new("lost_alone").big_integer().not_null().default(0))
-                    .to_owned(),
-            )
-            .await?;
+            ],
+        )
+        .await?;
         manager
             .get_connection()
             .execute_unprepared("DELETE FROM deal_rollup_state")
@@ -47,11 +44,6 @@ impl MigrationTrait for Migration {
             .get_connection()
             .execute_unprepared("DELETE FROM deal_rollup_state")
             .await?;
-        for column in ["lost_alone", "won_alone"] {
-            manager
-                .alter_table(Table::alter().table(TABLE).drop_column(column).to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_columns(manager, TABLE, &["lost_alone", "won_alone"]).await
     }
 }
