@@ -9,13 +9,14 @@
 //! [`MAX_AGE`], which bounds what a lost notification could leave behind.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use lacak_domain::{FiscalCalendar, PeriodId};
 
 use super::Scope;
+use super::figures::DealFigures;
 use crate::domain::pipeline::{PipelineAmounts, PipelineKey};
 use crate::domain::sales_pipeline::SalesPipeline;
 use crate::feed::Feed;
@@ -53,6 +54,8 @@ pub struct Answer {
     pub sales_pipeline: Arc<SalesPipeline>,
     pub sales: Arc<SalesByMember>,
     pub deal_rollups: Arc<DealRollupRows>,
+    /// The question's members' deal figures, worked out by the first read that needs them.
+    pub group_deals: Arc<OnceLock<DealFigures>>,
     pub leads: Arc<Vec<lead::Model>>,
     pub customers: Arc<Vec<customer::Model>>,
     /// The pipeline at an instant that no longer moves (a past period's end).
@@ -73,7 +76,7 @@ impl Answer {
             + self.deal_rollups.outcomes.len()
             + self.deal_rollups.cohorts.len()
             + self.pipeline.as_ref().map_or(0, |(_, rows)| rows.len());
-        ROW * (rows + self.leads.len() + self.customers.len()) + 8 * times + 64 * shared
+        ROW * (rows + self.leads.len() + self.customers.len()) + 24 * times + 64 * shared
     }
 }
 
@@ -165,6 +168,7 @@ mod tests {
             sales_pipeline: Arc::new(SalesPipeline::default()),
             sales: Arc::default(),
             deal_rollups: Arc::default(),
+            group_deals: Arc::default(),
             leads: Arc::default(),
             customers: Arc::default(),
             pipeline: None,

@@ -29,7 +29,7 @@ pub fn compose(
     quotas: &[gpb::Quota],
 ) -> MonitoringResult<pb::Kpis> {
     let set: HashSet<&str> = members.iter().map(String::as_str).collect();
-    let figures = facts.figures(&|member| set.contains(member))?;
+    let figures = facts.group_figures(&|member| set.contains(member))?;
     let win_rate = figures.win_rate();
     let cycle = figures.time_to_close();
     let quotas: Vec<&gpb::Quota> = quotas

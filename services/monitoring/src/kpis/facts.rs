@@ -5,7 +5,7 @@
 //! customers.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use chrono::{DateTime, Utc};
 use lacak_domain::{FiscalCalendar, PeriodId};
@@ -14,6 +14,7 @@ use sea_orm::DatabaseConnection;
 
 use super::Scope;
 use super::cache::{Answer, PipelineRows, Question, ReadCache, SalesByMember};
+use super::figures::DealFigures;
 use crate::deps::Dependencies;
 use crate::domain::rollup::{Dim, Grain, local_month};
 use crate::domain::sales_pipeline::SalesPipeline;
@@ -58,6 +59,9 @@ pub struct PeriodFacts {
     /// The period's deal outcomes and stage cohorts from their rollups; `None` when the deals
     /// were read one by one.
     pub deal_rollups: Option<Arc<DealRollupRows>>,
+    /// The question's members' deal figures from those rollups, worked out at most once per
+    /// kept answer.
+    pub group_deals: Option<Arc<OnceLock<DealFigures>>>,
     /// Deals whose final close lies in the period (read one by one).
     pub closed: Vec<CreditedDeal>,
     /// Deals that entered a stage or closed in the period, with their whole histories (read one
@@ -161,6 +165,7 @@ pub async fn gather(
                 sales_pipeline: Arc::new(sales_pipeline),
                 sales: Arc::new(sales),
                 deal_rollups: Arc::new(deal_rollups),
+                group_deals: Arc::default(),
                 leads: Arc::new(leads),
                 customers: Arc::new(customers),
                 pipeline: Some((pipeline_time, Arc::new(pipeline))),
@@ -173,6 +178,7 @@ pub async fn gather(
                     sales_pipeline: answer.sales_pipeline.clone(),
                     sales: answer.sales.clone(),
                     deal_rollups: answer.deal_rollups.clone(),
+                    group_deals: answer.group_deals.clone(),
                     leads: answer.leads.clone(),
                     customers: answer.customers.clone(),
                 };
@@ -236,6 +242,7 @@ pub async fn gather(
         sales_pipeline: answer.sales_pipeline.clone(),
         sales: answer.sales.clone(),
         deal_rollups: by_rollups.then(|| answer.deal_rollups.clone()),
+        group_deals: by_rollups.then(|| answer.group_deals.clone()),
         closed,
         active,
         pipeline,

@@ -53,7 +53,8 @@ fn held(credit: &[Share], of: &dyn Fn(&str) -> bool) -> Decimal {
 }
 
 /// What the period's deals give a group: outcomes, time to close and stage cohorts.
-struct DealFigures {
+#[derive(Clone)]
+pub struct DealFigures {
     won_by_currency: BTreeMap<String, (Decimal, Decimal)>,
     won_durations: Vec<Duration>,
     won_deals: u64,
@@ -64,8 +65,28 @@ struct DealFigures {
 }
 
 impl PeriodFacts {
+    /// The figures of the question's own members, which `of` must accept exactly: their deal
+    /// figures are worked out once per kept answer ([`PeriodFacts::group_deals`]).
+    pub fn group_figures(&self, of: &dyn Fn(&str) -> bool) -> MonitoringResult<Figures> {
+        match (&self.deal_rollups, &self.group_deals) {
+            (Some(rows), Some(memo)) => {
+                let deals = memo.get_or_init(|| self.deals_from_rollups(rows, of)).clone();
+                self.figures_with(of, deals)
+            }
+            _ => self.figures(of),
+        }
+    }
+
     /// The figures of the members `of` accepts.
     pub fn figures(&self, of: &dyn Fn(&str) -> bool) -> MonitoringResult<Figures> {
+        let deals = match &self.deal_rollups {
+            Some(rows) => self.deals_from_rollups(rows, of),
+            None => self.deals_from_records(of)?,
+        };
+        self.figures_with(of, deals)
+    }
+
+    fn figures_with(&self, of: &dyn Fn(&str) -> bool, deals: DealFigures) -> MonitoringResult<Figures> {
         let mut sales_by_currency: BTreeMap<String, SalesSums> = BTreeMap::new();
         for (member, by_currency) in self.sales.iter() {
             if of(member) {
@@ -76,10 +97,6 @@ impl PeriodFacts {
         }
         let units = sales_by_currency.values().map(|s| s.units).sum();
         let sales = sales_by_currency.get(&self.currency).copied().unwrap_or_default();
-        let deals = match &self.deal_rollups {
-            Some(rows) => self.deals_from_rollups(rows, of),
-            None => self.deals_from_records(of)?,
-        };
 
         let leads: Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> = self
             .leads
@@ -140,7 +157,9 @@ impl PeriodFacts {
             won += sums.won;
             lost += sums.lost;
         }
-        let distinct = distinct_deals(outcomes.iter().map(|(_, sums)| sums));
+        let mut distinct = distinct_deals(outcomes.iter().map(|(_, sums)| sums));
+        // Sorted once, so the median of a kept answer's times costs little each time it is asked.
+        distinct.won_durations.sort_unstable();
         let mut cohorts: HashMap<&str, CohortSums> = HashMap::new();
         for (key, sums) in rows.cohorts.iter().filter(|(k, _)| of(&k.member)) {
             cohorts.entry(key.stage.as_str()).or_default().add(*sums);
