@@ -120,8 +120,9 @@ pub async fn gather(
         skus: filter.values.clone(),
         calendar,
     };
-    let (answer, active) = match by_rollups.then(|| cache.get(&question)).flatten() {
-        Some(answer) => (answer, Vec::new()),
+    // `read_now`: the pipeline this call read itself, on a miss.
+    let (answer, active, read_now) = match by_rollups.then(|| cache.get(&question)).flatten() {
+        Some(answer) => (answer, Vec::new(), None),
         None => {
             let stamp = cache.stamp(tenant);
             let (sales_pipeline, built) = tokio::try_join!(
@@ -161,6 +162,7 @@ pub async fn gather(
                 store::leads::created_between(reader, tenant, members, start, end),
                 customers_won(reader, tenant, members, end),
             )?;
+            let pipeline = Arc::new(pipeline);
             let answer = Arc::new(Answer {
                 sales_pipeline: Arc::new(sales_pipeline),
                 sales: Arc::new(sales),
@@ -168,28 +170,20 @@ pub async fn gather(
                 group_deals: Arc::default(),
                 leads: Arc::new(leads),
                 customers: Arc::new(customers),
-                pipeline: Some((pipeline_time, Arc::new(pipeline))),
-            });
-            if by_rollups {
                 // The pipeline now moves with the clock (a deal dated ahead): only a past
                 // instant's is kept.
-                let kept = Answer {
-                    pipeline: answer.pipeline.clone().filter(|_| pipeline_time < now),
-                    sales_pipeline: answer.sales_pipeline.clone(),
-                    sales: answer.sales.clone(),
-                    deal_rollups: answer.deal_rollups.clone(),
-                    group_deals: answer.group_deals.clone(),
-                    leads: answer.leads.clone(),
-                    customers: answer.customers.clone(),
-                };
-                cache.keep(question, stamp, Arc::new(kept));
+                pipeline: (pipeline_time < now).then(|| (pipeline_time, pipeline.clone())),
+            });
+            if by_rollups {
+                cache.keep(question, stamp, answer.clone());
             }
-            (answer, active)
+            (answer, active, Some(pipeline))
         }
     };
-    let pipeline = match &answer.pipeline {
-        Some((at, rows)) if *at == pipeline_time => rows.clone(),
-        _ => Arc::new(store::pipeline::at(reader, tenant, &pipeline_filter, pipeline_time).await?),
+    let pipeline = match (read_now, &answer.pipeline) {
+        (Some(rows), _) => rows,
+        (None, Some((at, rows))) if *at == pipeline_time => rows.clone(),
+        (None, _) => Arc::new(store::pipeline::at(reader, tenant, &pipeline_filter, pipeline_time).await?),
     };
     let mut active = active;
     let (mut leads, mut customers) = (answer.leads.clone(), answer.customers.clone());
