@@ -183,14 +183,19 @@ async fn revenue_interval(
                 .map(|i| months.len() - i)
                 .unwrap_or(open),
         );
-        let Ok(forecast) = forecast_monthly(&values[start..], horizon, LEVEL) else {
+        let history = values[start..].to_vec();
+        let fitted = tokio::task::spawn_blocking(move || forecast_monthly(&history, horizon, &[LEVEL]))
+            .await
+            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        // The interval of the open months' sum, not the sum of their bounds.
+        let Some(total) = fitted.ok().and_then(|f| f.total(horizon - open..horizon, LEVEL)) else {
             return Ok(None);
         };
-        let tail = |v: &[f64]| to_dec(v[v.len() - open..].iter().sum::<f64>().max(0.0));
+        let money = |v: f64| to_dec(v.max(0.0));
         (
-            booked + tail(&forecast.point),
-            booked + tail(&forecast.lower),
-            booked + tail(&forecast.upper),
+            booked + money(total.point),
+            booked + money(total.lower),
+            booked + money(total.upper),
         )
     };
     let actual = series.revenue_of(&closed);

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
-use lacak_forecast::{ForecastMethod, bias, forecast_monthly, monthly_profile, wape};
+use lacak_forecast::{bias, forecast_monthly, monthly_profile, wape};
 use lacak_proto::{goals as gpb, monitoring as mpb};
 use lacak_runtime::auth::CallContext;
 use rust_decimal::Decimal;
@@ -54,14 +54,6 @@ pub struct Gap {
     pub value: Decimal,
     pub reference: Decimal,
     pub explanation: String,
-}
-
-pub fn method_name(method: ForecastMethod) -> &'static str {
-    match method {
-        ForecastMethod::SeasonalMultiplicative => "mstl-ets-multiplicative",
-        ForecastMethod::SeasonalAdditive => "mstl-ets-additive",
-        ForecastMethod::NonSeasonal => "ets",
-    }
 }
 
 fn months_between(first: PeriodId, last: PeriodId) -> usize {
@@ -145,7 +137,7 @@ pub async fn propose(
         histories
             .into_iter()
             .map(|history| {
-                let forecast = forecast_monthly(&history, horizon, LEVEL);
+                let forecast = forecast_monthly(&history, horizon, &[LEVEL]);
                 (history.len(), forecast)
             })
             .collect::<Vec<_>>()
@@ -172,13 +164,13 @@ pub async fn propose(
                 continue;
             }
         };
-        let take = months.len().min(forecast.point.len());
-        let tail = |v: &[f64]| to_dec(v[v.len() - take..].iter().sum::<f64>()).round_dp(2);
-        let (point, lower, upper) = (
-            tail(&forecast.point).max(Decimal::ZERO),
-            tail(&forecast.lower).max(Decimal::ZERO),
-            tail(&forecast.upper).max(Decimal::ZERO),
-        );
+        // The period is the last months of the horizon; its interval is that of their sum.
+        let steps = forecast.point.len().saturating_sub(months.len())..forecast.point.len();
+        let Some(total) = forecast.total(steps, LEVEL) else {
+            continue;
+        };
+        let money = |v: f64| to_dec(v).round_dp(2).max(Decimal::ZERO);
+        let (point, lower, upper) = (money(total.point), money(total.lower), money(total.upper));
         let past = mean_attainment(&pairs);
         let target = proposed_target(point, upper, past);
         let history_points: Vec<(i32, u32, f64)> = s
@@ -187,7 +179,7 @@ pub async fn propose(
             .map(|m| (m.period.fiscal_year, m.period.index, float(m.revenue)))
             .collect();
         let profile = monthly_profile(&history_points, &period_indices).unwrap_or_default();
-        let method = method_name(forecast.method);
+        let method = forecast.method.name();
         let snapshot = store::keep_forecast(
             db,
             &ctx.principal.tenant,

@@ -19,6 +19,7 @@ mod generate;
 mod history;
 mod migration;
 mod schedule;
+mod series_forecast;
 mod store;
 
 use std::future::Future;

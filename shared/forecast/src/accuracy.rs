@@ -1,4 +1,5 @@
-//! How good a forecast was, once the actuals are in: WAPE for the size of its errors, bias for their direction.
+//! How good a forecast was, once the actuals are in: WAPE and MASE for the size of its errors, bias for
+//! their direction.
 
 /// Weighted absolute percentage error: `Σ |aᵢ − fᵢ| / Σ |aᵢ| × 100`.
 ///
@@ -37,6 +38,20 @@ pub fn bias(actual: &[f64], forecast: &[f64]) -> Option<f64> {
     finite(excess / total * 100.0)
 }
 
+/// Mean absolute scaled error: `mean |aᵢ − fᵢ| / naive_error`, where `naive_error` is the mean
+/// absolute error of the seasonal-naive forecast within the history the forecast was made from.
+/// Below 1, the forecast missed by less than last-year-repeated did in-sample.
+///
+/// `None` as for WAPE, or when `naive_error` is not positive.
+pub fn mase(actual: &[f64], forecast: &[f64], naive_error: f64) -> Option<f64> {
+    let pairs = paired(actual, forecast)?;
+    if naive_error.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
+        return None;
+    }
+    let error: f64 = pairs.map(|(a, f)| (a - f).abs()).sum();
+    finite(error / actual.len() as f64 / naive_error)
+}
+
 fn paired<'a>(actual: &'a [f64], forecast: &'a [f64]) -> Option<impl Iterator<Item = (f64, f64)> + 'a> {
     let valid =
         !actual.is_empty() && actual.len() == forecast.len() && actual.iter().chain(forecast).all(|v| v.is_finite());
@@ -67,6 +82,10 @@ mod tests {
         // A month with no sales adds its whole forecast to the error and nothing to the weight.
         assert_close(wape(&[0.0, 50.0], &[10.0, 40.0]).unwrap(), 40.0);
         assert_close(bias(&[0.0, 50.0], &[10.0, 40.0]).unwrap(), 0.0);
+        // Mean absolute error (10 + 20 + 0) / 3 = 10 against a naive error of 4: 2.5.
+        assert_close(mase(&actual, &forecast, 4.0).unwrap(), 2.5);
+        assert_eq!(mase(&actual, &forecast, 0.0), None);
+        assert_eq!(mase(&actual, &forecast, f64::NAN), None);
     }
 
     #[test]

@@ -3,8 +3,11 @@
 use augurs_core::{Fit, Predict};
 use augurs_ets::AutoETS;
 use augurs_mstl::MSTLModel;
+use std::collections::BTreeMap;
 
-use crate::wape;
+use crate::calibrate::{Errors, Trial};
+use crate::season::Season;
+use crate::theta::theta;
 
 /// Months in a year: the seasonal period of a monthly series.
 pub const SEASON_LENGTH: usize = 12;
@@ -43,100 +46,6 @@ pub enum ForecastError {
     Model(String),
 }
 
-/// The fewest held-out months on which [`forecast_monthly`] compares the multiplicative and the
-/// additive seasonal model before choosing one.
-pub const MIN_VALIDATION_MONTHS: usize = 6;
-
-/// How much better the additive seasonal model must do on the held-out months, as a fraction of the
-/// multiplicative model's WAPE, to be chosen. Multiplicative seasonality is the rule in sales and a
-/// single year of held-out months is a noisy judge: on generated multiplicative series, choosing the
-/// plain winner picked the additive model often enough to lose a fifth of the accuracy. Where
-/// logarithms truly misread a series (steady growth from a small base) the additive model's error is
-/// a quarter of the other's, well past this bar.
-pub const ADDITIVE_EVIDENCE: f64 = 0.5;
-
-/// Which model produced a [`Forecast`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ForecastMethod {
-    /// MSTL decomposition with a 12-month season of `ln(y)`; exponential smoothing (AutoETS, no
-    /// seasonal component) forecasts the deseasonalised series, the last year's seasonal component is
-    /// added back, and the result is raised back with `exp`. Seasonal swings and growth in proportion
-    /// to the level.
-    SeasonalMultiplicative,
-    /// The same on `y` itself: seasonal swings and growth of a fixed size.
-    SeasonalAdditive,
-    /// Exponential smoothing (AutoETS) without a seasonal component.
-    NonSeasonal,
-}
-
-/// Point forecasts with a prediction interval for each step ahead.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Forecast {
-    /// The forecast for each of the next `horizon` months.
-    pub point: Vec<f64>,
-    /// Lower bound of the prediction interval for each month.
-    pub lower: Vec<f64>,
-    /// Upper bound of the prediction interval for each month.
-    pub upper: Vec<f64>,
-    /// The probability each interval is meant to cover, e.g. 0.8.
-    pub level: f64,
-    /// The model that produced the forecast.
-    pub method: ForecastMethod,
-}
-
-/// Forecasts the next `horizon` months of `history` (oldest first, one value per month, no gaps),
-/// with prediction intervals meant to cover the true value with probability `level` (e.g. 0.8).
-///
-/// - With at least [`MIN_SEASONAL_HISTORY`] months, a seasonal model: MSTL with a 12-month period,
-///   and AutoETS on the deseasonalised series. Sales seasonality is usually multiplicative (December
-///   is a share of the year, not a fixed amount on top) but not always, and fitting on logarithms
-///   misreads a series that grows linearly from a small base. So when every month is positive and
-///   there are at least `MIN_SEASONAL_HISTORY + MIN_VALIDATION_MONTHS` months, both
-///   [`ForecastMethod::SeasonalMultiplicative`] and [`ForecastMethod::SeasonalAdditive`] are fitted
-///   without the last `min(12, n − 24)` months and scored by WAPE on them; additive is chosen only
-///   when its WAPE is under [`ADDITIVE_EVIDENCE`] times the multiplicative one, and the chosen model
-///   is refitted on the whole history. With fewer months, multiplicative when every month is
-///   positive; additive otherwise. A multiplicative point forecast is the median
-///   of its predictive distribution, not its mean; that suits WAPE, whose absolute errors are
-///   smallest at the median.
-/// - With [`MIN_HISTORY`] months or more but less than two years: [`ForecastMethod::NonSeasonal`].
-///
-/// AutoETS chooses among additive or multiplicative errors and no, additive or damped additive
-/// trend, by AICc. The intervals come from the ETS model of the deseasonalised series; the seasonal
-/// component is taken as known, so they are somewhat narrow.
-///
-/// Errors: fewer than [`MIN_HISTORY`] months, a non-finite value, a `level` outside `(0, 1)`, or a
-/// failure of the model library. A `horizon` of 0 gives an empty forecast.
-pub fn forecast_monthly(history: &[f64], horizon: usize, level: f64) -> Result<Forecast, ForecastError> {
-    if !(level > 0.0 && level < 1.0) {
-        return Err(ForecastError::InvalidLevel(level));
-    }
-    check_history(history, MIN_HISTORY)?;
-    let method = if history.len() < MIN_SEASONAL_HISTORY {
-        ForecastMethod::NonSeasonal
-    } else {
-        seasonal_method(history)?
-    };
-    let (point, lower, upper) = if horizon == 0 {
-        (Vec::new(), Vec::new(), Vec::new())
-    } else {
-        fit_and_predict(history, method, horizon, Some(level))?
-    };
-    let complete = [&point, &lower, &upper].iter().all(|steps| steps.len() == horizon);
-    if !complete || point.iter().chain(&lower).chain(&upper).any(|v| !v.is_finite()) {
-        return Err(ForecastError::Model(
-            "the model gave no finite forecast for every month".into(),
-        ));
-    }
-    Ok(Forecast {
-        point,
-        lower,
-        upper,
-        level,
-        method,
-    })
-}
-
 /// The seasonal-naive forecast: each month repeats the same month of the last year on record,
 /// `ŷ[n + h] = y[n − 12 + (h mod 12)]` for `h = 0, 1, …`. The baseline a real forecast must beat.
 ///
@@ -150,14 +59,14 @@ pub fn seasonal_naive(history: &[f64], horizon: usize) -> Result<Vec<f64>, Forec
 /// `history` with its 12-month seasonal component taken out, for reading trends and change points
 /// in monthly sales without mistaking December for a surge.
 ///
-/// The seasonal component `s` is MSTL's (period 12), of `ln(y)` or of `y` as [`forecast_monthly`]
-/// would choose: multiplicatively `y / exp(s)`, additively `y − s`.
+/// The seasonal component `s` is MSTL's (period 12), of `ln(y)` when every month is positive, else
+/// of `y`: multiplicatively `y / exp(s)`, additively `y − s`.
 ///
 /// Errors: fewer than [`MIN_SEASONAL_HISTORY`] months, a non-finite value, or a failure of the
 /// decomposition.
 pub fn seasonally_adjusted(history: &[f64]) -> Result<Vec<f64>, ForecastError> {
     check_history(history, MIN_SEASONAL_HISTORY)?;
-    let multiplicative = seasonal_method(history)? == ForecastMethod::SeasonalMultiplicative;
+    let multiplicative = history.iter().all(|&y| y > 0.0);
     let series: Vec<f32> = history
         .iter()
         .map(|&y| if multiplicative { y.ln() } else { y } as f32)
@@ -201,65 +110,6 @@ fn check_history(history: &[f64], needed: usize) -> Result<(), ForecastError> {
     Ok(())
 }
 
-/// Multiplicative or additive seasonality for a history of at least two years.
-fn seasonal_method(history: &[f64]) -> Result<ForecastMethod, ForecastError> {
-    if history.iter().any(|&y| y <= 0.0) {
-        return Ok(ForecastMethod::SeasonalAdditive);
-    }
-    let holdout = (history.len() - MIN_SEASONAL_HISTORY).min(SEASON_LENGTH);
-    if holdout < MIN_VALIDATION_MONTHS {
-        return Ok(ForecastMethod::SeasonalMultiplicative);
-    }
-    let (training, held_out) = history.split_at(history.len() - holdout);
-    let score = |method| {
-        fit_and_predict(training, method, holdout, None)
-            .ok()
-            .and_then(|(point, _, _)| wape(held_out, &point))
-    };
-    let multiplicative = score(ForecastMethod::SeasonalMultiplicative);
-    let additive = score(ForecastMethod::SeasonalAdditive);
-    Ok(match (multiplicative, additive) {
-        (Some(m), Some(a)) if a < ADDITIVE_EVIDENCE * m => ForecastMethod::SeasonalAdditive,
-        (None, Some(_)) => ForecastMethod::SeasonalAdditive,
-        _ => ForecastMethod::SeasonalMultiplicative,
-    })
-}
-
-type Steps = (Vec<f64>, Vec<f64>, Vec<f64>);
-
-/// Point forecasts and, when `level` is given, interval bounds (else empty) on the original scale.
-fn fit_and_predict(
-    history: &[f64],
-    method: ForecastMethod,
-    horizon: usize,
-    level: Option<f64>,
-) -> Result<Steps, ForecastError> {
-    let forecast = match method {
-        ForecastMethod::NonSeasonal => {
-            let fitted = AutoETS::non_seasonal().fit(history).map_err(model_error)?;
-            fitted.predict(horizon, level).map_err(model_error)?
-        }
-        ForecastMethod::SeasonalAdditive => seasonal_model(history, horizon, level)?,
-        ForecastMethod::SeasonalMultiplicative => {
-            let logs: Vec<f64> = history.iter().map(|y| y.ln()).collect();
-            seasonal_model(&logs, horizon, level)?
-        }
-    };
-    let (lower, upper) = match (forecast.intervals, level) {
-        (Some(intervals), Some(_)) => (intervals.lower, intervals.upper),
-        (None, Some(_)) => return Err(ForecastError::Model("the model gave no prediction intervals".into())),
-        (_, None) => (Vec::new(), Vec::new()),
-    };
-    let mut steps = (forecast.point, lower, upper);
-    if method == ForecastMethod::SeasonalMultiplicative {
-        // exp is increasing, so bounds of ln(y) raised back are bounds of y with the same coverage.
-        for values in [&mut steps.0, &mut steps.1, &mut steps.2] {
-            values.iter_mut().for_each(|v| *v = v.exp());
-        }
-    }
-    Ok(steps)
-}
-
 fn seasonal_model(series: &[f64], horizon: usize, level: Option<f64>) -> Result<augurs_core::Forecast, ForecastError> {
     let trend = AutoETS::non_seasonal().into_trend_model();
     let fitted = MSTLModel::new(vec![SEASON_LENGTH], trend)
@@ -272,30 +122,503 @@ fn model_error(err: impl std::fmt::Display) -> ForecastError {
     ForecastError::Model(err.to_string())
 }
 
+/// The candidates [`forecast_monthly`] chooses among, and the choice itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ForecastMethod {
+    /// Last year repeated ([`seasonal_naive`]).
+    SeasonalNaive,
+    /// Exponential smoothing (AutoETS: additive or multiplicative errors; no, additive or damped
+    /// additive trend, by AICc) of the series as it is. The candidate for histories under two years.
+    Ets,
+    /// MSTL decomposition with a 12-month season of `ln y` (of `y` when a month is zero or less),
+    /// AutoETS on the deseasonalised series, the last year's seasonal component added back.
+    MstlEts,
+    /// Classical decomposition (a factor per calendar month from a centred 2×12 moving average,
+    /// used only when the lag-12 autocorrelation is beyond noise), AutoETS on the adjusted series,
+    /// the factors put back. Holt-Winters' shape with a damped trend allowed.
+    DecomposedEts,
+    /// The Theta method on the classically adjusted series: simple exponential smoothing with a
+    /// drift of half the linear trend.
+    Theta,
+    /// The mean of MSTL-ETS and decomposed ETS (of ETS and Theta for a history under 27 months).
+    Combination,
+}
+
+impl ForecastMethod {
+    /// The method's name on the API, e.g. `"decomposed-ets"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            ForecastMethod::SeasonalNaive => "seasonal-naive",
+            ForecastMethod::Ets => "ets",
+            ForecastMethod::MstlEts => "mstl-ets",
+            ForecastMethod::DecomposedEts => "decomposed-ets",
+            ForecastMethod::Theta => "theta",
+            ForecastMethod::Combination => "combination",
+        }
+    }
+
+    /// The models averaged by [`ForecastMethod::Combination`], for a seasonal or a short history.
+    /// Theta is left out of the seasonal one: on the bench's public series, adding it made the
+    /// combination worse than either part alone.
+    fn combined(seasonal: bool) -> &'static [ForecastMethod] {
+        if seasonal {
+            &[ForecastMethod::MstlEts, ForecastMethod::DecomposedEts]
+        } else {
+            &[ForecastMethod::Ets, ForecastMethod::Theta]
+        }
+    }
+
+    /// The models fitted for a history of `months`.
+    fn models(months: usize) -> &'static [ForecastMethod] {
+        if months >= MIN_SEASONAL_HISTORY {
+            &[
+                ForecastMethod::MstlEts,
+                ForecastMethod::DecomposedEts,
+                ForecastMethod::Theta,
+            ]
+        } else {
+            &[ForecastMethod::Ets, ForecastMethod::Theta]
+        }
+    }
+}
+
+/// Point forecasts of one candidate model (not the combination).
+fn predict(method: ForecastMethod, history: &[f64], horizon: usize) -> Result<Vec<f64>, ForecastError> {
+    let point = match method {
+        ForecastMethod::SeasonalNaive => seasonal_naive(history, horizon)?,
+        ForecastMethod::Ets => ets(history, horizon)?,
+        ForecastMethod::MstlEts => {
+            if history.iter().all(|&y| y > 0.0) {
+                let logs: Vec<f64> = history.iter().map(|y| y.ln()).collect();
+                let forecast = seasonal_model(&logs, horizon, None)?;
+                forecast.point.into_iter().map(f64::exp).collect()
+            } else {
+                seasonal_model(history, horizon, None)?.point
+            }
+        }
+        ForecastMethod::DecomposedEts | ForecastMethod::Theta => {
+            let season = Season::of(history);
+            let adjusted = season.adjust(history);
+            let forecast = if method == ForecastMethod::Theta {
+                theta(&adjusted, horizon)
+            } else {
+                ets(&adjusted, horizon)?
+            };
+            season.restore(history.len(), &forecast)
+        }
+        ForecastMethod::Combination => {
+            return Err(ForecastError::Model(
+                "a combination is made of candidates, not fitted".into(),
+            ));
+        }
+    };
+    if point.len() != horizon || point.iter().any(|v| !v.is_finite()) {
+        return Err(ForecastError::Model(format!(
+            "{} gave no finite forecast for every month",
+            method.name()
+        )));
+    }
+    Ok(point)
+}
+
+fn ets(series: &[f64], horizon: usize) -> Result<Vec<f64>, ForecastError> {
+    let fitted = AutoETS::non_seasonal().fit(series).map_err(model_error)?;
+    Ok(fitted.predict(horizon, None).map_err(model_error)?.point)
+}
+
+/// Every model of [`ForecastMethod::models`] for `history` that fitted, and seasonal naive when a
+/// year is on record.
+fn candidates(history: &[f64], horizon: usize) -> Vec<(ForecastMethod, Vec<f64>)> {
+    let mut out: Vec<(ForecastMethod, Vec<f64>)> = ForecastMethod::models(history.len())
+        .iter()
+        .filter_map(|&method| Some((method, predict(method, history, horizon).ok()?)))
+        .collect();
+    if let Ok(point) = seasonal_naive(history, horizon) {
+        out.push((ForecastMethod::SeasonalNaive, point));
+    }
+    out
+}
+
+/// The month-by-month mean of forecasts.
+fn mean(parts: &[&[f64]], horizon: usize) -> Vec<f64> {
+    (0..horizon)
+        .map(|h| parts.iter().map(|p| p[h]).sum::<f64>() / parts.len() as f64)
+        .collect()
+}
+
+/// How [`forecast_monthly`] validates its candidates on the series' own past.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Validation {
+    /// Cut points at most; each fits every candidate once.
+    pub origins: usize,
+    /// Months between two cut points.
+    pub step: usize,
+    /// Months scored after each cut point, at most.
+    pub horizon: usize,
+}
+
+impl Default for Validation {
+    fn default() -> Self {
+        Validation {
+            origins: 6,
+            step: 6,
+            horizon: SEASON_LENGTH,
+        }
+    }
+}
+
+/// The fewest months scored after a cut point for it to count.
+const MIN_SCORED: usize = 3;
+
+impl Validation {
+    /// Cut points for a history of `n` months whose candidates need `min_train` months: the latest
+    /// ones that leave a whole validation horizon after them, `step` apart; when the history is too
+    /// short for one, the earliest ones that leave at least [`MIN_SCORED`] months. Oldest first.
+    fn origins(&self, n: usize, min_train: usize) -> Vec<usize> {
+        let mut cuts: Vec<usize> = (0..self.origins)
+            .map_while(|k| n.checked_sub(self.horizon + k * self.step))
+            .filter(|&cut| cut >= min_train)
+            .collect();
+        if cuts.is_empty() {
+            cuts = (0..self.origins)
+                .map(|k| min_train + k * self.step.max(1))
+                .take_while(|&cut| cut + MIN_SCORED <= n)
+                .collect();
+        }
+        cuts.sort_unstable();
+        cuts
+    }
+}
+
+/// Point forecasts with calibrated prediction intervals, the method chosen and the evidence for it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Forecast {
+    /// The forecast for each of the next `horizon` months.
+    pub point: Vec<f64>,
+    /// One interval per level asked, in the order asked.
+    pub intervals: Vec<Interval>,
+    /// The method chosen.
+    pub method: ForecastMethod,
+    /// Each candidate's WAPE on the validation cut points, best first (empty when there were none).
+    pub scores: Vec<(ForecastMethod, f64)>,
+    /// For a combination, the methods averaged; else empty.
+    pub parts: Vec<ForecastMethod>,
+    /// Validation cut points used.
+    pub origins: usize,
+    /// How the intervals were made.
+    pub errors: Errors,
+}
+
+/// Lower and upper bounds for each month ahead, meant to cover the true value with probability `level`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interval {
+    /// e.g. 0.8.
+    pub level: f64,
+    /// Lower bound per month.
+    pub lower: Vec<f64>,
+    /// Upper bound per month.
+    pub upper: Vec<f64>,
+}
+
+/// A forecast summed over consecutive months, with an interval of the sum.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Total {
+    /// Sum of the monthly points.
+    pub point: f64,
+    /// Lower bound of the sum.
+    pub lower: f64,
+    /// Upper bound of the sum.
+    pub upper: f64,
+}
+
+impl Forecast {
+    /// The interval at `level`, when it was asked for.
+    pub fn interval(&self, level: f64) -> Option<&Interval> {
+        self.intervals.iter().find(|i| (i.level - level).abs() < 1e-12)
+    }
+
+    /// The sum of months `steps` (0-based, e.g. `3..6` for the second quarter ahead) with an
+    /// interval of the sum at `level`: each side's distance from the point combines the months' as
+    /// `√((1 − ρ) Σ dᵢ² + ρ (Σ dᵢ)²)`, `ρ` the correlation of the validation errors between months of
+    /// one cut point ([`Errors::correlation`]). So the sum's interval is wider than any month's and,
+    /// unless the errors move in lockstep, narrower than the months' widths added up.
+    ///
+    /// `None` when `level` was not asked for, or `steps` is empty or beyond the horizon.
+    pub fn total(&self, steps: std::ops::Range<usize>, level: f64) -> Option<Total> {
+        let interval = self.interval(level)?;
+        if steps.is_empty() || steps.end > self.point.len() {
+            return None;
+        }
+        let rho = self.errors.correlation;
+        let spread = |distances: &mut dyn Iterator<Item = f64>| {
+            let (mut sum, mut squares) = (0.0, 0.0);
+            for d in distances {
+                sum += d;
+                squares += d * d;
+            }
+            ((1.0 - rho) * squares + rho * sum * sum).sqrt()
+        };
+        let point: f64 = self.point[steps.clone()].iter().sum();
+        let below = spread(&mut steps.clone().map(|h| (self.point[h] - interval.lower[h]).max(0.0)));
+        let above = spread(&mut steps.map(|h| (interval.upper[h] - self.point[h]).max(0.0)));
+        Some(Total {
+            point,
+            lower: point - below,
+            upper: point + above,
+        })
+    }
+
+    /// One sentence on why this method: its validation error beside the runner-up's.
+    pub fn reason(&self) -> String {
+        let name = self.method.name();
+        match self.scores.as_slice() {
+            [] => format!("{name}: too little history to compare methods on past months"),
+            [(_, only)] => format!("{name}: the only method that could be scored ({only:.1}% WAPE)"),
+            scores => {
+                let own = scores.iter().find(|(m, _)| *m == self.method).map(|s| s.1);
+                let runner_up = scores.iter().find(|(m, _)| *m != self.method);
+                match (own, runner_up) {
+                    (Some(own), Some((other, theirs))) => format!(
+                        "{name}: {own:.1}% WAPE over {} past cut points of this history, against {theirs:.1}% for {}",
+                        self.origins,
+                        other.name()
+                    ),
+                    _ => format!("{name}: chosen on {} past cut points", self.origins),
+                }
+            }
+        }
+    }
+}
+
+/// Forecasts the next `horizon` months of `history` (oldest first, one value per month, no gaps),
+/// with an interval for each of `levels` (e.g. `[0.8, 0.95]`).
+///
+/// Every candidate ([`ForecastMethod`]) is fitted at up to [`Validation::origins`] earlier cut points
+/// of the history and scored by WAPE on the months that followed; the best is refitted on the
+/// whole history. Its errors at those cut points, as log ratios `ln(actual / forecast)` (relative
+/// to the level when a month is zero or less), give the intervals: empirical quantiles of the
+/// errors scaled by `√h` for the month `h` ahead, widened for a small sample (conformal
+/// prediction). See [`Errors`].
+///
+/// Errors: fewer than [`MIN_HISTORY`] months, a non-finite value, a level outside `(0, 1)`, or no
+/// candidate that fitted. A `horizon` of 0 gives an empty forecast.
+pub fn forecast_monthly(history: &[f64], horizon: usize, levels: &[f64]) -> Result<Forecast, ForecastError> {
+    forecast_with(history, horizon, levels, Validation::default(), None)
+}
+
+/// [`forecast_monthly`] with explicit validation settings, and optionally a method imposed instead
+/// of chosen (its intervals still come from its own validation errors).
+pub fn forecast_with(
+    history: &[f64],
+    horizon: usize,
+    levels: &[f64],
+    validation: Validation,
+    imposed: Option<ForecastMethod>,
+) -> Result<Forecast, ForecastError> {
+    check_levels(levels)?;
+    check_history(history, MIN_HISTORY)?;
+    let tried = Tried::on(history, validation);
+    let method = imposed.unwrap_or_else(|| tried.best());
+    tried.finish(method, history, horizon, levels, imposed.is_none())
+}
+
+pub(crate) fn check_levels(levels: &[f64]) -> Result<(), ForecastError> {
+    match levels.iter().find(|&&l| !(l > 0.0 && l < 1.0)) {
+        Some(&level) => Err(ForecastError::InvalidLevel(level)),
+        None => Ok(()),
+    }
+}
+
+/// Every candidate's forecasts at the validation cut points of one history, scored, and the
+/// combination's weights.
+pub(crate) struct Tried {
+    origins: usize,
+    trials: BTreeMap<ForecastMethod, Vec<Trial>>,
+    /// WAPE of each method scored at every cut point, best first.
+    scores: Vec<(ForecastMethod, f64)>,
+    /// The combination's parts that fitted at every cut point, with equal weights.
+    weights: Vec<(ForecastMethod, f64)>,
+}
+
+impl Tried {
+    pub(crate) fn on(history: &[f64], validation: Validation) -> Tried {
+        let n = history.len();
+        let seasonal = n >= MIN_SEASONAL_HISTORY + MIN_SCORED;
+        let min_train = if seasonal { MIN_SEASONAL_HISTORY } else { MIN_HISTORY };
+        let cuts = validation.origins(n, min_train);
+        let mut trials: BTreeMap<ForecastMethod, Vec<Trial>> = BTreeMap::new();
+        for &cut in &cuts {
+            let ahead = validation.horizon.min(n - cut);
+            let (train, actual) = (&history[..cut], &history[cut..cut + ahead]);
+            for (method, point) in candidates(train, ahead) {
+                trials.entry(method).or_default().push(Trial::new(train, actual, point));
+            }
+        }
+        // A method must have been scored at every cut point to be compared.
+        trials.retain(|_, t| t.len() == cuts.len());
+        let mut scores = score(&trials);
+        let weights = ForecastMethod::combined(seasonal)
+            .iter()
+            .filter(|m| trials.contains_key(m))
+            .map(|&m| (m, 1.0))
+            .collect::<Vec<_>>();
+        if weights.len() >= 2 {
+            let combined: Vec<Trial> = (0..cuts.len())
+                .map(|i| {
+                    let parts: Vec<&[f64]> = weights.iter().map(|(m, _)| trials[m][i].point.as_slice()).collect();
+                    let first = &trials[&weights[0].0][i];
+                    first.with_point(mean(&parts, first.actual.len()))
+                })
+                .collect();
+            trials.insert(ForecastMethod::Combination, combined);
+            scores = score(&trials);
+        }
+        Tried {
+            origins: cuts.len(),
+            trials,
+            scores,
+            weights,
+        }
+    }
+
+    /// The combination, unless one method's validation WAPE is under [`SINGLE_METHOD_EVIDENCE`]
+    /// times the combination's; the best scored method when there is no combination.
+    pub(crate) fn best(&self) -> ForecastMethod {
+        let combined = self
+            .scores
+            .iter()
+            .find(|s| s.0 == ForecastMethod::Combination)
+            .map(|s| s.1);
+        match (self.scores.first(), combined) {
+            (Some(&(method, wape)), Some(c)) if wape < SINGLE_METHOD_EVIDENCE * c => method,
+            (Some(&(method, _)), None) => method,
+            _ => ForecastMethod::Combination,
+        }
+    }
+
+    /// The methods that can be imposed on this history: those tried (the models and their
+    /// combination when none were), and seasonal naive from a year on.
+    pub(crate) fn methods(&self, months: usize) -> Vec<ForecastMethod> {
+        let mut methods: Vec<ForecastMethod> = if self.trials.is_empty() {
+            let mut methods = ForecastMethod::models(months).to_vec();
+            methods.push(ForecastMethod::Combination);
+            methods
+        } else {
+            self.trials.keys().copied().collect()
+        };
+        if months >= SEASON_LENGTH && !methods.contains(&ForecastMethod::SeasonalNaive) {
+            methods.push(ForecastMethod::SeasonalNaive);
+        }
+        methods
+    }
+
+    /// The combination's parts: those validated, or all of them when nothing was.
+    fn parts(&self, months: usize) -> Vec<ForecastMethod> {
+        if self.weights.len() >= 2 {
+            return self.weights.iter().map(|w| w.0).collect();
+        }
+        ForecastMethod::combined(months >= MIN_SEASONAL_HISTORY + MIN_SCORED).to_vec()
+    }
+
+    /// The final forecast of `method` on the whole history.
+    fn refit(&self, method: ForecastMethod, history: &[f64], horizon: usize) -> Result<Vec<f64>, ForecastError> {
+        if method != ForecastMethod::Combination {
+            return predict(method, history, horizon);
+        }
+        let fitted: Vec<Vec<f64>> = self
+            .parts(history.len())
+            .into_iter()
+            .filter_map(|m| predict(m, history, horizon).ok())
+            .collect();
+        if fitted.is_empty() {
+            return Err(ForecastError::Model("no candidate of the combination fitted".into()));
+        }
+        Ok(mean(&fitted.iter().map(Vec::as_slice).collect::<Vec<_>>(), horizon))
+    }
+
+    /// `method` refitted on the whole history, with intervals from its validation errors. When
+    /// `fall_back`, a method that fails on the whole history gives way to the next best that fits.
+    pub(crate) fn finish(
+        &self,
+        method: ForecastMethod,
+        history: &[f64],
+        horizon: usize,
+        levels: &[f64],
+        fall_back: bool,
+    ) -> Result<Forecast, ForecastError> {
+        let (method, point) = match self.refit(method, history, horizon) {
+            Ok(point) => (method, point),
+            Err(error) if fall_back => self
+                .scores
+                .iter()
+                .find_map(|(m, _)| Some((*m, self.refit(*m, history, horizon).ok()?)))
+                .ok_or(error)?,
+            Err(error) => return Err(error),
+        };
+        let errors = Errors::from_trials(self.trials.get(&method).map(Vec::as_slice).unwrap_or(&[]), history);
+        let intervals = levels.iter().map(|&level| errors.interval(&point, level)).collect();
+        let parts = if method == ForecastMethod::Combination {
+            self.parts(history.len())
+        } else {
+            Vec::new()
+        };
+        Ok(Forecast {
+            point,
+            intervals,
+            method,
+            scores: self.scores.clone(),
+            parts,
+            origins: self.origins,
+            errors,
+        })
+    }
+}
+
+/// How much better than the combination, as a fraction of its validation WAPE, a single method
+/// must have done to be chosen over it. Validation on a few cut points is a noisy judge, and a
+/// combination rarely loses by much where it loses (the M4 competition's lesson).
+pub const SINGLE_METHOD_EVIDENCE: f64 = 0.9;
+
+fn score(trials: &BTreeMap<ForecastMethod, Vec<Trial>>) -> Vec<(ForecastMethod, f64)> {
+    let mut scores: Vec<(ForecastMethod, f64)> =
+        trials.iter().filter_map(|(&m, t)| Some((m, pooled_wape(t)?))).collect();
+    scores.sort_by(|a, b| a.1.total_cmp(&b.1).then(a.0.cmp(&b.0)));
+    scores
+}
+
+fn pooled_wape(trials: &[Trial]) -> Option<f64> {
+    let (actual, point): (Vec<f64>, Vec<f64>) = trials
+        .iter()
+        .flat_map(|t| t.actual.iter().copied().zip(t.point.iter().copied()))
+        .unzip();
+    crate::wape(&actual, &point)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::wape;
 
     const SEASON: [f64; 12] = [0.8, 0.75, 0.9, 0.95, 1.0, 1.05, 0.95, 0.9, 1.0, 1.1, 1.25, 1.35];
 
     fn seasonal_series(months: usize) -> Vec<f64> {
         (0..months)
-            .map(|t| (1000.0 + 10.0 * t as f64) * SEASON[t % 12])
+            .map(|t| (1000.0 + 10.0 * t as f64) * SEASON[t % 12] * (1.0 + 0.02 * [1.0, -1.0, 0.5][t % 3]))
             .collect()
     }
 
     #[test]
     fn too_little_or_bad_history_is_refused() {
-        let short = forecast_monthly(&[1.0; 7], 3, 0.8).unwrap_err();
+        let short = forecast_monthly(&[1.0; 7], 3, &[0.8]).unwrap_err();
         assert_eq!(short, ForecastError::TooShort { needed: 8, got: 7 });
         assert_eq!(short.to_string(), "8 months of history are needed to forecast, got 7");
         let mut gap = vec![1.0; 12];
         gap[4] = f64::NAN;
-        let not_finite = forecast_monthly(&gap, 3, 0.8).unwrap_err();
+        let not_finite = forecast_monthly(&gap, 3, &[0.8]).unwrap_err();
         assert_eq!(not_finite.to_string(), "month 5 of the history is not a finite number");
         for level in [0.0, 1.0, -0.5, f64::NAN] {
             assert!(matches!(
-                forecast_monthly(&[1.0; 12], 3, level),
+                forecast_monthly(&[1.0; 12], 3, &[0.8, level]),
                 Err(ForecastError::InvalidLevel(_))
             ));
         }
@@ -304,53 +627,93 @@ mod tests {
     }
 
     #[test]
-    fn two_years_make_a_season() {
-        let year = forecast_monthly(&seasonal_series(23), 6, 0.8).unwrap();
-        assert_eq!(year.method, ForecastMethod::NonSeasonal);
-        let two_years = forecast_monthly(&seasonal_series(24), 6, 0.8).unwrap();
-        assert_eq!(two_years.method, ForecastMethod::SeasonalMultiplicative);
-        // A month without sales rules out logarithms.
-        let mut with_zero = seasonal_series(36);
-        with_zero[3] = 0.0;
-        assert_eq!(
-            forecast_monthly(&with_zero, 6, 0.8).unwrap().method,
-            ForecastMethod::SeasonalAdditive
-        );
+    fn validation_cut_points_leave_a_whole_year_when_they_can() {
+        let validation = Validation::default();
+        // 60 months: cuts 48, 42, 36, 30, 24 (≥ 24), oldest first.
+        assert_eq!(validation.origins(60, 24), [24, 30, 36, 42, 48]);
+        // 36 months: only 24 leaves a year.
+        assert_eq!(validation.origins(36, 24), [24]);
+        // 20 months of a short history: 8 leaves a year.
+        assert_eq!(validation.origins(20, 8), [8]);
+        // 14 months: no cut leaves a year; the earliest leaving 3 months or more.
+        assert_eq!(validation.origins(14, 8), [8]);
+        assert!(validation.origins(10, 8).is_empty());
     }
 
     #[test]
-    fn intervals_bracket_the_point_forecast() {
+    fn intervals_hold_their_point_and_widen_with_the_level() {
         for months in [8, 15, 24, 36, 60] {
-            let forecast = forecast_monthly(&seasonal_series(months), 14, 0.8).unwrap();
+            let forecast = forecast_monthly(&seasonal_series(months), 14, &[0.8, 0.95]).unwrap();
             assert_eq!(forecast.point.len(), 14);
-            assert_eq!(forecast.level, 0.8);
-            for ((point, lower), upper) in forecast.point.iter().zip(&forecast.lower).zip(&forecast.upper) {
+            let (eighty, ninety_five) = (forecast.interval(0.8).unwrap(), forecast.interval(0.95).unwrap());
+            for h in 0..14 {
+                let point = forecast.point[h];
                 assert!(
-                    lower <= point && point <= upper,
-                    "{lower} ≤ {point} ≤ {upper} ({months} months)"
+                    eighty.lower[h] <= point && point <= eighty.upper[h],
+                    "{months} months, step {h}"
                 );
+                assert!(ninety_five.lower[h] <= eighty.lower[h] && eighty.upper[h] <= ninety_five.upper[h]);
             }
+            assert_eq!(forecast.interval(0.9), None);
         }
-        let none = forecast_monthly(&seasonal_series(30), 0, 0.8).unwrap();
-        assert!(none.point.is_empty() && none.lower.is_empty() && none.upper.is_empty());
+        let none = forecast_monthly(&seasonal_series(30), 0, &[0.8]).unwrap();
+        assert!(none.point.is_empty() && none.interval(0.8).unwrap().lower.is_empty());
     }
 
     #[test]
-    fn a_clean_seasonal_series_is_forecast_closely() {
-        let series = seasonal_series(60);
-        let forecast = forecast_monthly(&series[..48], 12, 0.8).unwrap();
-        let score = wape(&series[48..], &forecast.point).unwrap();
-        assert!(score < 2.0, "WAPE {score}");
+    fn a_sum_of_months_has_an_interval_of_its_own() {
+        let forecast = forecast_monthly(&seasonal_series(60), 12, &[0.8]).unwrap();
+        let interval = forecast.interval(0.8).unwrap();
+        let total = forecast.total(3..6, 0.8).unwrap();
+        let point: f64 = forecast.point[3..6].iter().sum();
+        assert!((total.point - point).abs() < 1e-9);
+        let widths: Vec<f64> = (3..6).map(|h| interval.upper[h] - interval.lower[h]).collect();
+        let width = total.upper - total.lower;
+        assert!(widths.iter().all(|w| width > *w), "{width} vs {widths:?}");
+        assert!(width < widths.iter().sum::<f64>(), "{width} vs {widths:?}");
+        assert_eq!(forecast.total(3..3, 0.8), None);
+        assert_eq!(forecast.total(10..13, 0.8), None);
+        assert_eq!(forecast.total(0..3, 0.95), None);
     }
 
     #[test]
-    fn steady_growth_from_a_small_base_is_not_read_as_seasonal() {
-        // Logarithms of 1, 2, …, 36 curve sharply at first; fitted on them, the early curve shows up
-        // as a seasonal pattern. The held-out year exposes it and the additive model is used.
-        let series: Vec<f64> = (1..=48).map(f64::from).collect();
-        let forecast = forecast_monthly(&series[..36], 12, 0.8).unwrap();
-        assert_eq!(forecast.method, ForecastMethod::SeasonalAdditive);
-        assert!(wape(&series[36..], &forecast.point).unwrap() < 10.0);
+    fn a_clean_seasonal_series_is_forecast_closely_and_the_choice_is_explained() {
+        let series = seasonal_series(72);
+        let forecast = forecast_monthly(&series[..60], 12, &[0.8]).unwrap();
+        let score = wape(&series[60..], &forecast.point).unwrap();
+        assert!(score < 4.0, "WAPE {score}");
+        assert_eq!(forecast.origins, 5);
+        assert!(forecast.scores.iter().any(|(m, _)| *m == ForecastMethod::SeasonalNaive));
+        assert!(
+            forecast.reason().starts_with(forecast.method.name()),
+            "{}",
+            forecast.reason()
+        );
+        if forecast.method == ForecastMethod::Combination {
+            assert_eq!(forecast.parts, [ForecastMethod::MstlEts, ForecastMethod::DecomposedEts]);
+        }
+    }
+
+    #[test]
+    fn an_imposed_method_is_used() {
+        let series = seasonal_series(48);
+        for method in [
+            ForecastMethod::SeasonalNaive,
+            ForecastMethod::Theta,
+            ForecastMethod::MstlEts,
+        ] {
+            let forecast = forecast_with(&series, 6, &[0.8], Validation::default(), Some(method)).unwrap();
+            assert_eq!(forecast.method, method);
+        }
+        let naive = forecast_with(
+            &series,
+            6,
+            &[0.8],
+            Validation::default(),
+            Some(ForecastMethod::SeasonalNaive),
+        )
+        .unwrap();
+        assert_eq!(naive.point, seasonal_naive(&series, 6).unwrap());
     }
 
     #[test]

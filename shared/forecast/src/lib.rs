@@ -8,18 +8,24 @@
 #![warn(missing_docs)]
 
 mod accuracy;
+mod backtest;
+mod calibrate;
 mod change;
 mod did;
 mod forecast;
 mod profile;
+mod season;
+mod theta;
 
-pub use accuracy::{bias, wape};
+pub use accuracy::{bias, mase, wape};
+pub use backtest::{MethodScore, backtest};
+pub use calibrate::Errors;
 pub use change::{
     ChangePoint, DemandTrend, EMERGING_GROWTH, EMERGING_MONTHS, MIN_SEGMENT, change_points, classify_trend,
 };
 pub use did::{DidResult, MIN_CONTROL_UNITS, Verdict, difference_in_differences};
 pub use forecast::{
-    ADDITIVE_EVIDENCE, Forecast, ForecastError, ForecastMethod, MIN_HISTORY, MIN_SEASONAL_HISTORY,
-    MIN_VALIDATION_MONTHS, SEASON_LENGTH, forecast_monthly, seasonal_naive, seasonally_adjusted,
+    Forecast, ForecastError, ForecastMethod, Interval, MIN_HISTORY, MIN_SEASONAL_HISTORY, SEASON_LENGTH, Total,
+    Validation, forecast_monthly, forecast_with, seasonal_naive, seasonally_adjusted,
 };
 pub use profile::{PROFILE_SCALE, monthly_profile};

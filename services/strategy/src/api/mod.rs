@@ -2,6 +2,7 @@
 
 mod convert;
 mod evaluation;
+mod forecasting;
 mod quotas;
 mod recommendations;
 mod trends;
@@ -112,5 +113,7 @@ lacak_runtime::delegate_rpcs! {
         propose_quotas: pb::ProposeQuotasRequest => pb::ProposeQuotasResponse = quotas::propose;
         list_forecasts: pb::ListForecastsRequest => pb::ListForecastsResponse = quotas::list_forecasts;
         list_demand_trends: pb::ListDemandTrendsRequest => pb::ListDemandTrendsResponse = trends::list;
+        forecast_series: pb::ForecastSeriesRequest => pb::ForecastSeriesResponse = forecasting::forecast;
+        backtest_forecasts: pb::BacktestForecastsRequest => pb::BacktestForecastsResponse = forecasting::backtest;
     }
 }

@@ -1033,3 +1033,203 @@ async fn accepted_product_change(suite: &Suite, kind: pb::RecommendationKind) ->
     );
     applied
 }
+
+fn interval(intervals: &[pb::PredictionInterval], level: f64) -> (f64, f64) {
+    let found = intervals
+        .iter()
+        .find(|i| dec(&i.level_percent) == level)
+        .expect("the level asked");
+    (dec(&found.lower), dec(&found.upper))
+}
+
+#[tokio::test]
+async fn forecasts_cut_history_at_the_origin_sum_intervals_and_backtest() {
+    let suite = spawn().await;
+    organisation(&suite).await;
+    product(&suite, "LAP").await;
+    product(&suite, "OLD").await;
+    // FY2023-M08 to FY2026-M01: 30 months.
+    for (year, month) in (0..30u32).map(|k| (2023 + (7 + k as i32) / 12, (7 + k) % 12 + 1)) {
+        month_of_sales(&suite, year, month).await;
+    }
+    let mut admin = suite.admin();
+    let ask = |owner: &str, as_of| pb::ForecastSeriesRequest {
+        owner: owner.into(),
+        interval_levels_percent: vec![80.0, 95.0],
+        as_of,
+        currency_code: "IDR".into(),
+        ..Default::default()
+    };
+
+    // An origin on 1 July 2025 sees June 2025 and nothing after it.
+    let answer = admin
+        .forecast_series(ask(
+            "members/weak",
+            ts(Utc.with_ymd_and_hms(2025, 7, 1, 0, 0, 0).unwrap()),
+        ))
+        .await
+        .expect("a forecast")
+        .into_inner();
+    assert_eq!(answer.forecasts.len(), 1);
+    let weak = &answer.forecasts[0];
+    assert_eq!(weak.subject, "members/weak");
+    let history: Vec<&str> = weak.history.iter().map(|m| m.period.as_str()).collect();
+    assert_eq!(history.len(), 23, "{history:?}");
+    assert_eq!(history.first(), Some(&"FY2023-M08"));
+    assert_eq!(history.last(), Some(&"FY2025-M06"));
+    // June 2025 for "weak" (member 0): LAP at 1000 × (1 + 0.3 sin(5/12 · 2π)) = 1150, noise −2 →
+    // 1148; OLD from June 2025 on at 300. 1448.
+    assert_eq!(dec(&weak.history[22].value), 1448.0);
+    assert_eq!(weak.months.len(), 12);
+    assert_eq!(weak.months[0].period, "FY2025-M07");
+    assert!(
+        !weak.method.is_empty() && weak.method_reason.contains(&weak.method),
+        "{weak:?}"
+    );
+
+    // A quarter's interval is that of its sum: wider than any month's, narrower than their widths added.
+    let quarter = weak
+        .totals
+        .iter()
+        .find(|t| t.period == "FY2025-Q3")
+        .expect("Q3 is whole");
+    let point: f64 = weak.months[..3].iter().map(|m| dec(&m.point)).sum();
+    assert!((dec(&quarter.point) - point).abs() < 0.05, "{quarter:?}");
+    for level in [80.0, 95.0] {
+        let (low, high) = interval(&quarter.intervals, level);
+        let widths: Vec<f64> = weak.months[..3]
+            .iter()
+            .map(|m| {
+                let (l, h) = interval(&m.intervals, level);
+                h - l
+            })
+            .collect();
+        let width = high - low;
+        assert!(widths.iter().all(|w| width > *w), "{width} vs {widths:?}");
+        assert!(width < widths.iter().sum::<f64>(), "{width} vs {widths:?}");
+        assert!(low <= dec(&quarter.point) && dec(&quarter.point) <= high);
+    }
+    let (low80, high80) = interval(&weak.months[0].intervals, 80.0);
+    let (low95, high95) = interval(&weak.months[0].intervals, 95.0);
+    assert!(low95 <= low80 && high80 <= high95);
+
+    // One team-wide call: the team first, then every member.
+    let team = admin
+        .forecast_series(pb::ForecastSeriesRequest {
+            each_member: true,
+            ..ask("teams/sales", ts(at(2026, 2, 3)))
+        })
+        .await
+        .expect("team-wide forecasts")
+        .into_inner()
+        .forecasts;
+    let subjects: Vec<&str> = team.iter().map(|f| f.subject.as_str()).collect();
+    assert_eq!(subjects.len(), MEMBERS.len() + 1, "{subjects:?}");
+    assert_eq!(subjects[0], "teams/sales");
+    assert!(
+        team.iter()
+            .all(|f| f.history.last().map(|m| m.period.as_str()) == Some("FY2026-M01"))
+    );
+
+    // Backtest: 3 cut points × 6 months, the last leaving exactly 6 months of the 30 after it.
+    let backtest = admin
+        .backtest_forecasts(pb::BacktestForecastsRequest {
+            owner: "members/weak".into(),
+            origins: 3,
+            horizon_months: 6,
+            interval_levels_percent: vec![80.0],
+            as_of: ts(at(2026, 2, 3)),
+            currency_code: "IDR".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("a backtest")
+        .into_inner();
+    assert_eq!(backtest.history_months, 30);
+    assert_eq!(backtest.origin_periods, ["FY2025-M06", "FY2025-M07", "FY2025-M08"]);
+    assert_eq!(backtest.methods[0].method, "automatic");
+    assert!(backtest.methods.iter().any(|m| m.method == "seasonal-naive"));
+    for method in &backtest.methods {
+        assert_eq!(method.months, 18, "{method:?}");
+        assert_eq!(method.coverage.len(), 1);
+        let covered = dec(&method.coverage[0].covered_percent);
+        assert!((0.0..=100.0).contains(&covered));
+        assert!(dec(&method.wape_percent) >= 0.0);
+    }
+
+    // Too little history is a failed precondition, not a guess.
+    let early = admin
+        .forecast_series(ask("members/weak", ts(at(2024, 1, 1))))
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
+
+    // Bad horizons, levels, scopes and metrics name their field.
+    let bad = |request: pb::ForecastSeriesRequest| {
+        let mut admin = suite.admin();
+        async move { admin.forecast_series(request).await.unwrap_err() }
+    };
+    let cases: Vec<(tonic::Status, &[&str])> = vec![
+        (
+            bad(pb::ForecastSeriesRequest {
+                horizon_months: 25,
+                ..ask("members/weak", None)
+            })
+            .await,
+            &["horizon_months"],
+        ),
+        (
+            bad(pb::ForecastSeriesRequest {
+                interval_levels_percent: vec![80.0, 100.0],
+                ..ask("members/weak", None)
+            })
+            .await,
+            &["interval_levels_percent"],
+        ),
+        (
+            bad(pb::ForecastSeriesRequest {
+                scope: "teams/sales".into(),
+                ..ask("members/weak", None)
+            })
+            .await,
+            &["scope"],
+        ),
+        (
+            bad(pb::ForecastSeriesRequest {
+                metric: gpb::Metric::CustomerRetentionRate as i32,
+                ..ask("members/weak", None)
+            })
+            .await,
+            &["metric"],
+        ),
+        (
+            bad(pb::ForecastSeriesRequest {
+                each_member: true,
+                ..ask("members/weak", None)
+            })
+            .await,
+            &["each_member"],
+        ),
+    ];
+    for (status, fields) in cases {
+        assert_eq!(status.code(), Code::InvalidArgument, "{status:?}");
+        assert_eq!(violated_fields(&status), fields, "{status:?}");
+    }
+    let bad_backtest = admin
+        .backtest_forecasts(pb::BacktestForecastsRequest {
+            origins: 37,
+            horizon_months: -1,
+            currency_code: "IDR".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&bad_backtest), ["origins", "horizon_months"]);
+
+    // A manager of another team sees nothing of this one; the whole tenant is for admins.
+    let other = suite.strategy(&suite.token("mgr-other", Role::Manager, &["other"]));
+    for owner in ["members/weak", "teams/sales", ""] {
+        let denied = other.clone().forecast_series(ask(owner, None)).await.unwrap_err();
+        assert_eq!(denied.code(), Code::PermissionDenied, "{owner}: {denied:?}");
+    }
+}

@@ -1,0 +1,312 @@
+//! Forecasts of an owner's monthly series on demand, and backtests of the methods on it: the
+//! history read from monitoring up to an origin, the models fitted off the async workers.
+
+use chrono::{DateTime, Utc};
+use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
+use lacak_forecast::{Forecast, ForecastError, MethodScore, Validation, backtest, forecast_monthly};
+use lacak_proto::{goals as gpb, monitoring as mpb};
+use lacak_runtime::auth::CallContext;
+use lacak_runtime::convert::decimal_from_proto;
+use rust_decimal::Decimal;
+
+use crate::conv::amount;
+use crate::deps::Dependencies;
+use crate::domain::recommend::float;
+use crate::error::{StrategyError, StrategyResult};
+
+/// Months of history read at most: the most one GetSalesSeries call answers.
+pub const HISTORY_CAP_MONTHS: u32 = 120;
+/// The longest horizon asked.
+pub const MAX_HORIZON: usize = 24;
+/// The most backtest cut points.
+pub const MAX_ORIGINS: usize = 36;
+
+/// What a series is of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesQuery {
+    /// "members/{m}", "teams/{t}", or empty for the tenant.
+    pub owner: String,
+    pub metric: gpb::Metric,
+    /// A "products/…", "categories/…", "regions/…" or "segments/…" subject, or empty.
+    pub scope: String,
+    pub currency: String,
+    pub as_of: DateTime<Utc>,
+}
+
+/// One subject's monthly values, oldest first, from its first month with a non-zero value.
+#[derive(Debug, Clone, PartialEq)]
+pub struct History {
+    pub subject: String,
+    pub months: Vec<(PeriodId, Decimal)>,
+}
+
+impl History {
+    fn values(&self) -> Vec<f64> {
+        self.months.iter().map(|(_, v)| float(*v)).collect()
+    }
+}
+
+/// The series dimension a scope is read through, and whether a metric can be forecast.
+pub fn scope_dimension(scope: &str) -> Option<mpb::SeriesDimension> {
+    let (kind, id) = scope.split_once('/')?;
+    if id.is_empty() || id.contains('/') {
+        return None;
+    }
+    Some(match kind {
+        "products" => mpb::SeriesDimension::Product,
+        "categories" => mpb::SeriesDimension::Category,
+        "regions" => mpb::SeriesDimension::Region,
+        "segments" => mpb::SeriesDimension::Segment,
+        _ => return None,
+    })
+}
+
+/// Whether monthly series of `metric` can be read.
+pub fn forecastable(metric: gpb::Metric) -> bool {
+    matches!(
+        metric,
+        gpb::Metric::Revenue | gpb::Metric::UnitsSold | gpb::Metric::GrossMargin
+    )
+}
+
+/// The month the origin falls in: the first month forecast. History ends the month before.
+pub fn first_month(calendar: &FiscalCalendar, as_of: DateTime<Utc>) -> PeriodId {
+    calendar.period_containing(as_of, PeriodKind::Month)
+}
+
+/// The owner's series (and with `each_member` its members', by subject) up to the origin.
+pub async fn histories(
+    deps: &Dependencies,
+    ctx: &CallContext,
+    calendar: &FiscalCalendar,
+    query: &SeriesQuery,
+    each_member: bool,
+) -> StrategyResult<Vec<History>> {
+    let Some(last) = first_month(calendar, query.as_of).previous() else {
+        return Ok(Vec::new());
+    };
+    let mut first = last;
+    for _ in 1..HISTORY_CAP_MONTHS {
+        match first.previous() {
+            Some(earlier) => first = earlier,
+            None => break,
+        }
+    }
+    let (start, end) = (first.to_string(), last.to_string());
+    let dimension = scope_dimension(&query.scope).unwrap_or(mpb::SeriesDimension::Total);
+    let owner_read = deps.series(ctx, &query.owner, dimension, &start, &end, &query.currency);
+    let mut series = if each_member {
+        let members = deps.series(
+            ctx,
+            &query.owner,
+            mpb::SeriesDimension::Member,
+            &start,
+            &end,
+            &query.currency,
+        );
+        let (owner, members) = tokio::try_join!(owner_read, members)?;
+        owner.into_iter().chain(members).collect::<Vec<_>>()
+    } else {
+        owner_read.await?
+    };
+    if dimension != mpb::SeriesDimension::Total {
+        // The scope's own series; the owner's name goes on it.
+        series.retain(|s| s.subject == query.scope);
+        series.iter_mut().for_each(|s| s.subject = query.owner.clone());
+    } else if let Some(total) = series.first_mut() {
+        total.subject = query.owner.clone();
+    }
+    series
+        .into_iter()
+        .map(|s| history(s, query.metric))
+        .collect::<StrategyResult<Vec<_>>>()
+}
+
+fn history(series: mpb::SalesSeries, metric: gpb::Metric) -> StrategyResult<History> {
+    let mut months = Vec::with_capacity(series.points.len());
+    for point in series.points {
+        let damaged = |what: &str| {
+            StrategyError::upstream(
+                "reading sales series from monitoring",
+                tonic::Status::internal(format!("{what} of {:?} does not read", point.period)),
+            )
+        };
+        let period = point.period.parse::<PeriodId>().map_err(|_| damaged("the month"))?;
+        let value = match metric {
+            gpb::Metric::UnitsSold => point
+                .units_sold
+                .as_ref()
+                .map(|d| decimal_from_proto(d, "units_sold"))
+                .transpose()
+                .map_err(|_| damaged("units sold"))?
+                .unwrap_or_default(),
+            gpb::Metric::GrossMargin => amount(&point.gross_margin),
+            _ => amount(&point.revenue),
+        };
+        months.push((period, value));
+    }
+    let first = months.iter().position(|(_, v)| !v.is_zero()).unwrap_or(months.len());
+    months.drain(..first);
+    Ok(History {
+        subject: series.subject,
+        months,
+    })
+}
+
+/// Forecasts every history, fitted on the blocking pool in as many batches as there are cores.
+/// Each entry is the history with its forecast, or why it could not be made.
+pub async fn forecast_all(
+    histories: Vec<History>,
+    horizon: usize,
+    levels: Vec<f64>,
+) -> Vec<(History, Result<Forecast, ForecastError>)> {
+    let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let chunk = histories.len().div_ceil(workers).max(1);
+    let mut batches = Vec::new();
+    let mut rest = histories;
+    while !rest.is_empty() {
+        let tail = rest.split_off(chunk.min(rest.len()));
+        let batch = std::mem::replace(&mut rest, tail);
+        let levels = levels.clone();
+        batches.push(tokio::task::spawn_blocking(move || {
+            batch
+                .into_iter()
+                .map(|h| {
+                    let fitted = forecast_monthly(&h.values(), horizon, &levels);
+                    (h, fitted)
+                })
+                .collect::<Vec<_>>()
+        }));
+    }
+    let mut out = Vec::new();
+    for batch in batches {
+        // A panic in the models is this call's, as it would be without the blocking task.
+        out.extend(
+            batch
+                .await
+                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())),
+        );
+    }
+    out
+}
+
+/// Backtests the methods on one history, on the blocking pool.
+pub async fn backtest_history(
+    history: &History,
+    origins: usize,
+    horizon: usize,
+    levels: Vec<f64>,
+) -> Result<Vec<MethodScore>, ForecastError> {
+    let values = history.values();
+    tokio::task::spawn_blocking(move || backtest(&values, origins, horizon, &levels, Validation::default()))
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+/// The refusal for a history too short to forecast.
+pub fn too_short(subject: &str, error: &ForecastError, query: &SeriesQuery) -> StrategyError {
+    let who = if subject.is_empty() { "the tenant" } else { subject };
+    match error {
+        ForecastError::TooShort { needed, got } => StrategyError::precondition(
+            "HISTORY_TOO_SHORT",
+            format!(
+                "{who} has {got} months of {} before {} (from the first month with any); {needed} are needed",
+                metric_words(query.metric),
+                query.as_of.to_rfc3339()
+            ),
+        ),
+        other => StrategyError::precondition("FORECAST_FAILED", format!("{who}: {other}")),
+    }
+}
+
+fn metric_words(metric: gpb::Metric) -> &'static str {
+    match metric {
+        gpb::Metric::UnitsSold => "units sold",
+        gpb::Metric::GrossMargin => "gross margin",
+        _ => "revenue",
+    }
+}
+
+/// The fiscal quarters and years lying wholly within `months` (consecutive, oldest first), each
+/// with the range of month indices it covers.
+pub fn whole_periods(
+    calendar: &FiscalCalendar,
+    months: &[(PeriodId, DateTime<Utc>)],
+) -> Vec<(PeriodId, std::ops::Range<usize>)> {
+    let mut out: Vec<(PeriodId, std::ops::Range<usize>)> = Vec::new();
+    for kind in [PeriodKind::Quarter, PeriodKind::Year] {
+        let mut at = 0;
+        while at < months.len() {
+            let period = calendar.period_containing(months[at].1, kind);
+            let length = period.months().len();
+            let inside = months[at..]
+                .iter()
+                .take_while(|(_, start)| calendar.period_containing(*start, kind) == period)
+                .count();
+            if inside == length && period.months().first() == Some(&months[at].0) {
+                out.push((period, at..at + length));
+            }
+            at += inside.max(1);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeZone;
+
+    use super::*;
+
+    #[test]
+    fn scopes_name_their_dimension() {
+        assert_eq!(scope_dimension("products/SKU-1"), Some(mpb::SeriesDimension::Product));
+        assert_eq!(
+            scope_dimension("categories/tools"),
+            Some(mpb::SeriesDimension::Category)
+        );
+        assert_eq!(scope_dimension("regions/java"), Some(mpb::SeriesDimension::Region));
+        assert_eq!(scope_dimension("segments/smb"), Some(mpb::SeriesDimension::Segment));
+        for bad in ["", "products/", "teams/a", "products/a/b", "sku"] {
+            assert_eq!(scope_dimension(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_whole_quarters_and_years_are_totalled() {
+        let calendar = FiscalCalendar::default();
+        // From 1 February 2026, 24 months: Q1 FY2026 is cut (January missing); Q2 to the end of
+        // FY2027 are whole, and so is FY2027.
+        let months: Vec<(PeriodId, DateTime<Utc>)> = (0..24)
+            .map(|i| {
+                let start = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap() + chrono::Months::new(i);
+                (calendar.period_containing(start, PeriodKind::Month), start)
+            })
+            .collect();
+        let found: Vec<(String, std::ops::Range<usize>)> = whole_periods(&calendar, &months)
+            .into_iter()
+            .map(|(p, r)| (p.to_string(), r))
+            .collect();
+        let quarters: Vec<&str> = found
+            .iter()
+            .filter(|(p, _)| p.contains('Q'))
+            .map(|(p, _)| p.as_str())
+            .collect();
+        assert_eq!(
+            quarters,
+            [
+                "FY2026-Q2",
+                "FY2026-Q3",
+                "FY2026-Q4",
+                "FY2027-Q1",
+                "FY2027-Q2",
+                "FY2027-Q3",
+                "FY2027-Q4"
+            ]
+        );
+        assert_eq!(found[0].1, 2..5);
+        let years: Vec<&(String, std::ops::Range<usize>)> = found.iter().filter(|(p, _)| !p.contains('-')).collect();
+        assert_eq!(years.len(), 1);
+        assert_eq!(years[0], &("FY2027".to_owned(), 11..23));
+    }
+}
