@@ -12,6 +12,7 @@
 //! The bench starts its own suite in this process, on 127.0.0.1 with fresh databases, and talks to
 //! it over real gRPC. Run it from a release build: `cargo run --release --bin lacak -- bench`.
 
+mod forecasts;
 mod memory;
 mod suite;
 mod workload;
@@ -26,8 +27,17 @@ use crate::report::status_error;
 use suite::{Backend, Suite};
 use workload::{SALES_PER_DEAL, ingest, ingest_deals, setup};
 
+#[derive(clap::Subcommand)]
+pub enum BenchWhat {
+    /// Forecast accuracy on public monthly series beside Holt-Winters, and a 1,000-member team's
+    /// forecasts timed.
+    Forecasts(forecasts::ForecastBenchArgs),
+}
+
 #[derive(clap::Args)]
 pub struct BenchArgs {
+    #[command(subcommand)]
+    pub what: Option<BenchWhat>,
     /// History sizes to measure at, in sales, ascending: each step ingests up to the next size.
     #[arg(long, value_delimiter = ',', default_value = "10000,1000000,10000000")]
     pub sizes: Vec<u64>,
@@ -90,6 +100,9 @@ struct Row {
 }
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
+    if let Some(BenchWhat::Forecasts(forecasts)) = &args.what {
+        return tokio::task::block_in_place(|| forecasts::run(forecasts));
+    }
     if args.memory {
         let summary = memory::run(&args).await?;
         if let Some(path) = &args.markdown {

@@ -299,15 +299,12 @@ fn series_forecast(
         .collect();
     let totals = whole_periods(calendar, months)
         .into_iter()
-        .filter_map(|(period, steps)| {
-            let point = forecast.point[steps.clone()].iter().sum::<f64>();
-            Some(pb::ForecastTotal {
-                period: period.to_string(),
-                point: number(point),
-                intervals: intervals(levels, |level| {
-                    forecast.total(steps.clone(), level).map(|t| (t.lower, t.upper))
-                }),
-            })
+        .map(|(period, steps)| pb::ForecastTotal {
+            period: period.to_string(),
+            point: number(forecast.point[steps.clone()].iter().sum::<f64>()),
+            intervals: intervals(levels, |level| {
+                forecast.total(steps.clone(), level).map(|t| (t.lower, t.upper))
+            }),
         })
         .collect();
     pb::SeriesForecast {
