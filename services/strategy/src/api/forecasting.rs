@@ -33,9 +33,15 @@ pub async fn forecast(
     let ctx = caller(&request)?;
     let body = request.into_inner();
     let mut v = Violations::new();
-    let metric = check_metric(&mut v, body.metric);
-    check_scope(&mut v, &body.scope);
-    check_owner(&mut v, &body.owner);
+    let query = series_query(
+        &mut v,
+        api,
+        &body.owner,
+        body.metric,
+        &body.scope,
+        body.as_of.as_ref(),
+        &body.currency_code,
+    );
     if body.each_member && !body.owner.starts_with("teams/") {
         v.add("each_member", "needs a team owner: \"teams/{id}\"");
     }
@@ -44,17 +50,9 @@ pub async fn forecast(
     }
     let horizon = count(&mut v, "horizon_months", body.horizon_months, MAX_HORIZON);
     let levels = check_levels(&mut v, &body.interval_levels_percent);
-    let as_of = origin(&mut v, body.as_of.as_ref(), api);
-    check_currency(&mut v, &body.currency_code);
     v.finish()?;
-    let calendar = authorise(api, &ctx, &body.owner).await?;
-    let query = SeriesQuery {
-        owner: body.owner,
-        metric,
-        scope: body.scope,
-        currency: body.currency_code,
-        as_of,
-    };
+    let calendar = authorise(api, &ctx, &query.owner).await?;
+    let as_of = query.as_of;
     let read = histories(&api.deps, &ctx, &calendar, &query, body.each_member).await?;
     let fractions: Vec<f64> = levels.iter().map(|l| l / 100.0).collect();
     let months = months_ahead(&calendar, as_of, horizon);
@@ -90,23 +88,20 @@ pub async fn backtest(
     let ctx = caller(&request)?;
     let body = request.into_inner();
     let mut v = Violations::new();
-    let metric = check_metric(&mut v, body.metric);
-    check_scope(&mut v, &body.scope);
-    check_owner(&mut v, &body.owner);
+    let query = series_query(
+        &mut v,
+        api,
+        &body.owner,
+        body.metric,
+        &body.scope,
+        body.as_of.as_ref(),
+        &body.currency_code,
+    );
     let origins = count(&mut v, "origins", body.origins, MAX_ORIGINS);
     let horizon = count(&mut v, "horizon_months", body.horizon_months, MAX_HORIZON);
     let levels = check_levels(&mut v, &body.interval_levels_percent);
-    let as_of = origin(&mut v, body.as_of.as_ref(), api);
-    check_currency(&mut v, &body.currency_code);
     v.finish()?;
-    let calendar = authorise(api, &ctx, &body.owner).await?;
-    let query = SeriesQuery {
-        owner: body.owner,
-        metric,
-        scope: body.scope,
-        currency: body.currency_code,
-        as_of,
-    };
+    let calendar = authorise(api, &ctx, &query.owner).await?;
     let history = histories(&api.deps, &ctx, &calendar, &query, false)
         .await?
         .into_iter()
@@ -131,6 +126,30 @@ pub async fn backtest(
             .map(|(period, _)| period.to_string())
             .collect(),
     })
+}
+
+/// The series asked for, with what is wrong with it added to `v`.
+fn series_query(
+    v: &mut Violations,
+    api: &StrategyApi,
+    owner: &str,
+    metric: i32,
+    scope: &str,
+    as_of: Option<&prost_types::Timestamp>,
+    currency: &str,
+) -> SeriesQuery {
+    let metric = check_metric(v, metric);
+    check_scope(v, scope);
+    check_owner(v, owner);
+    let as_of = origin(v, as_of, api);
+    check_currency(v, currency);
+    SeriesQuery {
+        owner: owner.to_owned(),
+        metric,
+        scope: scope.to_owned(),
+        currency: currency.to_owned(),
+        as_of,
+    }
 }
 
 fn wape_key(score: &pb::MethodScore) -> Decimal {
