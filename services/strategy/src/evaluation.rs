@@ -17,6 +17,7 @@ use crate::domain::recommend::decimal as to_dec;
 use crate::error::StrategyResult;
 use crate::forecasts::{HISTORY_MONTHS, LEVEL};
 use crate::history::Series;
+use crate::series_forecast::off_workers;
 
 pub struct Evaluation {
     pub outlook: Option<Outlook>,
@@ -184,9 +185,7 @@ async fn revenue_interval(
                 .unwrap_or(open),
         );
         let history = values[start..].to_vec();
-        let fitted = tokio::task::spawn_blocking(move || forecast_monthly(&history, horizon, &[LEVEL]))
-            .await
-            .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+        let fitted = off_workers(move || forecast_monthly(&history, horizon, &[LEVEL])).await;
         // The interval of the open months' sum, not the sum of their bounds.
         let Some(total) = fitted.ok().and_then(|f| f.total(horizon - open..horizon, LEVEL)) else {
             return Ok(None);

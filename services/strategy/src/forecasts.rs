@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
-use lacak_forecast::{bias, forecast_monthly, monthly_profile, wape};
+use lacak_forecast::{bias, monthly_profile, wape};
 use lacak_proto::{goals as gpb, monitoring as mpb};
 use lacak_runtime::auth::CallContext;
 use rust_decimal::Decimal;
@@ -17,6 +17,7 @@ use crate::domain::propose::{mean_attainment, proposed_target};
 use crate::domain::recommend::{decimal as to_dec, float};
 use crate::error::StrategyResult;
 use crate::history::Series;
+use crate::series_forecast::forecast_all;
 use crate::store::{self, NewForecast};
 
 /// Months of history a forecast reads.
@@ -124,7 +125,7 @@ pub async fn propose(
         .collect();
 
     let period_indices: Vec<u32> = months.iter().map(|m| m.index).collect();
-    // Each owner's model is fitted off the async workers, all in one blocking task.
+    // Each owner's model is fitted off the async workers, in one batch per core.
     let histories: Vec<Vec<f64>> = series
         .iter()
         .map(|s| {
@@ -133,18 +134,11 @@ pub async fn propose(
             values[first_sale..].to_vec()
         })
         .collect();
-    let fitted = tokio::task::spawn_blocking(move || {
-        histories
-            .into_iter()
-            .map(|history| {
-                let forecast = forecast_monthly(&history, horizon, &[LEVEL]);
-                (history.len(), forecast)
-            })
-            .collect::<Vec<_>>()
-    })
-    .await
-    // A panic in the models is this call's, as it would be without the blocking task.
-    .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()));
+    let lengths: Vec<usize> = histories.iter().map(Vec::len).collect();
+    let fitted: Vec<_> = lengths
+        .into_iter()
+        .zip(forecast_all(histories, horizon, &[LEVEL]).await)
+        .collect();
     // Past attainment asks goals for each owner's quotas: a few owners at a time.
     let past_reads: Vec<_> = series
         .iter()

@@ -41,7 +41,7 @@ pub struct History {
 }
 
 impl History {
-    fn values(&self) -> Vec<f64> {
+    pub fn values(&self) -> Vec<f64> {
         self.months.iter().map(|(_, v)| float(*v)).collect()
     }
 }
@@ -153,13 +153,21 @@ fn history(series: mpb::SalesSeries, metric: gpb::Metric) -> StrategyResult<Hist
     })
 }
 
-/// Forecasts every history, fitted on the blocking pool in as many batches as there are cores.
-/// Each entry is the history with its forecast, or why it could not be made.
+/// Runs CPU work (model fitting) on the blocking pool, off the async workers. A panic in it is the
+/// caller's, as it would be without the blocking task.
+pub async fn off_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(work)
+        .await
+        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+}
+
+/// Forecasts every history (oldest month first), in as many batches on the blocking pool as there
+/// are cores; one result per history, in order.
 pub async fn forecast_all(
-    histories: Vec<History>,
+    histories: Vec<Vec<f64>>,
     horizon: usize,
-    levels: Vec<f64>,
-) -> Vec<(History, Result<Forecast, ForecastError>)> {
+    levels: &[f64],
+) -> Vec<Result<Forecast, ForecastError>> {
     let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
     let chunk = histories.len().div_ceil(workers).max(1);
     let mut batches = Vec::new();
@@ -167,27 +175,15 @@ pub async fn forecast_all(
     while !rest.is_empty() {
         let tail = rest.split_off(chunk.min(rest.len()));
         let batch = std::mem::replace(&mut rest, tail);
-        let levels = levels.clone();
-        batches.push(tokio::task::spawn_blocking(move || {
+        let levels = levels.to_vec();
+        batches.push(off_workers(move || {
             batch
-                .into_iter()
-                .map(|h| {
-                    let fitted = forecast_monthly(&h.values(), horizon, &levels);
-                    (h, fitted)
-                })
+                .iter()
+                .map(|history| forecast_monthly(history, horizon, &levels))
                 .collect::<Vec<_>>()
         }));
     }
-    let mut out = Vec::new();
-    for batch in batches {
-        // A panic in the models is this call's, as it would be without the blocking task.
-        out.extend(
-            batch
-                .await
-                .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic())),
-        );
-    }
-    out
+    futures::future::join_all(batches).await.into_iter().flatten().collect()
 }
 
 /// Backtests the methods on one history, on the blocking pool.
@@ -198,9 +194,7 @@ pub async fn backtest_history(
     levels: Vec<f64>,
 ) -> Result<Vec<MethodScore>, ForecastError> {
     let values = history.values();
-    tokio::task::spawn_blocking(move || backtest(&values, origins, horizon, &levels, Validation::default()))
-        .await
-        .unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    off_workers(move || backtest(&values, origins, horizon, &levels, Validation::default())).await
 }
 
 /// The refusal for a history too short to forecast.

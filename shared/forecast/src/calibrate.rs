@@ -33,7 +33,7 @@ impl Trial {
             actual: actual.to_vec(),
             point,
             level: level(train),
-            naive_error: naive_error(train),
+            naive_error: seasonal_naive_error(train),
         }
     }
 }
@@ -43,7 +43,9 @@ fn level(history: &[f64]) -> f64 {
     last.iter().map(|y| y.abs()).sum::<f64>() / last.len().max(1) as f64
 }
 
-fn naive_error(history: &[f64]) -> f64 {
+/// The scale of MASE for a forecast made from `history`: the mean absolute error of seasonal
+/// naive within it, `mean |y_t − y_{t−12}|` (lag 1 under 13 months).
+pub fn seasonal_naive_error(history: &[f64]) -> f64 {
     let lag = if history.len() > SEASON_LENGTH {
         SEASON_LENGTH
     } else {

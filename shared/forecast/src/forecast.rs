@@ -430,14 +430,14 @@ pub(crate) fn check_levels(levels: &[f64]) -> Result<(), ForecastError> {
 }
 
 /// Every candidate's forecasts at the validation cut points of one history, scored, and the
-/// combination's weights.
+/// combination's parts.
 pub(crate) struct Tried {
     origins: usize,
     trials: BTreeMap<ForecastMethod, Vec<Trial>>,
     /// WAPE of each method scored at every cut point, best first.
     scores: Vec<(ForecastMethod, f64)>,
-    /// The combination's parts that fitted at every cut point, with equal weights.
-    weights: Vec<(ForecastMethod, f64)>,
+    /// The combination's parts that were scored at every cut point (averaged with equal weights).
+    parts: Vec<ForecastMethod>,
 }
 
 impl Tried {
@@ -457,17 +457,17 @@ impl Tried {
         // A method must have been scored at every cut point to be compared.
         trials.retain(|_, t| t.len() == cuts.len());
         let mut scores = score(&trials);
-        let weights = ForecastMethod::combined(seasonal)
+        let parts: Vec<ForecastMethod> = ForecastMethod::combined(seasonal)
             .iter()
+            .copied()
             .filter(|m| trials.contains_key(m))
-            .map(|&m| (m, 1.0))
-            .collect::<Vec<_>>();
-        if weights.len() >= 2 {
+            .collect();
+        if parts.len() >= 2 {
             let combined: Vec<Trial> = (0..cuts.len())
                 .map(|i| {
-                    let parts: Vec<&[f64]> = weights.iter().map(|(m, _)| trials[m][i].point.as_slice()).collect();
-                    let first = &trials[&weights[0].0][i];
-                    first.with_point(mean(&parts, first.actual.len()))
+                    let points: Vec<&[f64]> = parts.iter().map(|m| trials[m][i].point.as_slice()).collect();
+                    let first = &trials[&parts[0]][i];
+                    first.with_point(mean(&points, first.actual.len()))
                 })
                 .collect();
             trials.insert(ForecastMethod::Combination, combined);
@@ -477,7 +477,7 @@ impl Tried {
             origins: cuts.len(),
             trials,
             scores,
-            weights,
+            parts,
         }
     }
 
@@ -514,8 +514,8 @@ impl Tried {
 
     /// The combination's parts: those validated, or all of them when nothing was.
     fn parts(&self, months: usize) -> Vec<ForecastMethod> {
-        if self.weights.len() >= 2 {
-            return self.weights.iter().map(|w| w.0).collect();
+        if self.parts.len() >= 2 {
+            return self.parts.clone();
         }
         ForecastMethod::combined(months >= MIN_SEASONAL_HISTORY + MIN_SCORED).to_vec()
     }

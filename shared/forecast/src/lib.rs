@@ -19,7 +19,7 @@ mod theta;
 
 pub use accuracy::{bias, mase, wape};
 pub use backtest::{MethodScore, backtest};
-pub use calibrate::Errors;
+pub use calibrate::{Errors, seasonal_naive_error};
 pub use change::{
     ChangePoint, DemandTrend, EMERGING_GROWTH, EMERGING_MONTHS, MIN_SEGMENT, change_points, classify_trend,
 };

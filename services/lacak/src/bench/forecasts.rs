@@ -8,7 +8,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Context;
-use lacak_forecast::{MethodScore, Validation, backtest, forecast_monthly, mase, wape};
+use lacak_forecast::{MethodScore, Validation, backtest, forecast_monthly, mase, seasonal_naive_error, wape};
 
 #[derive(clap::Args)]
 pub struct ForecastBenchArgs {
@@ -156,10 +156,7 @@ fn score(values: &[f64], args: &ForecastBenchArgs, forecasts: &[Vec<f64>]) -> Op
     for (k, forecast) in forecasts.iter().enumerate() {
         let cut = first + k;
         let known = &values[cut..cut + args.horizon];
-        let train = &values[..cut];
-        let naive: Vec<f64> = train.windows(13).map(|w| (w[12] - w[0]).abs()).collect();
-        let scale = naive.iter().sum::<f64>() / naive.len().max(1) as f64;
-        scaled.push(mase(known, forecast, scale)?);
+        scaled.push(mase(known, forecast, seasonal_naive_error(&values[..cut]))?);
         actual.extend_from_slice(known);
         point.extend_from_slice(forecast);
     }

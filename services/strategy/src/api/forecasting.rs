@@ -57,7 +57,8 @@ pub async fn forecast(
     let fractions: Vec<f64> = levels.iter().map(|l| l / 100.0).collect();
     let months = months_ahead(&calendar, as_of, horizon);
     let mut forecasts = Vec::new();
-    for (index, (history, fitted)) in forecast_all(read, horizon, fractions).await.into_iter().enumerate() {
+    let fitted = forecast_all(read.iter().map(History::values).collect(), horizon, &fractions).await;
+    for (index, (history, fitted)) in read.into_iter().zip(fitted).enumerate() {
         match fitted {
             Ok(forecast) => forecasts.push(series_forecast(
                 &calendar, &query, &history, &forecast, &months, &levels,

@@ -1232,4 +1232,22 @@ async fn forecasts_cut_history_at_the_origin_sum_intervals_and_backtest() {
         let denied = other.clone().forecast_series(ask(owner, None)).await.unwrap_err();
         assert_eq!(denied.code(), Code::PermissionDenied, "{owner}: {denied:?}");
     }
+    // Reps read their numbers in monitoring, not forecasts here.
+    let rep = suite.strategy(&suite.token("weak", Role::Rep, &[]));
+    let denied = rep
+        .clone()
+        .forecast_series(ask("members/weak", None))
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+    let denied = rep
+        .clone()
+        .backtest_forecasts(pb::BacktestForecastsRequest {
+            owner: "members/weak".into(),
+            currency_code: "IDR".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
 }
