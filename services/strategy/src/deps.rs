@@ -247,17 +247,35 @@ impl Dependencies {
         end: &str,
         currency: &str,
     ) -> StrategyResult<Vec<mpb::SalesSeries>> {
+        self.read_series(caller, series_request(owner, dimension, start, end, currency))
+            .await
+    }
+
+    /// [`Dependencies::series`] with deals won, leads generated and new customers counted per month
+    /// (TOTAL and MEMBER dimensions only).
+    pub async fn series_with_counts(
+        &self,
+        caller: &CallContext,
+        owner: &str,
+        dimension: mpb::SeriesDimension,
+        start: &str,
+        end: &str,
+        currency: &str,
+    ) -> StrategyResult<Vec<mpb::SalesSeries>> {
+        let request = mpb::GetSalesSeriesRequest {
+            include_counts: true,
+            ..series_request(owner, dimension, start, end, currency)
+        };
+        self.read_series(caller, request).await
+    }
+
+    async fn read_series(
+        &self,
+        caller: &CallContext,
+        body: mpb::GetSalesSeriesRequest,
+    ) -> StrategyResult<Vec<mpb::SalesSeries>> {
         let response = retry_idempotent(ATTEMPTS, || async {
-            let request = self.outgoing.request(
-                caller,
-                mpb::GetSalesSeriesRequest {
-                    owner: owner.to_owned(),
-                    dimension: dimension as i32,
-                    start_period: start.to_owned(),
-                    end_period: end.to_owned(),
-                    currency_code: currency.to_owned(),
-                },
-            )?;
+            let request = self.outgoing.request(caller, body.clone())?;
             self.monitoring().get_sales_series(request).await
         })
         .await
@@ -455,5 +473,22 @@ impl Dependencies {
         })
         .await?;
         Ok(response.into_inner().product.unwrap_or_default())
+    }
+}
+
+fn series_request(
+    owner: &str,
+    dimension: mpb::SeriesDimension,
+    start: &str,
+    end: &str,
+    currency: &str,
+) -> mpb::GetSalesSeriesRequest {
+    mpb::GetSalesSeriesRequest {
+        owner: owner.to_owned(),
+        dimension: dimension as i32,
+        start_period: start.to_owned(),
+        end_period: end.to_owned(),
+        currency_code: currency.to_owned(),
+        include_counts: false,
     }
 }

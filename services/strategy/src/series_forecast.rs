@@ -61,11 +61,20 @@ pub fn scope_dimension(scope: &str) -> Option<mpb::SeriesDimension> {
     })
 }
 
-/// Whether monthly series of `metric` can be read.
+/// Whether monthly series of `metric` can be read: every metric that adds up month by month.
 pub fn forecastable(metric: gpb::Metric) -> bool {
     matches!(
         metric,
         gpb::Metric::Revenue | gpb::Metric::UnitsSold | gpb::Metric::GrossMargin
+    ) || counted(metric)
+}
+
+/// Whether `metric` is one of the counts monitoring keeps per member (not per product, category,
+/// region or segment).
+pub fn counted(metric: gpb::Metric) -> bool {
+    matches!(
+        metric,
+        gpb::Metric::DealsWon | gpb::Metric::LeadsGenerated | gpb::Metric::NewCustomers
     )
 }
 
@@ -94,16 +103,19 @@ pub async fn histories(
     }
     let (start, end) = (first.to_string(), last.to_string());
     let dimension = scope_dimension(&query.scope).unwrap_or(mpb::SeriesDimension::Total);
-    let owner_read = deps.series(ctx, &query.owner, dimension, &start, &end, &query.currency);
+    let (start, end) = (&start, &end);
+    let read = |dimension| async move {
+        if counted(query.metric) {
+            deps.series_with_counts(ctx, &query.owner, dimension, start, end, &query.currency)
+                .await
+        } else {
+            deps.series(ctx, &query.owner, dimension, start, end, &query.currency)
+                .await
+        }
+    };
+    let owner_read = read(dimension);
     let mut series = if each_member {
-        let members = deps.series(
-            ctx,
-            &query.owner,
-            mpb::SeriesDimension::Member,
-            &start,
-            &end,
-            &query.currency,
-        );
+        let members = read(mpb::SeriesDimension::Member);
         let (owner, members) = tokio::try_join!(owner_read, members)?;
         owner.into_iter().chain(members).collect::<Vec<_>>()
     } else {
@@ -141,6 +153,15 @@ fn history(series: mpb::SalesSeries, metric: gpb::Metric) -> StrategyResult<Hist
                 .map_err(|_| damaged("units sold"))?
                 .unwrap_or_default(),
             gpb::Metric::GrossMargin => amount(&point.gross_margin),
+            gpb::Metric::DealsWon => point
+                .deals_won
+                .as_ref()
+                .map(|d| decimal_from_proto(d, "deals_won"))
+                .transpose()
+                .map_err(|_| damaged("deals won"))?
+                .ok_or_else(|| damaged("deals won"))?,
+            gpb::Metric::LeadsGenerated => Decimal::from(point.leads_generated.ok_or_else(|| damaged("leads"))?),
+            gpb::Metric::NewCustomers => Decimal::from(point.new_customers.ok_or_else(|| damaged("new customers"))?),
             _ => amount(&point.revenue),
         };
         months.push((period, value));
@@ -217,6 +238,9 @@ fn metric_words(metric: gpb::Metric) -> &'static str {
     match metric {
         gpb::Metric::UnitsSold => "units sold",
         gpb::Metric::GrossMargin => "gross margin",
+        gpb::Metric::DealsWon => "deals won",
+        gpb::Metric::LeadsGenerated => "leads generated",
+        gpb::Metric::NewCustomers => "new customers",
         _ => "revenue",
     }
 }

@@ -51,10 +51,10 @@ pub fn backtest(
     let mut tallies: BTreeMap<Option<ForecastMethod>, Tally> = BTreeMap::new();
     for cut in first..first + origins {
         let (train, actual) = (&history[..cut], &history[cut..cut + horizon]);
-        let tried = Tried::on(train, validation);
+        let tried = Tried::on(train, horizon, validation);
         let chosen = tried.best();
         for method in tried.methods(train.len()) {
-            let Ok(forecast) = tried.finish(method, train, horizon, levels, false) else {
+            let Ok(forecast) = tried.finish(method, train, levels, false) else {
                 continue;
             };
             let trial = Trial::new(train, actual, forecast.point.clone());

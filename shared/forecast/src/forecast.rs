@@ -2,7 +2,7 @@
 
 use augurs_core::{Fit, Predict};
 use augurs_ets::AutoETS;
-use augurs_mstl::MSTLModel;
+use augurs_ets::model::ModelType;
 use std::collections::BTreeMap;
 
 use crate::calibrate::{Errors, Trial};
@@ -66,23 +66,12 @@ pub fn seasonal_naive(history: &[f64], horizon: usize) -> Result<Vec<f64>, Forec
 /// decomposition.
 pub fn seasonally_adjusted(history: &[f64]) -> Result<Vec<f64>, ForecastError> {
     check_history(history, MIN_SEASONAL_HISTORY)?;
-    let multiplicative = history.iter().all(|&y| y > 0.0);
-    let series: Vec<f32> = history
-        .iter()
-        .map(|&y| if multiplicative { y.ln() } else { y } as f32)
-        .collect();
-    let decomposition = augurs_mstl::stlrs::MstlParams::new()
-        .fit(&series, &[SEASON_LENGTH])
-        .map_err(model_error)?;
-    let seasonal = decomposition
-        .seasonal()
-        .first()
-        .ok_or_else(|| ForecastError::Model("the decomposition found no seasonal component".into()))?;
+    let mstl = Mstl::of(history)?;
     let adjusted: Vec<f64> = history
         .iter()
-        .zip(seasonal)
+        .zip(&mstl.seasonal)
         .map(|(&y, &s)| {
-            if multiplicative {
+            if mstl.logs {
                 y / f64::from(s).exp()
             } else {
                 y - f64::from(s)
@@ -97,6 +86,41 @@ pub fn seasonally_adjusted(history: &[f64]) -> Result<Vec<f64>, ForecastError> {
     Ok(adjusted)
 }
 
+/// MSTL's decomposition (period 12) of `ln y` when every month is positive, else of `y`.
+struct Mstl {
+    logs: bool,
+    /// The 12-month seasonal component, one value per month.
+    seasonal: Vec<f32>,
+    /// Trend plus remainder: the decomposed series less its season.
+    deseasonalised: Vec<f64>,
+}
+
+impl Mstl {
+    fn of(history: &[f64]) -> Result<Mstl, ForecastError> {
+        let logs = history.iter().all(|&y| y > 0.0);
+        let series: Vec<f32> = history.iter().map(|&y| if logs { y.ln() } else { y } as f32).collect();
+        let decomposition = augurs_mstl::stlrs::MstlParams::new()
+            .fit(&series, &[SEASON_LENGTH])
+            .map_err(model_error)?;
+        let seasonal = decomposition
+            .seasonal()
+            .first()
+            .ok_or_else(|| ForecastError::Model("the decomposition found no seasonal component".into()))?
+            .clone();
+        let deseasonalised = decomposition
+            .trend()
+            .iter()
+            .zip(decomposition.remainder())
+            .map(|(t, r)| f64::from(t + r))
+            .collect();
+        Ok(Mstl {
+            logs,
+            seasonal,
+            deseasonalised,
+        })
+    }
+}
+
 fn check_history(history: &[f64], needed: usize) -> Result<(), ForecastError> {
     if let Some(index) = history.iter().position(|y| !y.is_finite()) {
         return Err(ForecastError::NotFinite { index });
@@ -108,14 +132,6 @@ fn check_history(history: &[f64], needed: usize) -> Result<(), ForecastError> {
         });
     }
     Ok(())
-}
-
-fn seasonal_model(series: &[f64], horizon: usize, level: Option<f64>) -> Result<augurs_core::Forecast, ForecastError> {
-    let trend = AutoETS::non_seasonal().into_trend_model();
-    let fitted = MSTLModel::new(vec![SEASON_LENGTH], trend)
-        .fit(series)
-        .map_err(model_error)?;
-    fitted.predict(horizon, level).map_err(model_error)
 }
 
 fn model_error(err: impl std::fmt::Display) -> ForecastError {
@@ -182,29 +198,43 @@ impl ForecastMethod {
     }
 }
 
-/// Point forecasts of one candidate model (not the combination).
-fn predict(method: ForecastMethod, history: &[f64], horizon: usize) -> Result<Vec<f64>, ForecastError> {
-    let point = match method {
-        ForecastMethod::SeasonalNaive => seasonal_naive(history, horizon)?,
-        ForecastMethod::Ets => ets(history, horizon)?,
+/// The exponential-smoothing form AutoETS chose for one model on the whole history (error and
+/// trend components, damping). The validation cut points fit this form again instead of searching:
+/// one search per model and history, and the cut points judge the model that is used.
+#[derive(Debug, Clone, Copy)]
+struct EtsForm {
+    model_type: ModelType,
+    damped: bool,
+}
+
+/// Point forecasts of one candidate model (not the combination), and the ETS form it used. With a
+/// `form`, ETS fits that form (searching again only if it does not fit this history).
+fn predict(
+    method: ForecastMethod,
+    history: &[f64],
+    horizon: usize,
+    form: Option<EtsForm>,
+) -> Result<(Vec<f64>, Option<EtsForm>), ForecastError> {
+    let (point, form) = match method {
+        ForecastMethod::SeasonalNaive => (seasonal_naive(history, horizon)?, None),
+        ForecastMethod::Ets => {
+            let (point, form) = ets(history, horizon, form)?;
+            (point, Some(form))
+        }
         ForecastMethod::MstlEts => {
-            if history.iter().all(|&y| y > 0.0) {
-                let logs: Vec<f64> = history.iter().map(|y| y.ln()).collect();
-                let forecast = seasonal_model(&logs, horizon, None)?;
-                forecast.point.into_iter().map(f64::exp).collect()
-            } else {
-                seasonal_model(history, horizon, None)?.point
-            }
+            let (point, form) = mstl_ets(history, horizon, form)?;
+            (point, Some(form))
         }
         ForecastMethod::DecomposedEts | ForecastMethod::Theta => {
             let season = Season::of(history);
             let adjusted = season.adjust(history);
-            let forecast = if method == ForecastMethod::Theta {
-                theta(&adjusted, horizon)
+            let (forecast, form) = if method == ForecastMethod::Theta {
+                (theta(&adjusted, horizon), None)
             } else {
-                ets(&adjusted, horizon)?
+                let (point, form) = ets(&adjusted, horizon, form)?;
+                (point, Some(form))
             };
-            season.restore(history.len(), &forecast)
+            (season.restore(history.len(), &forecast), form)
         }
         ForecastMethod::Combination => {
             return Err(ForecastError::Model(
@@ -218,26 +248,62 @@ fn predict(method: ForecastMethod, history: &[f64], horizon: usize) -> Result<Ve
             method.name()
         )));
     }
-    Ok(point)
+    Ok((point, form))
 }
 
-fn ets(series: &[f64], horizon: usize) -> Result<Vec<f64>, ForecastError> {
-    let fitted = AutoETS::non_seasonal().fit(series).map_err(model_error)?;
-    Ok(fitted.predict(horizon, None).map_err(model_error)?.point)
+/// Non-seasonal AutoETS on `series`: the best form by AICc, or `form` when given and it fits.
+fn ets(series: &[f64], horizon: usize, form: Option<EtsForm>) -> Result<(Vec<f64>, EtsForm), ForecastError> {
+    let fixed = form.and_then(|form| {
+        let spec = AutoETS::new(1, form.model_type.to_string().as_str()).ok()?;
+        spec.damped(form.damped).ok()?.fit(series).ok()
+    });
+    let fitted = match fixed {
+        Some(fitted) => fitted,
+        None => AutoETS::non_seasonal().fit(series).map_err(model_error)?,
+    };
+    let chosen = EtsForm {
+        model_type: fitted.model().model_type(),
+        damped: fitted.model().damped(),
+    };
+    Ok((fitted.predict(horizon, None).map_err(model_error)?.point, chosen))
+}
+
+/// MSTL (period 12) of `ln y` (of `y` when a month is zero or less), ETS on trend plus remainder,
+/// the last year of the seasonal component added back.
+fn mstl_ets(history: &[f64], horizon: usize, form: Option<EtsForm>) -> Result<(Vec<f64>, EtsForm), ForecastError> {
+    let mstl = Mstl::of(history)?;
+    let (trend, form) = ets(&mstl.deseasonalised, horizon, form)?;
+    let last_year = &mstl.seasonal[mstl.seasonal.len().saturating_sub(SEASON_LENGTH)..];
+    let point = trend
+        .iter()
+        .zip(last_year.iter().cycle())
+        .map(|(t, &s)| {
+            let value = t + f64::from(s);
+            if mstl.logs { value.exp() } else { value }
+        })
+        .collect();
+    Ok((point, form))
 }
 
 /// Every model of [`ForecastMethod::models`] for `history` that fitted, and seasonal naive when a
-/// year is on record.
-fn candidates(history: &[f64], horizon: usize) -> Vec<(ForecastMethod, Vec<f64>)> {
-    let mut out: Vec<(ForecastMethod, Vec<f64>)> = ForecastMethod::models(history.len())
+/// year is on record; each with the ETS form it used. ETS models fit the form given in `forms` for
+/// them, and search when none is.
+fn candidates(history: &[f64], horizon: usize, forms: &Forms) -> Vec<(ForecastMethod, Vec<f64>, Option<EtsForm>)> {
+    let mut out: Vec<(ForecastMethod, Vec<f64>, Option<EtsForm>)> = ForecastMethod::models(history.len())
         .iter()
-        .filter_map(|&method| Some((method, predict(method, history, horizon).ok()?)))
+        .filter_map(|&method| {
+            let (point, form) = predict(method, history, horizon, forms.get(&method).copied()).ok()?;
+            Some((method, point, form))
+        })
         .collect();
     if let Ok(point) = seasonal_naive(history, horizon) {
-        out.push((ForecastMethod::SeasonalNaive, point));
+        out.push((ForecastMethod::SeasonalNaive, point, None));
     }
     out
 }
+
+/// The ETS form each model chose on the whole history.
+type Forms = BTreeMap<ForecastMethod, EtsForm>;
 
 /// The month-by-month mean of forecasts.
 fn mean(parts: &[&[f64]], horizon: usize) -> Vec<f64> {
@@ -417,9 +483,9 @@ pub fn forecast_with(
 ) -> Result<Forecast, ForecastError> {
     check_levels(levels)?;
     check_history(history, MIN_HISTORY)?;
-    let tried = Tried::on(history, validation);
+    let tried = Tried::on(history, horizon, validation);
     let method = imposed.unwrap_or_else(|| tried.best());
-    tried.finish(method, history, horizon, levels, imposed.is_none())
+    tried.finish(method, history, levels, imposed.is_none())
 }
 
 pub(crate) fn check_levels(levels: &[f64]) -> Result<(), ForecastError> {
@@ -429,9 +495,12 @@ pub(crate) fn check_levels(levels: &[f64]) -> Result<(), ForecastError> {
     }
 }
 
-/// Every candidate's forecasts at the validation cut points of one history, scored, and the
-/// combination's parts.
+/// Every candidate fitted once on the whole history, its forecasts at the validation cut points of
+/// that history (in the ETS form it chose on the whole), scored, and the combination's parts.
 pub(crate) struct Tried {
+    /// Each model's forecast from the whole history, `horizon` months.
+    fitted: BTreeMap<ForecastMethod, Vec<f64>>,
+    horizon: usize,
     origins: usize,
     trials: BTreeMap<ForecastMethod, Vec<Trial>>,
     /// WAPE of each method scored at every cut point, best first.
@@ -441,8 +510,11 @@ pub(crate) struct Tried {
 }
 
 impl Tried {
-    pub(crate) fn on(history: &[f64], validation: Validation) -> Tried {
+    pub(crate) fn on(history: &[f64], horizon: usize, validation: Validation) -> Tried {
         let n = history.len();
+        let whole = candidates(history, horizon, &Forms::new());
+        let forms: Forms = whole.iter().filter_map(|(m, _, f)| Some((*m, (*f)?))).collect();
+        let fitted = whole.into_iter().map(|(m, point, _)| (m, point)).collect();
         let seasonal = n >= MIN_SEASONAL_HISTORY + MIN_SCORED;
         let min_train = if seasonal { MIN_SEASONAL_HISTORY } else { MIN_HISTORY };
         let cuts = validation.origins(n, min_train);
@@ -450,7 +522,7 @@ impl Tried {
         for &cut in &cuts {
             let ahead = validation.horizon.min(n - cut);
             let (train, actual) = (&history[..cut], &history[cut..cut + ahead]);
-            for (method, point) in candidates(train, ahead) {
+            for (method, point, _) in candidates(train, ahead, &forms) {
                 trials.entry(method).or_default().push(Trial::new(train, actual, point));
             }
         }
@@ -474,6 +546,8 @@ impl Tried {
             scores = score(&trials);
         }
         Tried {
+            fitted,
+            horizon,
             origins: cuts.len(),
             trials,
             scores,
@@ -520,38 +594,49 @@ impl Tried {
         ForecastMethod::combined(months >= MIN_SEASONAL_HISTORY + MIN_SCORED).to_vec()
     }
 
+    /// The forecast of `method` from the whole history: the fit made when it was tried, or a
+    /// fresh one for a model that was not.
+    fn whole(&self, method: ForecastMethod, history: &[f64]) -> Result<Vec<f64>, ForecastError> {
+        match self.fitted.get(&method) {
+            Some(point) => Ok(point.clone()),
+            None => predict(method, history, self.horizon, None).map(|(point, _)| point),
+        }
+    }
+
     /// The final forecast of `method` on the whole history.
-    fn refit(&self, method: ForecastMethod, history: &[f64], horizon: usize) -> Result<Vec<f64>, ForecastError> {
+    fn refit(&self, method: ForecastMethod, history: &[f64]) -> Result<Vec<f64>, ForecastError> {
         if method != ForecastMethod::Combination {
-            return predict(method, history, horizon);
+            return self.whole(method, history);
         }
         let fitted: Vec<Vec<f64>> = self
             .parts(history.len())
             .into_iter()
-            .filter_map(|m| predict(m, history, horizon).ok())
+            .filter_map(|m| self.whole(m, history).ok())
             .collect();
         if fitted.is_empty() {
             return Err(ForecastError::Model("no candidate of the combination fitted".into()));
         }
-        Ok(mean(&fitted.iter().map(Vec::as_slice).collect::<Vec<_>>(), horizon))
+        Ok(mean(
+            &fitted.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+            self.horizon,
+        ))
     }
 
-    /// `method` refitted on the whole history, with intervals from its validation errors. When
+    /// `method` on the whole history, with intervals from its validation errors. When
     /// `fall_back`, a method that fails on the whole history gives way to the next best that fits.
     pub(crate) fn finish(
         &self,
         method: ForecastMethod,
         history: &[f64],
-        horizon: usize,
         levels: &[f64],
         fall_back: bool,
     ) -> Result<Forecast, ForecastError> {
-        let (method, point) = match self.refit(method, history, horizon) {
+        let (method, point) = match self.refit(method, history) {
             Ok(point) => (method, point),
             Err(error) if fall_back => self
                 .scores
                 .iter()
-                .find_map(|(m, _)| Some((*m, self.refit(*m, history, horizon).ok()?)))
+                .find_map(|(m, _)| Some((*m, self.refit(*m, history).ok()?)))
                 .ok_or(error)?,
             Err(error) => return Err(error),
         };

@@ -2,7 +2,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use lacak_domain::{PeriodId, PeriodKind};
+use chrono::{DateTime, Utc};
+use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
 use lacak_proto::monitoring as pb;
 use lacak_runtime::convert::{decimal_to_proto, money_to_proto, timestamp_to_proto};
 use lacak_runtime::{FieldViolation, Violations};
@@ -14,6 +15,9 @@ use crate::domain::rollup::{Dim, Grain};
 use crate::domain::units::from_units;
 use crate::error::{MonitoringError, MonitoringResult};
 use crate::kpis::money;
+use crate::store;
+use crate::store::counts::{Counted, by_month};
+use crate::store::deal_rollups::DealRollupFilter;
 use crate::store::kpis::{RollupFilter, SalesSums, series};
 
 /// The longest range one call reads, in months.
@@ -80,6 +84,17 @@ pub async fn get(
     if lacak_domain::validate_currency_code(&body.currency_code).is_err() {
         v.add("currency_code", "is required: an ISO 4217 code such as IDR or USD");
     }
+    if body.include_counts
+        && !matches!(
+            dimension,
+            Some(pb::SeriesDimension::Total | pb::SeriesDimension::Member)
+        )
+    {
+        v.add(
+            "include_counts",
+            "counts are kept per member, not per product, category, region or segment: ask TOTAL or MEMBER",
+        );
+    }
     v.finish()?;
     let (Some(owner), Some(dimension), Some(range)) = (owner, dimension, range) else {
         return Err(MonitoringError::invalid("owner", "is invalid"));
@@ -119,12 +134,26 @@ pub async fn get(
         end: last + 1,
     };
     let db = api.db()?;
-    let (rows, categories) = futures::future::try_join(series(db, &ctx.principal.tenant, &filter), async {
-        match dimension {
-            pb::SeriesDimension::Category => api.deps.sku_categories(&ctx).await,
-            _ => Ok(HashMap::new()),
+    let tenant = ctx.principal.tenant.as_str();
+    let bounds: Vec<(DateTime<Utc>, DateTime<Utc>)> = range.iter().filter_map(|m| calendar.bounds(m).ok()).collect();
+    let counts_read = async {
+        if !body.include_counts || bounds.len() != range.len() {
+            return Ok(None);
         }
-    })
+        counts(api, tenant, &calendar, &filter.members, (first, last + 1), &bounds)
+            .await
+            .map(Some)
+    };
+    let (rows, categories, counts) = futures::future::try_join3(
+        series(db, tenant, &filter),
+        async {
+            match dimension {
+                pb::SeriesDimension::Category => api.deps.sku_categories(&ctx).await,
+                _ => Ok(HashMap::new()),
+            }
+        },
+        counts_read,
+    )
     .await?;
     let named: BTreeMap<String, BTreeMap<i32, SalesSums>> = match dimension {
         pb::SeriesDimension::Total => {
@@ -137,7 +166,14 @@ pub async fn get(
             let subject = owner.as_ref().map(Owner::name).unwrap_or_default();
             BTreeMap::from([(subject, total)])
         }
-        pb::SeriesDimension::Member => prefixed("members", rows),
+        pb::SeriesDimension::Member => {
+            let mut rows = rows;
+            // A member with leads, deals or customers but no sale has a series too.
+            for member in counts.iter().flat_map(|c| c.keys()) {
+                rows.entry(member.clone()).or_default();
+            }
+            prefixed("members", rows)
+        }
         pb::SeriesDimension::Product => prefixed("products", rows),
         pb::SeriesDimension::Category => by_category(rows, &categories),
         pb::SeriesDimension::Region => prefixed("regions", rows),
@@ -146,27 +182,128 @@ pub async fn get(
     let currency = body.currency_code.as_str();
     let series = named
         .into_iter()
-        .map(|(subject, by_bucket)| pb::SalesSeries {
-            subject,
-            points: buckets
-                .iter()
-                .map(|(period, bucket, start)| {
-                    let sums = by_bucket.get(bucket).copied().unwrap_or_default();
-                    pb::SeriesPoint {
-                        period: period.to_string(),
-                        start_time: Some(*start),
-                        revenue: Some(money_to_proto(&money(currency, from_units(sums.revenue)))),
-                        units_sold: Some(decimal_to_proto(from_units(sums.units))),
-                        gross_margin: Some(money_to_proto(&money(
-                            currency,
-                            from_units(sums.costed_revenue - sums.cost),
-                        ))),
+        .map(|(subject, by_bucket)| {
+            // The subject's counts: the member's own, or every member's for the total.
+            let counted: Option<BTreeMap<i32, Counts>> =
+                counts.as_ref().map(|counts| match subject.strip_prefix("members/") {
+                    Some(member) if dimension == pb::SeriesDimension::Member => {
+                        counts.get(member).cloned().unwrap_or_default()
                     }
-                })
-                .collect(),
+                    _ => {
+                        let mut total: BTreeMap<i32, Counts> = BTreeMap::new();
+                        for by_bucket in counts.values() {
+                            for (bucket, c) in by_bucket {
+                                total.entry(*bucket).or_default().add(c);
+                            }
+                        }
+                        total
+                    }
+                });
+            pb::SalesSeries {
+                subject,
+                points: buckets
+                    .iter()
+                    .map(|(period, bucket, start)| {
+                        let sums = by_bucket.get(bucket).copied().unwrap_or_default();
+                        let count = counted.as_ref().map(|c| c.get(bucket).copied().unwrap_or_default());
+                        pb::SeriesPoint {
+                            period: period.to_string(),
+                            start_time: Some(*start),
+                            revenue: Some(money_to_proto(&money(currency, from_units(sums.revenue)))),
+                            units_sold: Some(decimal_to_proto(from_units(sums.units))),
+                            gross_margin: Some(money_to_proto(&money(
+                                currency,
+                                from_units(sums.costed_revenue - sums.cost),
+                            ))),
+                            deals_won: count.map(|c| decimal_to_proto(from_units(c.deals_won))),
+                            leads_generated: count.map(|c| c.leads),
+                            new_customers: count.map(|c| c.customers),
+                        }
+                    })
+                    .collect(),
+            }
         })
         .collect();
     Ok(pb::GetSalesSeriesResponse { series })
+}
+
+/// One member's counts in one month.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Counts {
+    /// Credited deals won, in ten-thousandths.
+    deals_won: i64,
+    leads: i64,
+    customers: i64,
+}
+
+impl Counts {
+    fn add(&mut self, other: &Counts) {
+        self.deals_won += other.deals_won;
+        self.leads += other.leads;
+        self.customers += other.customers;
+    }
+}
+
+/// Each member's deals won, leads created and customers acquired per month bucket: deals from
+/// their outcome rollups (built first if they must be), the others counted per month.
+async fn counts(
+    api: &MonitoringApi,
+    tenant: &str,
+    calendar: &FiscalCalendar,
+    members: &[String],
+    (start, end): (i32, i32),
+    bounds: &[(DateTime<Utc>, DateTime<Utc>)],
+) -> MonitoringResult<BTreeMap<String, BTreeMap<i32, Counts>>> {
+    let (db, reader) = (api.db()?, api.reader()?);
+    let (sales_pipeline, built) = futures::future::try_join(
+        store::pipeline::sales_pipeline(reader, tenant),
+        store::deal_rollups::basis(reader, tenant),
+    )
+    .await?;
+    let basis = store::deal_rollups::Basis {
+        time_zone: calendar.time_zone,
+        stages: sales_pipeline.stages.iter().map(|s| s.stage.clone()).collect(),
+    };
+    store::deal_rollups::ensure_built(db, tenant, built.as_ref(), &basis).await?;
+    let filter = DealRollupFilter {
+        members: members.to_vec(),
+        start,
+        end,
+        region: None,
+        segment: None,
+        cohorts: false,
+    };
+    let (deals, leads, customers) = futures::future::try_join3(
+        store::deal_rollups::read(reader, tenant, &filter),
+        by_month(reader, tenant, Counted::Leads, members, bounds),
+        by_month(reader, tenant, Counted::NewCustomers, members, bounds),
+    )
+    .await?;
+    let mut out: BTreeMap<String, BTreeMap<i32, Counts>> = BTreeMap::new();
+    for (key, sums) in &deals.outcomes {
+        out.entry(key.member.clone())
+            .or_default()
+            .entry(key.month)
+            .or_default()
+            .deals_won += sums.won;
+    }
+    for (counted, is_lead) in [(leads, true), (customers, false)] {
+        for (member, by_month) in counted {
+            for (index, n) in by_month {
+                let entry = out
+                    .entry(member.clone())
+                    .or_default()
+                    .entry(start + index as i32)
+                    .or_default();
+                if is_lead {
+                    entry.leads += n;
+                } else {
+                    entry.customers += n;
+                }
+            }
+        }
+    }
+    Ok(out)
 }
 
 fn prefixed(

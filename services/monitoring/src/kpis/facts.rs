@@ -134,9 +134,7 @@ pub async fn gather(
                     time_zone: calendar.time_zone,
                     stages: sales_pipeline.stages.iter().map(|s| s.stage.clone()).collect(),
                 };
-                if built.as_ref() != Some(&basis) {
-                    store::deal_rollups::build(db, tenant, &basis).await?;
-                }
+                store::deal_rollups::ensure_built(db, tenant, built.as_ref(), &basis).await?;
             }
             let deal_filter = DealRollupFilter {
                 members: members.to_vec(),
@@ -144,6 +142,7 @@ pub async fn gather(
                 end: filter.end,
                 region: pipeline_filter.region.clone(),
                 segment: pipeline_filter.segment.clone(),
+                cohorts: true,
             };
             // Independent reads, side by side on the read pool (SQLite's read-only connections
             // in WAL, or PostgreSQL's pool).

@@ -331,6 +331,21 @@ fn outcome_sums(tenant: &str, row: &sea_orm::QueryResult) -> MonitoringResult<Ou
     })
 }
 
+/// Builds the tenant's rows when they are not built, or were built with another time zone or
+/// other stages than `wanted`: what every read of the rollups does first. `built` is what
+/// [`basis`] read.
+pub async fn ensure_built(
+    db: &sea_orm::DatabaseConnection,
+    tenant: &str,
+    built: Option<&Basis>,
+    wanted: &Basis,
+) -> MonitoringResult<()> {
+    if built != Some(wanted) {
+        build(db, tenant, wanted).await?;
+    }
+    Ok(())
+}
+
 /// Builds the tenant's rows from its deals with `wanted`, unless another call has just done so.
 /// Runs in its own transaction.
 #[tracing::instrument(name = "db.build", skip_all, fields(otel.kind = "client"))]
@@ -417,6 +432,8 @@ pub struct DealRollupFilter {
     pub end: i32,
     pub region: Option<String>,
     pub segment: Option<String>,
+    /// Read the stage cohorts too, not only the outcomes.
+    pub cohorts: bool,
 }
 
 /// The outcome and cohort rows a filter takes.
@@ -460,6 +477,9 @@ pub async fn read<C: ConnectionTrait>(
                 segment: row.try_get("", "segment")?,
             };
             out.outcomes.push((key, outcome_sums(tenant, &row)?));
+        }
+        if !filter.cohorts {
+            continue;
         }
         let mut cohorts = Query::select();
         cohorts

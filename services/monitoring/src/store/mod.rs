@@ -2,6 +2,7 @@
 //! so another tenant's rows behave exactly like rows that do not exist.
 
 pub mod backfill;
+pub mod counts;
 pub mod customers;
 pub mod deal_rollups;
 pub mod deals;

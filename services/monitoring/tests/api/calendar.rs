@@ -72,6 +72,7 @@ async fn series_and_reports_label_months_by_the_year_they_start() {
             start_period: "FY2025-M12".into(),
             end_period: "FY2026-M01".into(),
             currency_code: "IDR".into(),
+            include_counts: false,
         })
         .await
         .expect("a series")

@@ -226,6 +226,7 @@ fn series_request(owner: &str, dimension: pb::SeriesDimension, start: &str, end:
         start_period: start.into(),
         end_period: end.into(),
         currency_code: "IDR".into(),
+        include_counts: false,
     }
 }
 

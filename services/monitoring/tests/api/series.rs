@@ -89,6 +89,7 @@ fn ask(owner: &str) -> pb::GetSalesSeriesRequest {
         start_period: "FY2026-M01".into(),
         end_period: "FY2026-M03".into(),
         currency_code: "IDR".into(),
+        include_counts: false,
     }
 }
 
@@ -177,4 +178,134 @@ async fn a_rep_sees_their_own_category_series_only() {
         let status = ana.get_sales_series(ask(owner)).await.unwrap_err();
         assert_eq!(status.code(), Code::PermissionDenied, "{owner:?}");
     }
+}
+
+/// Counts per month, worked out by hand for EMEA (ana in emea, budi in uk below it; citra in apac):
+/// - leads: ana on 5 and 20 January, budi on 10 February; citra's on 11 February is outside.
+/// - deals: d1 (ana's, credit ana 60% / budi 40%) won 14 February; d2 (budi's) won 2 March; d3
+///   (ana's) lost 30 January, which counts nowhere.
+/// - customers: c1 acquired by ana 15 January, c2 by budi 10 March; citra's c3 is outside.
+///
+/// Nobody sold anything: members with only counts still have a series.
+#[tokio::test]
+async fn count_series_give_deals_won_leads_and_new_customers_per_month() {
+    let suite = spawn_suite().await;
+    org(&suite).await;
+    let mut split_deal = deal_event("d1", "ana", "1000", "qualify", "2026-01-10T00:00:00Z");
+    if let Some(pb::ingest_event::Event::Deal(deal)) = split_deal.event.as_mut() {
+        deal.credit = split(&[("ana", "60"), ("budi", "40")]);
+    }
+    ingest(
+        &suite,
+        vec![
+            lead_event("l1", "ana", "2026-01-05T00:00:00Z", None),
+            lead_event("l2", "ana", "2026-01-20T00:00:00Z", None),
+            lead_event("l3", "budi", "2026-02-10T00:00:00Z", None),
+            lead_event("l4", "citra", "2026-02-11T00:00:00Z", None),
+            split_deal,
+            closure_event("d1", true, "2026-02-14T00:00:00Z"),
+            deal_event("d2", "budi", "500", "qualify", "2026-02-01T00:00:00Z"),
+            closure_event("d2", true, "2026-03-02T00:00:00Z"),
+            deal_event("d3", "ana", "700", "qualify", "2026-01-02T00:00:00Z"),
+            closure_event("d3", false, "2026-01-30T00:00:00Z"),
+        ],
+    )
+    .await;
+    let mut admin = suite.admin();
+    for (id, owner, acquired) in [
+        ("c1", "ana", "2026-01-15T00:00:00Z"),
+        ("c2", "budi", "2026-03-10T00:00:00Z"),
+        ("c3", "citra", "2026-02-01T00:00:00Z"),
+    ] {
+        admin
+            .create_customer(pb::CreateCustomerRequest {
+                customer: Some(pb::Customer {
+                    display_name: id.to_uppercase(),
+                    owner: format!("members/{owner}"),
+                    acquire_time: ts(acquired),
+                    ..Default::default()
+                }),
+                customer_id: id.into(),
+                request_id: String::new(),
+            })
+            .await
+            .expect("a customer");
+    }
+    let counts = |series: &pb::SalesSeries| -> Vec<(Decimal, i64, i64)> {
+        series
+            .points
+            .iter()
+            .map(|p| {
+                (
+                    value(&p.deals_won),
+                    p.leads_generated.expect("leads asked for"),
+                    p.new_customers.expect("customers asked for"),
+                )
+            })
+            .collect()
+    };
+    let ask_counts = |dimension: pb::SeriesDimension| pb::GetSalesSeriesRequest {
+        dimension: dimension as i32,
+        include_counts: true,
+        ..ask("teams/emea")
+    };
+    let total = admin
+        .get_sales_series(ask_counts(pb::SeriesDimension::Total))
+        .await
+        .unwrap()
+        .into_inner()
+        .series;
+    assert_eq!(total.len(), 1);
+    assert_eq!(total[0].subject, "teams/emea");
+    // January: 2 leads, c1. February: d1 (0.6 + 0.4), l3. March: d2, c2.
+    assert_eq!(
+        counts(&total[0]),
+        [(dec("0"), 2, 1), (dec("1"), 1, 0), (dec("1"), 0, 1)]
+    );
+    let members = admin
+        .get_sales_series(ask_counts(pb::SeriesDimension::Member))
+        .await
+        .unwrap()
+        .into_inner()
+        .series;
+    let by_member: Vec<(&str, Vec<(Decimal, i64, i64)>)> =
+        members.iter().map(|s| (s.subject.as_str(), counts(s))).collect();
+    assert_eq!(
+        by_member,
+        [
+            (
+                "members/ana",
+                vec![(dec("0"), 2, 1), (dec("0.6"), 0, 0), (dec("0"), 0, 0)]
+            ),
+            (
+                "members/budi",
+                vec![(dec("0"), 0, 0), (dec("0.4"), 1, 0), (dec("1"), 0, 1)]
+            ),
+        ]
+    );
+    // The KPIs of each month count the same.
+    for (month, point) in ["FY2026-M01", "FY2026-M02", "FY2026-M03"].iter().zip(&total[0].points) {
+        let kpis = kpis(&suite, "teams/emea", month).await;
+        assert_eq!(value(&kpis.won_deal_count), value(&point.deals_won), "{month}");
+        assert_eq!(Some(kpis.leads_created), point.leads_generated, "{month}");
+        assert_eq!(Some(kpis.new_customers), point.new_customers, "{month}");
+    }
+
+    // Without asking, no counts; per product there are none to give.
+    let unasked = admin
+        .get_sales_series(pb::GetSalesSeriesRequest {
+            dimension: pb::SeriesDimension::Total as i32,
+            ..ask("teams/emea")
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let first = &unasked.series[0].points[0];
+    assert_eq!((first.deals_won.is_none(), first.leads_generated, first.new_customers), (true, None, None));
+    let refused = admin
+        .get_sales_series(ask_counts(pb::SeriesDimension::Product))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&refused), ["include_counts"]);
 }

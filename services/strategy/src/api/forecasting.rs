@@ -15,7 +15,7 @@ use crate::conv::to_decimal;
 use crate::domain::recommend::decimal;
 use crate::error::{StrategyError, StrategyResult};
 use crate::series_forecast::{
-    History, MAX_HORIZON, MAX_ORIGINS, SeriesQuery, backtest_history, first_month, forecast_all, forecastable,
+    History, MAX_HORIZON, MAX_ORIGINS, SeriesQuery, backtest_history, counted, first_month, forecast_all, forecastable,
     histories, scope_dimension, too_short, whole_periods,
 };
 
@@ -141,6 +141,12 @@ fn series_query(
 ) -> SeriesQuery {
     let metric = check_metric(v, metric);
     check_scope(v, scope);
+    if !scope.is_empty() && counted(metric) {
+        v.add(
+            "scope",
+            "deals won, leads and new customers are counted per member, not per product, category, region or segment: leave it empty",
+        );
+    }
     check_owner(v, owner);
     let as_of = origin(v, as_of, api);
     check_currency(v, currency);
@@ -164,7 +170,8 @@ fn check_metric(v: &mut Violations, metric: i32) -> gpb::Metric {
         Ok(_) => {
             v.add(
                 "metric",
-                "forecasts are made of METRIC_REVENUE, METRIC_UNITS_SOLD and METRIC_GROSS_MARGIN",
+                "forecasts are made of revenue, units sold, gross margin, deals won, leads generated and new \
+                 customers; rates are not summed month by month",
             );
             gpb::Metric::Revenue
         }

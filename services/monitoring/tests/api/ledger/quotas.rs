@@ -115,6 +115,7 @@ async fn series_fill_the_empty_month_and_access_follows_the_role() {
                 start_period: "FY2026-M06".into(),
                 end_period: "FY2026-M10".into(),
                 currency_code: currency.into(),
+                include_counts: false,
             })
             .await
             .expect("a series")
