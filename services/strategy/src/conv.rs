@@ -43,3 +43,18 @@ pub fn unscoped(scope: &Option<cpb::Scope>) -> bool {
         s.product.is_empty() && s.product_category.is_empty() && s.region.is_empty() && s.segment.is_empty()
     })
 }
+
+/// A quantity, 0 when missing or unreadable.
+pub fn quantity(value: &Option<cpb::Decimal>) -> Decimal {
+    decimal(value).unwrap_or_default()
+}
+
+/// A value of `metric` as a quota holds it: money for revenue and gross margin, else a quantity.
+pub fn to_measure(metric: lacak_proto::goals::Metric, currency: &str, value: Decimal) -> Option<cpb::Measure> {
+    use lacak_proto::goals::Metric;
+    let kind = match metric {
+        Metric::Revenue | Metric::GrossMargin => cpb::measure::Kind::Money(to_money(currency, value)?),
+        _ => cpb::measure::Kind::Quantity(to_decimal(value)?),
+    };
+    Some(cpb::Measure { kind: Some(kind) })
+}

@@ -2,10 +2,12 @@
 //! history, past attainment and a learned monthly profile; every forecast kept, and scored once its
 //! period has closed.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
-use lacak_forecast::{bias, monthly_profile, wape};
+use lacak_forecast::{bias, monthly_profile, next_value, wape};
 use lacak_proto::{goals as gpb, monitoring as mpb};
 use lacak_runtime::auth::CallContext;
 use rust_decimal::Decimal;
@@ -17,7 +19,7 @@ use crate::domain::propose::{mean_attainment, proposed_target};
 use crate::domain::recommend::{decimal as to_dec, float};
 use crate::error::StrategyResult;
 use crate::history::Series;
-use crate::series_forecast::forecast_all;
+use crate::series_forecast::{counted, forecast_all, forecastable};
 use crate::store::{self, NewForecast};
 
 /// Months of history a forecast reads.
@@ -32,10 +34,11 @@ pub const THIN_PIPELINE: Decimal = Decimal::from_parts(3, 0, 0, false, 0);
 /// Churn above this percentage shows a retention gap.
 pub const HIGH_CHURN: Decimal = Decimal::from_parts(10, 0, 0, false, 0);
 
-/// A proposal for one owner.
+/// A proposal for one owner and metric.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Proposal {
     pub owner: String,
+    pub metric: gpb::Metric,
     pub point: Decimal,
     pub lower: Decimal,
     pub upper: Decimal,
@@ -57,6 +60,17 @@ pub struct Gap {
     pub explanation: String,
 }
 
+/// Past periods a rate's proposal is read from.
+pub const RATE_PERIODS: usize = 4;
+
+/// Whether `metric` is a rate (a percentage of a period, proposed from past periods' KPIs).
+pub fn is_rate(metric: gpb::Metric) -> bool {
+    matches!(
+        metric,
+        gpb::Metric::CustomerRetentionRate | gpb::Metric::LeadConversionRate
+    )
+}
+
 fn months_between(first: PeriodId, last: PeriodId) -> usize {
     let mut count = 1;
     let mut at = first;
@@ -70,7 +84,34 @@ fn months_between(first: PeriodId, last: PeriodId) -> usize {
     count
 }
 
-/// Proposals for the team, each sub-team and each member, and the gaps.
+/// The months of sales a proposal reads, and whether it needs the counts.
+struct SeriesRead<'a> {
+    first: String,
+    last: String,
+    currency: &'a str,
+    counts: bool,
+}
+
+impl SeriesRead<'_> {
+    async fn read(
+        &self,
+        deps: &Dependencies,
+        ctx: &CallContext,
+        owner: &str,
+        dimension: mpb::SeriesDimension,
+    ) -> StrategyResult<Vec<mpb::SalesSeries>> {
+        let (first, last, currency) = (&self.first, &self.last, self.currency);
+        if self.counts {
+            deps.series_with_counts(ctx, owner, dimension, first, last, currency)
+                .await
+        } else {
+            deps.series(ctx, owner, dimension, first, last, currency).await
+        }
+    }
+}
+
+/// Proposals of `metrics` for the team, each sub-team and each member (rates for the teams only),
+/// and the gaps.
 #[allow(clippy::too_many_arguments)]
 pub async fn propose(
     db: &DatabaseConnection,
@@ -80,6 +121,7 @@ pub async fn propose(
     org: &Org,
     team: &str,
     period: PeriodId,
+    metrics: &[gpb::Metric],
     currency: &str,
     now: DateTime<Utc>,
 ) -> StrategyResult<(Vec<Proposal>, Vec<Gap>)> {
@@ -101,60 +143,91 @@ pub async fn propose(
         start = start.previous().unwrap_or(start);
     }
     let horizon = months_between(end, last_of_period) - 1;
+    let summed: Vec<gpb::Metric> = metrics.iter().copied().filter(|m| forecastable(*m)).collect();
+    let rates: Vec<gpb::Metric> = metrics.iter().copied().filter(|m| is_rate(*m)).collect();
 
-    let (first, last) = (start.to_string(), end.to_string());
+    let reading = SeriesRead {
+        first: start.to_string(),
+        last: end.to_string(),
+        currency,
+        counts: summed.iter().any(|m| counted(*m)),
+    };
     let mut teams: Vec<String> = org.subtree(team).into_iter().collect();
     teams.sort();
     // The members' series and each team's total, read at once.
     let team_owner = format!("teams/{team}");
-    let members = deps.series(ctx, &team_owner, mpb::SeriesDimension::Member, &first, &last, currency);
-    // Futures made first, then run a few at a time: a closure making them would not be `Send`.
     let team_owners: Vec<String> = teams.iter().map(|sub| format!("teams/{sub}")).collect();
-    let total_reads: Vec<_> = team_owners
-        .iter()
-        .map(|owner| deps.series(ctx, owner, mpb::SeriesDimension::Total, &first, &last, currency))
-        .collect();
-    let totals = futures::stream::iter(total_reads)
-        .buffered(READS_AT_ONCE)
-        .try_collect::<Vec<_>>();
-    let (members, totals) = tokio::try_join!(members, totals)?;
-    let series: Vec<Series> = members
-        .into_iter()
-        .chain(totals.into_iter().flatten())
-        .map(Series::from_proto)
-        .collect();
+    let series: Vec<Series> = if summed.is_empty() {
+        Vec::new()
+    } else {
+        let members = reading.read(deps, ctx, &team_owner, mpb::SeriesDimension::Member);
+        // Futures made first, then run a few at a time: a closure making them would not be `Send`.
+        let total_reads: Vec<_> = team_owners
+            .iter()
+            .map(|owner| reading.read(deps, ctx, owner, mpb::SeriesDimension::Total))
+            .collect();
+        let totals = futures::stream::iter(total_reads)
+            .buffered(READS_AT_ONCE)
+            .try_collect::<Vec<_>>();
+        let (members, totals) = tokio::try_join!(members, totals)?;
+        members
+            .into_iter()
+            .chain(totals.into_iter().flatten())
+            .map(Series::from_proto)
+            .collect()
+    };
 
-    let period_indices: Vec<u32> = months.iter().map(|m| m.index).collect();
-    // Each owner's model is fitted off the async workers, in one batch per core.
-    let histories: Vec<Vec<f64>> = series
+    // Every owner's history of every metric, fitted off the async workers in one batch per core.
+    let jobs: Vec<(usize, gpb::Metric)> = summed
         .iter()
-        .map(|s| {
-            let values = s.revenue();
-            let first_sale = values.iter().position(|&v| v > 0.0).unwrap_or(values.len());
-            values[first_sale..].to_vec()
+        .flat_map(|&metric| (0..series.len()).map(move |i| (i, metric)))
+        .collect();
+    let histories: Vec<Vec<f64>> = jobs
+        .iter()
+        .map(|&(i, metric)| {
+            let values = series[i].values(metric);
+            let first = values.iter().position(|&v| v != 0.0).unwrap_or(values.len());
+            values[first..].to_vec()
         })
         .collect();
     let lengths: Vec<usize> = histories.iter().map(Vec::len).collect();
-    let fitted: Vec<_> = lengths
-        .into_iter()
-        .zip(forecast_all(histories, horizon, &[LEVEL]).await)
-        .collect();
-    // Past attainment asks goals for each owner's quotas: a few owners at a time.
-    let past_reads: Vec<_> = series
+    let fitted = forecast_all(histories, horizon, &[LEVEL]);
+    // Past quotas, every metric at once, a few owners at a time; the rates' past periods.
+    let quota_owners: Vec<String> = if summed.is_empty() {
+        team_owners.clone()
+    } else {
+        series.iter().map(|s| s.subject.clone()).collect()
+    };
+    let quota_reads: Vec<_> = quota_owners
         .iter()
-        .map(|s| past_attainment(deps, ctx, calendar, &s.subject, s, end))
+        .map(|owner| deps.quotas(ctx, owner, "", gpb::Metric::Unspecified))
         .collect();
-    let pasts = futures::stream::iter(past_reads)
+    let quotas = futures::stream::iter(quota_reads)
         .buffered(READS_AT_ONCE)
         .try_collect::<Vec<_>>();
-    let (pasts, gaps) = tokio::try_join!(pasts, gaps(deps, ctx, calendar, team, currency, now))?;
+    let past_periods = closed_periods(calendar, period, end);
+    let rate_reads = rate_history(deps, ctx, &team_owners, &past_periods, &rates, currency);
+    let (fitted, quotas, rate_values, gaps) = async {
+        let fitted = fitted.await;
+        let (quotas, rate_values, gaps) =
+            tokio::try_join!(quotas, rate_reads, gaps(deps, ctx, calendar, team, currency, now))?;
+        Ok::<_, crate::error::StrategyError>((fitted, quotas, rate_values, gaps))
+    }
+    .await?;
+    let quotas: HashMap<&str, &[gpb::Quota]> = quota_owners
+        .iter()
+        .map(String::as_str)
+        .zip(quotas.iter().map(Vec::as_slice))
+        .collect();
 
+    let period_indices: Vec<u32> = months.iter().map(|m| m.index).collect();
     let mut proposals = Vec::new();
-    for ((s, (history_len, fitted)), pairs) in series.iter().zip(fitted).zip(pasts) {
+    for ((&(i, metric), history_len), fitted) in jobs.iter().zip(lengths).zip(fitted) {
+        let s = &series[i];
         let forecast = match fitted {
             Ok(forecast) => forecast,
             Err(error) => {
-                tracing::debug!(owner = %s.subject, %error, "no forecast");
+                tracing::debug!(owner = %s.subject, ?metric, %error, "no forecast");
                 continue;
             }
         };
@@ -163,78 +236,243 @@ pub async fn propose(
         let Some(total) = forecast.total(steps, LEVEL) else {
             continue;
         };
-        let money = |v: f64| to_dec(v).round_dp(2).max(Decimal::ZERO);
-        let (point, lower, upper) = (money(total.point), money(total.lower), money(total.upper));
-        let past = mean_attainment(&pairs);
-        let target = proposed_target(point, upper, past);
+        let round = |v: f64| to_dec(v).round_dp(2).max(Decimal::ZERO);
+        let (point, lower, upper) = (round(total.point), round(total.lower), round(total.upper));
+        let owner_quotas = quotas.get(s.subject.as_str()).copied().unwrap_or_default();
+        let past = mean_attainment(&past_attainment(calendar, owner_quotas, metric, s, end));
         let history_points: Vec<(i32, u32, f64)> = s
             .months
             .iter()
-            .map(|m| (m.period.fiscal_year, m.period.index, float(m.revenue)))
+            .map(|m| (m.period.fiscal_year, m.period.index, float(m.value(metric))))
             .collect();
         let profile = monthly_profile(&history_points, &period_indices).unwrap_or_default();
         let method = forecast.method.name();
-        let snapshot = store::keep_forecast(
-            db,
-            &ctx.principal.tenant,
-            &NewForecast {
-                owner: &s.subject,
-                period: &period.to_string(),
-                metric: gpb::Metric::Revenue as i32,
+        let evidence = format!("{history_len} months of {} forecast ({method})", metric_words(metric));
+        proposals.push(
+            keep(
+                db,
+                ctx,
+                now,
+                period,
                 currency,
-                point,
-                lower,
-                upper,
-                level: Decimal::from(80),
+                (&s.subject, metric),
+                (point, lower, upper),
+                past,
                 method,
-            },
-            now,
-        )
-        .await?;
-        let rationale = format!(
-            "{} months of history forecast ({method}) at {} for {period} ({}–{} at 80%); {}; target {}",
-            history_len,
-            point.round_dp(0),
-            lower.round_dp(0),
-            upper.round_dp(0),
-            match past {
-                Some(p) if p >= Decimal::ONE_HUNDRED => format!(
-                    "past targets met on average ({}%), so stretched 5% within the interval",
-                    p.normalize()
-                ),
-                Some(p) => format!("past attainment {}% on average, so no stretch", p.normalize()),
-                None => "no past target to compare with".to_owned(),
-            },
-            target.normalize(),
+                profile,
+                &evidence,
+            )
+            .await?,
         );
-        proposals.push(Proposal {
-            owner: s.subject.clone(),
-            point,
-            lower,
-            upper,
-            past_attainment: past,
-            target,
-            profile,
-            rationale,
-            snapshot: format!("forecasts/{snapshot}"),
-        });
+    }
+    for (owner, by_metric) in team_owners.iter().zip(rate_values) {
+        for (metric, values) in rates.iter().zip(by_metric) {
+            let past: Vec<f64> = values.iter().map(|(_, v)| float(*v)).collect();
+            let Some(next) = next_value(&past, LEVEL, (0.0, 100.0)) else {
+                continue;
+            };
+            let round = |v: f64| to_dec(v).round_dp(2);
+            let (point, lower, upper) = (round(next.point), round(next.lower), round(next.upper));
+            let owner_quotas = quotas.get(owner.as_str()).copied().unwrap_or_default();
+            let pairs: Vec<(Decimal, Decimal)> = owner_quotas
+                .iter()
+                .filter(|q| q.metric == *metric as i32 && crate::conv::unscoped(&q.scope))
+                .filter_map(|q| {
+                    let actual = values.iter().find(|(p, _)| p.to_string() == q.period)?.1;
+                    Some((actual, measure(&q.target)?))
+                })
+                .collect();
+            let evidence = format!(
+                "{} over the last {} {}s ({}), mean and Student-t interval",
+                metric_words(*metric),
+                values.len(),
+                kind_word(period.kind),
+                values
+                    .iter()
+                    .map(|(p, v)| format!("{p} {}%", v.round_dp(1).normalize()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let target_cap = upper.min(Decimal::ONE_HUNDRED);
+            proposals.push(
+                keep(
+                    db,
+                    ctx,
+                    now,
+                    period,
+                    currency,
+                    (owner, *metric),
+                    (point, lower, target_cap),
+                    mean_attainment(&pairs),
+                    "past-periods",
+                    Vec::new(),
+                    &evidence,
+                )
+                .await?,
+            );
+        }
     }
     Ok((proposals, gaps))
 }
 
-/// The owner's past revenue quotas that closed within the history, with what was sold.
-async fn past_attainment(
+/// Keeps the forecast behind a proposal and makes the proposal: the target from the point, the
+/// interval's upper bound and past attainment.
+#[allow(clippy::too_many_arguments)]
+async fn keep(
+    db: &DatabaseConnection,
+    ctx: &CallContext,
+    now: DateTime<Utc>,
+    period: PeriodId,
+    currency: &str,
+    (owner, metric): (&str, gpb::Metric),
+    (point, lower, upper): (Decimal, Decimal, Decimal),
+    past: Option<Decimal>,
+    method: &str,
+    profile: Vec<Decimal>,
+    evidence: &str,
+) -> StrategyResult<Proposal> {
+    let target = proposed_target(point, upper, past);
+    let snapshot = store::keep_forecast(
+        db,
+        &ctx.principal.tenant,
+        &NewForecast {
+            owner,
+            period: &period.to_string(),
+            metric: metric as i32,
+            currency,
+            point,
+            lower,
+            upper,
+            level: Decimal::from(80),
+            method,
+        },
+        now,
+    )
+    .await?;
+    let rationale = format!(
+        "{evidence} at {} for {period} ({}–{} at 80%); {}; target {}",
+        point.round_dp(2).normalize(),
+        lower.round_dp(2).normalize(),
+        upper.round_dp(2).normalize(),
+        match past {
+            Some(p) if p >= Decimal::ONE_HUNDRED => format!(
+                "past targets met on average ({}%), so stretched 5% within the interval",
+                p.normalize()
+            ),
+            Some(p) => format!("past attainment {}% on average, so no stretch", p.normalize()),
+            None => "no past target to compare with".to_owned(),
+        },
+        target.normalize(),
+    );
+    Ok(Proposal {
+        owner: owner.to_owned(),
+        metric,
+        point,
+        lower,
+        upper,
+        past_attainment: past,
+        target,
+        profile,
+        rationale,
+        snapshot: format!("forecasts/{snapshot}"),
+    })
+}
+
+fn metric_words(metric: gpb::Metric) -> &'static str {
+    match metric {
+        gpb::Metric::Revenue => "revenue",
+        gpb::Metric::UnitsSold => "units sold",
+        gpb::Metric::GrossMargin => "gross margin",
+        gpb::Metric::DealsWon => "deals won",
+        gpb::Metric::LeadsGenerated => "leads generated",
+        gpb::Metric::NewCustomers => "new customers",
+        gpb::Metric::CustomerRetentionRate => "customer retention",
+        gpb::Metric::LeadConversionRate => "lead conversion",
+        gpb::Metric::Unspecified => "the metric",
+    }
+}
+
+fn kind_word(kind: PeriodKind) -> &'static str {
+    match kind {
+        PeriodKind::Month => "month",
+        PeriodKind::Quarter => "quarter",
+        PeriodKind::Year => "year",
+    }
+}
+
+/// Up to [`RATE_PERIODS`] periods of `period`'s kind that closed by the end of `history_end`,
+/// the latest last.
+fn closed_periods(calendar: &FiscalCalendar, period: PeriodId, history_end: PeriodId) -> Vec<PeriodId> {
+    let Ok((_, end)) = calendar.bounds(&history_end) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    let mut at = period.previous();
+    while let Some(p) = at {
+        if out.len() == RATE_PERIODS {
+            break;
+        }
+        if calendar.bounds(&p).is_ok_and(|(_, closes)| closes <= end) {
+            out.push(p);
+        }
+        at = p.previous();
+    }
+    out.reverse();
+    out
+}
+
+/// Each team's rates in each past period, from its KPIs: per owner, per rate, (period, value) for
+/// the periods that have one.
+async fn rate_history(
     deps: &Dependencies,
     ctx: &CallContext,
+    owners: &[String],
+    periods: &[PeriodId],
+    rates: &[gpb::Metric],
+    currency: &str,
+) -> StrategyResult<Vec<Vec<Vec<(PeriodId, Decimal)>>>> {
+    if rates.is_empty() {
+        return Ok(owners.iter().map(|_| Vec::new()).collect());
+    }
+    let asks: Vec<(usize, PeriodId, String)> = (0..owners.len())
+        .flat_map(|o| periods.iter().map(move |p| (o, *p, p.to_string())))
+        .collect();
+    let reads: Vec<_> = asks
+        .iter()
+        .map(|(o, _, p)| deps.kpis(ctx, &owners[*o], p, currency))
+        .collect();
+    let kpis = futures::stream::iter(reads)
+        .buffered(READS_AT_ONCE)
+        .try_collect::<Vec<_>>()
+        .await?;
+    let mut out: Vec<Vec<Vec<(PeriodId, Decimal)>>> = owners.iter().map(|_| vec![Vec::new(); rates.len()]).collect();
+    for ((o, p, _), kpis) in asks.iter().zip(kpis) {
+        let (o, p) = (*o, *p);
+        for (r, metric) in rates.iter().enumerate() {
+            let value = match metric {
+                gpb::Metric::CustomerRetentionRate => decimal(&kpis.retention_percent),
+                _ => kpis.lead_cohort.as_ref().and_then(|c| decimal(&c.conversion_percent)),
+            };
+            if let Some(value) = value {
+                out[o][r].push((p, value));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The owner's past unscoped quotas of `metric` that closed within the history, with what was done.
+fn past_attainment(
     calendar: &FiscalCalendar,
-    owner: &str,
+    quotas: &[gpb::Quota],
+    metric: gpb::Metric,
     series: &Series,
     history_end: PeriodId,
-) -> StrategyResult<Vec<(Decimal, Decimal)>> {
+) -> Vec<(Decimal, Decimal)> {
     let end = calendar.bounds(&history_end).map(|b| b.1).ok();
     let mut pairs = Vec::new();
-    for quota in deps.quotas(ctx, owner, "", gpb::Metric::Revenue).await? {
-        if !crate::conv::unscoped(&quota.scope) {
+    for quota in quotas {
+        if quota.metric != metric as i32 || !crate::conv::unscoped(&quota.scope) {
             continue;
         }
         let (Ok(period), Some(target)) = (quota.period.parse::<PeriodId>(), measure(&quota.target)) else {
@@ -244,11 +482,11 @@ async fn past_attainment(
         let first = period.months().first().copied();
         let covered = first.is_some_and(|f| series.months.iter().any(|m| m.period == f));
         if closed.is_some() && closed <= end && covered {
-            let actual: Decimal = series.revenue_of(&period.months()).iter().sum();
+            let actual: Decimal = series.metric_of(metric, &period.months()).iter().sum();
             pairs.push((actual, target));
         }
     }
-    Ok(pairs)
+    pairs
 }
 
 /// Team-level quota kinds the data asks for: lead generation where the pipeline is thin, retention
@@ -324,21 +562,39 @@ pub async fn score_closed(
         if end > now || months.is_empty() {
             continue;
         }
-        let series = deps
-            .series(
-                ctx,
-                &forecast.owner,
-                mpb::SeriesDimension::Total,
-                &months[0].to_string(),
-                &months[months.len() - 1].to_string(),
-                &forecast.currency,
-            )
-            .await?;
-        let actual: Decimal = series
-            .into_iter()
-            .map(Series::from_proto)
-            .flat_map(|s| s.months.into_iter().map(|m| m.revenue))
-            .sum();
+        let metric = forecast
+            .metric
+            .parse::<i32>()
+            .ok()
+            .and_then(|m| gpb::Metric::try_from(m).ok())
+            .unwrap_or(gpb::Metric::Revenue);
+        let actual = if is_rate(metric) {
+            let kpis = deps
+                .kpis(ctx, &forecast.owner, &forecast.period, &forecast.currency)
+                .await?;
+            let value = match metric {
+                gpb::Metric::CustomerRetentionRate => decimal(&kpis.retention_percent),
+                _ => kpis.lead_cohort.as_ref().and_then(|c| decimal(&c.conversion_percent)),
+            };
+            let Some(value) = value else {
+                continue;
+            };
+            value
+        } else {
+            let reading = SeriesRead {
+                first: months[0].to_string(),
+                last: months[months.len() - 1].to_string(),
+                currency: &forecast.currency,
+                counts: counted(metric),
+            };
+            reading
+                .read(deps, ctx, &forecast.owner, mpb::SeriesDimension::Total)
+                .await?
+                .into_iter()
+                .map(Series::from_proto)
+                .flat_map(|s| s.metric_of(metric, &months))
+                .sum()
+        };
         let point = lacak_runtime::error::stored_decimal(
             &forecast.point,
             "forecasts",

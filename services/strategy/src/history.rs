@@ -3,11 +3,11 @@
 use chrono::{DateTime, Utc};
 use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
 use lacak_forecast::{DemandTrend, change_points, classify_trend, seasonally_adjusted};
-use lacak_proto::monitoring as mpb;
+use lacak_proto::{goals as gpb, monitoring as mpb};
 use lacak_runtime::convert::timestamp_from_proto;
 use rust_decimal::Decimal;
 
-use crate::conv::amount;
+use crate::conv::{amount, quantity};
 use crate::domain::recommend::{decimal, float};
 
 /// One subject's monthly sales, oldest first.
@@ -23,6 +23,26 @@ pub struct Month {
     pub start: DateTime<Utc>,
     pub revenue: Decimal,
     pub margin: Decimal,
+    pub units: Decimal,
+    /// Credited deals won; zero unless counts were read, as are leads and customers.
+    pub deals_won: Decimal,
+    pub leads: Decimal,
+    pub customers: Decimal,
+}
+
+impl Month {
+    /// The month's value of a metric that adds up month by month; zero for a rate.
+    pub fn value(&self, metric: gpb::Metric) -> Decimal {
+        match metric {
+            gpb::Metric::Revenue => self.revenue,
+            gpb::Metric::GrossMargin => self.margin,
+            gpb::Metric::UnitsSold => self.units,
+            gpb::Metric::DealsWon => self.deals_won,
+            gpb::Metric::LeadsGenerated => self.leads,
+            gpb::Metric::NewCustomers => self.customers,
+            _ => Decimal::ZERO,
+        }
+    }
 }
 
 impl Series {
@@ -39,6 +59,10 @@ impl Series {
                         .and_then(|t| timestamp_from_proto(t, "start_time").ok())?,
                     revenue: amount(&point.revenue),
                     margin: amount(&point.gross_margin),
+                    units: quantity(&point.units_sold),
+                    deals_won: quantity(&point.deals_won),
+                    leads: Decimal::from(point.leads_generated.unwrap_or_default()),
+                    customers: Decimal::from(point.new_customers.unwrap_or_default()),
                 })
             })
             .collect();
@@ -49,7 +73,18 @@ impl Series {
     }
 
     pub fn revenue(&self) -> Vec<f64> {
-        self.months.iter().map(|m| float(m.revenue)).collect()
+        self.values(gpb::Metric::Revenue)
+    }
+
+    /// The metric's monthly values, oldest first.
+    pub fn values(&self, metric: gpb::Metric) -> Vec<f64> {
+        self.months.iter().map(|m| float(m.value(metric))).collect()
+    }
+
+    /// The metric's values in the months of `periods`, in their order (0 for a month not in the
+    /// series).
+    pub fn metric_of(&self, metric: gpb::Metric, periods: &[PeriodId]) -> Vec<Decimal> {
+        self.values_of(periods, |m| m.value(metric))
     }
 
     /// Revenue of the months in `periods`, in their order (0 for a month not in the series).
@@ -172,6 +207,10 @@ mod tests {
                         start: at,
                         revenue: decimal(*v),
                         margin: Decimal::ZERO,
+                        units: Decimal::ZERO,
+                        deals_won: Decimal::ZERO,
+                        leads: Decimal::ZERO,
+                        customers: Decimal::ZERO,
                     }
                 })
                 .collect(),

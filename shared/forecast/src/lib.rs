@@ -14,6 +14,7 @@ mod change;
 mod did;
 mod forecast;
 mod profile;
+mod rate;
 mod season;
 mod theta;
 
@@ -29,3 +30,4 @@ pub use forecast::{
     Validation, forecast_monthly, forecast_with, seasonal_naive, seasonally_adjusted,
 };
 pub use profile::{PROFILE_SCALE, monthly_profile};
+pub use rate::{NextValue, next_value};

@@ -301,7 +301,10 @@ async fn count_series_give_deals_won_leads_and_new_customers_per_month() {
         .unwrap()
         .into_inner();
     let first = &unasked.series[0].points[0];
-    assert_eq!((first.deals_won.is_none(), first.leads_generated, first.new_customers), (true, None, None));
+    assert_eq!(
+        (first.deals_won.is_none(), first.leads_generated, first.new_customers),
+        (true, None, None)
+    );
     let refused = admin
         .get_sales_series(ask_counts(pb::SeriesDimension::Product))
         .await

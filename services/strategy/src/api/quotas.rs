@@ -10,7 +10,7 @@ use tonic::Request;
 
 use super::convert::evidence;
 use super::{StrategyApi, caller, check_currency, parse_period, parse_team};
-use crate::conv::{to_decimal, to_money};
+use crate::conv::{to_decimal, to_measure, to_money};
 use crate::domain::model::Evidence;
 use crate::error::{StrategyError, StrategyResult};
 use crate::forecasts::{propose as run, score_closed};
@@ -26,6 +26,17 @@ pub async fn propose(
     let team = v.take(parse_team(&body.team, "team"));
     let period = parse_period(&mut v, &body.period);
     check_currency(&mut v, &body.currency_code);
+    let mut metrics: Vec<gpb::Metric> = Vec::new();
+    for (i, metric) in body.metrics.iter().enumerate() {
+        match gpb::Metric::try_from(*metric) {
+            Ok(gpb::Metric::Unspecified) | Err(_) => v.add(format!("metrics[{i}]"), "is not a known metric"),
+            Ok(metric) if metrics.contains(&metric) => v.add(format!("metrics[{i}]"), "is asked twice"),
+            Ok(metric) => metrics.push(metric),
+        }
+    }
+    if metrics.is_empty() {
+        metrics.push(gpb::Metric::Revenue);
+    }
     v.finish()?;
     let (Some(team), Some(period)) = (team, period) else {
         return Err(StrategyError::invalid("team", "is invalid"));
@@ -42,6 +53,7 @@ pub async fn propose(
         &org,
         &team,
         period,
+        &metrics,
         &body.currency_code,
         now,
     )
@@ -53,7 +65,7 @@ pub async fn propose(
             .map(|p| pb::QuotaProposal {
                 owner: p.owner,
                 period: period.to_string(),
-                metric: gpb::Metric::Revenue as i32,
+                metric: p.metric as i32,
                 forecast: Some(pb::Projection {
                     point: to_decimal(p.point),
                     lower: to_decimal(p.lower),
@@ -61,7 +73,11 @@ pub async fn propose(
                     level_percent: to_decimal(Decimal::from(80)),
                 }),
                 past_attainment_percent: p.past_attainment.and_then(to_decimal),
-                proposed_target: to_money(currency, p.target),
+                proposed_target: match p.metric {
+                    gpb::Metric::Revenue | gpb::Metric::GrossMargin => to_money(currency, p.target),
+                    _ => None,
+                },
+                target: to_measure(p.metric, currency, p.target),
                 seasonal_profile: p.profile.into_iter().filter_map(to_decimal).collect(),
                 rationale: p.rationale,
                 forecast_snapshot: p.snapshot,

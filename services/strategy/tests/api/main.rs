@@ -623,6 +623,7 @@ async fn every_rpc_names_the_field_it_refuses() {
                     team: String::new(),
                     period: "FY2026-Q2".into(),
                     currency_code: "IDR".into(),
+                    metrics: Vec::new(),
                 })
                 .await
                 .unwrap_err(),
@@ -756,6 +757,7 @@ async fn history_feeds_quota_proposals_scored_forecasts_demand_trends_and_plan_e
             team: "teams/sales".into(),
             period: "FY2026-Q2".into(),
             currency_code: "IDR".into(),
+            metrics: Vec::new(),
         })
         .await
         .expect("proposals")
@@ -1250,4 +1252,192 @@ async fn forecasts_cut_history_at_the_origin_sum_intervals_and_backtest() {
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+}
+
+/// A month of activity for every member: 2 leads in even months and 3 in odd ones; one deal
+/// created on the 1st and won on the 10th; one customer acquired on the 5th, who churns six months
+/// later to the day (when that is already past on 15 February 2026).
+async fn month_of_activity(suite: &Suite, year: i32, month: u32) {
+    let mut events = Vec::new();
+    let event = |id: String, event: Event| mpb::IngestEvent {
+        external_id: id,
+        event: Some(event),
+    };
+    for member in MEMBERS {
+        let key = format!("{member}-{year}-{month}");
+        for n in 0..2 + month % 2 {
+            events.push(event(
+                format!("lead-{key}-{n}"),
+                Event::Lead(mpb::Lead {
+                    name: format!("leads/{key}-{n}"),
+                    source: "webinar".into(),
+                    owner: format!("members/{member}"),
+                    create_time: ts(at(year, month, 3 + n)),
+                    status: mpb::LeadStatus::Working as i32,
+                    external_id: format!("crm-lead-{key}-{n}"),
+                    ..Default::default()
+                }),
+            ));
+        }
+        events.push(event(
+            format!("deal-{key}"),
+            Event::Deal(mpb::Deal {
+                name: format!("deals/{key}"),
+                owner: format!("members/{member}"),
+                amount: Some(Money {
+                    currency_code: "IDR".into(),
+                    units: 1000,
+                    nanos: 0,
+                }),
+                stage: "qualify".into(),
+                create_time: ts(at(year, month, 1)),
+                external_id: format!("crm-deal-{key}"),
+                ..Default::default()
+            }),
+        ));
+        events.push(event(
+            format!("won-{key}"),
+            Event::Closure(mpb::DealClosure {
+                deal_external_id: format!("crm-deal-{key}"),
+                outcome: mpb::Outcome::Won as i32,
+                reason: "best offer".into(),
+                time: ts(at(year, month, 10)),
+            }),
+        ));
+        let churn = at(year + (month as i32 + 5) / 12, (month + 5) % 12 + 1, 5);
+        events.push(event(
+            format!("customer-{key}"),
+            Event::Customer(mpb::Customer {
+                name: format!("customers/{key}"),
+                display_name: key.clone(),
+                owner: format!("members/{member}"),
+                acquire_time: ts(at(year, month, 5)),
+                churn_time: if churn <= at(2026, 2, 15) { ts(churn) } else { None },
+                external_id: format!("crm-customer-{key}"),
+                ..Default::default()
+            }),
+        ));
+    }
+    suite
+        .monitoring()
+        .ingest_events(mpb::IngestEventsRequest {
+            events,
+            validate_only: false,
+        })
+        .await
+        .expect("activity ingest");
+}
+
+fn quantity(measure: &Option<lacak_proto::common::Measure>) -> f64 {
+    match measure.as_ref().and_then(|m| m.kind.as_ref()) {
+        Some(measure::Kind::Quantity(q)) => q.value.parse().expect("a number"),
+        other => panic!("not a quantity: {other:?}"),
+    }
+}
+
+/// Proposals for every quota metric, each from its own history. From February 2024 to January
+/// 2026 each member has, every month: 2 or 3 leads (2 in even months), one deal won, one customer
+/// acquired who stays six months.
+/// - FY2026-Q2 (April–June): leads 2 + 3 + 2 = 7 a member, 49 the team; deals won 3 and 21;
+///   new customers 3 and 21.
+/// - Retention in each of the four quarters before (FY2025-Q1 to Q4): at a quarter's start a member
+///   has the six customers of the six months before; the three oldest churn within the quarter, the
+///   three youngest stay: 3 ÷ 6 = 50%, for every member and so for the team.
+#[tokio::test]
+async fn proposals_for_every_quota_metric_come_from_its_own_history() {
+    let suite = spawn().await;
+    organisation(&suite).await;
+    for (year, month) in (0..24u32).map(|k| (2024 + (1 + k as i32) / 12, (1 + k) % 12 + 1)) {
+        month_of_activity(&suite, year, month).await;
+    }
+    let mut admin = suite.admin();
+    let metrics = [
+        gpb::Metric::LeadsGenerated,
+        gpb::Metric::DealsWon,
+        gpb::Metric::NewCustomers,
+        gpb::Metric::CustomerRetentionRate,
+    ];
+    let proposed = admin
+        .propose_quotas(pb::ProposeQuotasRequest {
+            team: "teams/sales".into(),
+            period: "FY2026-Q2".into(),
+            currency_code: "IDR".into(),
+            metrics: metrics.iter().map(|m| *m as i32).collect(),
+        })
+        .await
+        .expect("proposals")
+        .into_inner()
+        .proposals;
+    let of = |owner: &str, metric: gpb::Metric| {
+        proposed
+            .iter()
+            .find(|p| p.owner == owner && p.metric == metric as i32)
+            .unwrap_or_else(|| panic!("no {metric:?} proposal for {owner}"))
+    };
+    for (metric, member, team) in [
+        (gpb::Metric::LeadsGenerated, 7.0, 49.0),
+        (gpb::Metric::DealsWon, 3.0, 21.0),
+        (gpb::Metric::NewCustomers, 3.0, 21.0),
+    ] {
+        for (owner, expected) in [("members/m1", member), ("teams/sales", team)] {
+            let p = of(owner, metric);
+            let point = dec(&p.forecast.as_ref().unwrap().point);
+            assert!(
+                (point - expected).abs() <= 0.05 * expected,
+                "{owner} {metric:?}: {point} vs {expected}"
+            );
+            // Counts are quantities, never money.
+            assert!(p.proposed_target.is_none());
+            assert!((quantity(&p.target) - expected).abs() <= 0.05 * expected + 0.5);
+            assert!(p.rationale.contains("months of"), "{}", p.rationale);
+        }
+    }
+    // Every member and the team have each count proposed; retention is for the team alone.
+    for metric in &metrics[..3] {
+        let count = proposed.iter().filter(|p| p.metric == *metric as i32).count();
+        assert_eq!(count, MEMBERS.len() + 1, "{metric:?}");
+    }
+    let retention: Vec<&pb::QuotaProposal> = proposed
+        .iter()
+        .filter(|p| p.metric == gpb::Metric::CustomerRetentionRate as i32)
+        .collect();
+    assert_eq!(retention.len(), 1);
+    let forecast = retention[0].forecast.as_ref().unwrap();
+    assert_eq!(
+        (dec(&forecast.lower), dec(&forecast.point), dec(&forecast.upper)),
+        (50.0, 50.0, 50.0)
+    );
+    assert_eq!(quantity(&retention[0].target), 50.0);
+    assert!(
+        retention[0].rationale.contains("FY2025-Q1 50%") && retention[0].rationale.contains("FY2025-Q4 50%"),
+        "{}",
+        retention[0].rationale
+    );
+    // The kept forecasts carry their metric.
+    let kept = admin
+        .list_forecasts(pb::ListForecastsRequest {
+            owner: "teams/sales".into(),
+            period: "FY2026-Q2".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .forecasts;
+    let mut kept_metrics: Vec<i32> = kept.iter().map(|f| f.metric).collect();
+    kept_metrics.sort_unstable();
+    assert_eq!(kept_metrics, [4, 5, 6, 7]);
+
+    // A metric asked twice, or not at all known, names its place.
+    let bad = admin
+        .propose_quotas(pb::ProposeQuotasRequest {
+            team: "teams/sales".into(),
+            period: "FY2026-Q2".into(),
+            currency_code: "IDR".into(),
+            metrics: vec![4, 4, 0, 99],
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    assert_eq!(violated_fields(&bad), ["metrics[1]", "metrics[2]", "metrics[3]"]);
 }
