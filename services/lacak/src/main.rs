@@ -116,6 +116,9 @@ struct PeerArgs {
     /// Strategy: how often teams that asked for recommendations get fresh ones.
     #[arg(long, env = "LACAK_RECOMMENDATION_REFRESH", default_value = "24h", value_parser = parse_duration)]
     recommendation_refresh: Duration,
+    /// Strategy: months of history forecasts read at most (from the origin back).
+    #[arg(long, env = "LACAK_FORECAST_HISTORY_MONTHS", default_value_t = lacak_strategy::HISTORY_CAP_MONTHS, value_parser = clap::value_parser!(u32).range(13..=1200))]
+    forecast_history_months: u32,
     /// The longest a call to another service may take when the caller set no shorter deadline.
     #[arg(long, env = "LACAK_CALL_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
     call_timeout: Duration,
@@ -199,6 +202,7 @@ impl Peers {
         lacak_strategy::Settings {
             verification_months: self.args.verification_months,
             refresh_every: self.args.recommendation_refresh,
+            forecast_history_months: self.args.forecast_history_months,
             clock: lacak_strategy::Clock::system(),
         }
     }
@@ -330,6 +334,7 @@ async fn up(args: UpArgs) -> anyhow::Result<()> {
             monitoring_url: None,
             verification_months: 3,
             recommendation_refresh: Duration::from_secs(24 * 3600),
+            forecast_history_months: lacak_strategy::HISTORY_CAP_MONTHS,
             call_timeout: Duration::from_secs(5),
             tls: PeerTlsArgs::default(),
         },

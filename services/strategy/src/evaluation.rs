@@ -15,8 +15,9 @@ use crate::domain::evaluate::{Outlook, QuotaOutlook, behind_since, outlook};
 use crate::domain::model::Evidence;
 use crate::domain::recommend::decimal as to_dec;
 use crate::error::StrategyResult;
-use crate::forecasts::{HISTORY_MONTHS, LEVEL};
+use crate::forecasts::LEVEL;
 use crate::history::Series;
+use crate::series_forecast::SeriesRead;
 use crate::series_forecast::off_workers;
 
 pub struct Evaluation {
@@ -38,7 +39,7 @@ pub async fn evaluate(
     calendar: &FiscalCalendar,
     plan: &gpb::ActionPlan,
     currency: &str,
-    now: DateTime<Utc>,
+    (now, history_months): (DateTime<Utc>, u32),
 ) -> StrategyResult<Evaluation> {
     let mut outlooks = Vec::new();
     let mut evidence = Vec::new();
@@ -58,7 +59,17 @@ pub async fn evaluate(
         let (start, _) = calendar.bounds(&period).unwrap_or((now, now));
         let revenue = quota.metric == gpb::Metric::Revenue as i32 && crate::conv::unscoped(&quota.scope);
         let interval = if revenue {
-            revenue_interval(deps, ctx, calendar, &quota.owner, period, target, currency, now).await?
+            revenue_interval(
+                deps,
+                ctx,
+                calendar,
+                &quota.owner,
+                period,
+                target,
+                currency,
+                (now, history_months),
+            )
+            .await?
         } else {
             None
         };
@@ -128,8 +139,8 @@ pub async fn evaluate(
     })
 }
 
-/// The owner's revenue in `period`: closed months as booked, the rest forecast from up to three
-/// years of history; with the start of the current shortfall against the target spread evenly.
+/// The owner's revenue in `period`: closed months as booked, the rest forecast from up to
+/// `history_months` of history; with the start of the current shortfall against the target spread evenly.
 #[allow(clippy::too_many_arguments)]
 async fn revenue_interval(
     deps: &Dependencies,
@@ -139,26 +150,15 @@ async fn revenue_interval(
     period: PeriodId,
     target: Decimal,
     currency: &str,
-    now: DateTime<Utc>,
+    (now, history_months): (DateTime<Utc>, u32),
 ) -> StrategyResult<Option<(Decimal, Decimal, Decimal, Option<DateTime<Utc>>)>> {
     let months = period.months();
     let current = calendar.period_containing(now, PeriodKind::Month);
     let Some(last_closed) = current.previous() else {
         return Ok(None);
     };
-    let mut first = last_closed;
-    for _ in 1..HISTORY_MONTHS {
-        first = first.previous().unwrap_or(first);
-    }
-    let series = deps
-        .series(
-            ctx,
-            owner,
-            mpb::SeriesDimension::Total,
-            &first.to_string(),
-            &last_closed.to_string(),
-            currency,
-        )
+    let series = SeriesRead::back_from(calendar, last_closed, history_months, currency, false)
+        .read(deps, ctx, owner, mpb::SeriesDimension::Total)
         .await?;
     let Some(series) = series.into_iter().next().map(Series::from_proto) else {
         return Ok(None);

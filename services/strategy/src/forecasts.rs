@@ -19,11 +19,9 @@ use crate::domain::propose::{mean_attainment, proposed_target};
 use crate::domain::recommend::{decimal as to_dec, float};
 use crate::error::StrategyResult;
 use crate::history::Series;
-use crate::series_forecast::{counted, forecast_all, forecastable};
+use crate::series_forecast::{SeriesRead, counted, forecast_all, forecastable, metric_words};
 use crate::store::{self, NewForecast};
 
-/// Months of history a forecast reads.
-pub const HISTORY_MONTHS: u32 = 36;
 /// The prediction interval's coverage.
 pub const LEVEL: f64 = 0.8;
 /// Reads one proposal runs at once against another service: enough to overlap their waits, few
@@ -84,32 +82,6 @@ fn months_between(first: PeriodId, last: PeriodId) -> usize {
     count
 }
 
-/// The months of sales a proposal reads, and whether it needs the counts.
-struct SeriesRead<'a> {
-    first: String,
-    last: String,
-    currency: &'a str,
-    counts: bool,
-}
-
-impl SeriesRead<'_> {
-    async fn read(
-        &self,
-        deps: &Dependencies,
-        ctx: &CallContext,
-        owner: &str,
-        dimension: mpb::SeriesDimension,
-    ) -> StrategyResult<Vec<mpb::SalesSeries>> {
-        let (first, last, currency) = (&self.first, &self.last, self.currency);
-        if self.counts {
-            deps.series_with_counts(ctx, owner, dimension, first, last, currency)
-                .await
-        } else {
-            deps.series(ctx, owner, dimension, first, last, currency).await
-        }
-    }
-}
-
 /// Proposals of `metrics` for the team, each sub-team and each member (rates for the teams only),
 /// and the gaps.
 #[allow(clippy::too_many_arguments)]
@@ -123,7 +95,7 @@ pub async fn propose(
     period: PeriodId,
     metrics: &[gpb::Metric],
     currency: &str,
-    now: DateTime<Utc>,
+    (now, history_months): (DateTime<Utc>, u32),
 ) -> StrategyResult<(Vec<Proposal>, Vec<Gap>)> {
     let months = period.months();
     let (Some(first_of_period), Some(last_of_period)) = (months.first().copied(), months.last().copied()) else {
@@ -138,20 +110,19 @@ pub async fn propose(
     else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let mut start = end;
-    for _ in 1..HISTORY_MONTHS {
-        start = start.previous().unwrap_or(start);
-    }
     let horizon = months_between(end, last_of_period) - 1;
+    // The forecasts' origin: the end of the last month of history.
+    let origin = calendar.bounds(&end).map(|b| b.1).unwrap_or(now);
     let summed: Vec<gpb::Metric> = metrics.iter().copied().filter(|m| forecastable(*m)).collect();
     let rates: Vec<gpb::Metric> = metrics.iter().copied().filter(|m| is_rate(*m)).collect();
 
-    let reading = SeriesRead {
-        first: start.to_string(),
-        last: end.to_string(),
+    let reading = SeriesRead::back_from(
+        calendar,
+        end,
+        history_months,
         currency,
-        counts: summed.iter().any(|m| counted(*m)),
-    };
+        summed.iter().any(|m| counted(*m)),
+    );
     let mut teams: Vec<String> = org.subtree(team).into_iter().collect();
     teams.sort();
     // The members' series and each team's total, read at once.
@@ -253,7 +224,7 @@ pub async fn propose(
                 db,
                 ctx,
                 now,
-                period,
+                (period, origin),
                 currency,
                 (&s.subject, metric),
                 (point, lower, upper),
@@ -299,7 +270,7 @@ pub async fn propose(
                     db,
                     ctx,
                     now,
-                    period,
+                    (period, origin),
                     currency,
                     (owner, *metric),
                     (point, lower, target_cap),
@@ -322,7 +293,7 @@ async fn keep(
     db: &DatabaseConnection,
     ctx: &CallContext,
     now: DateTime<Utc>,
-    period: PeriodId,
+    (period, origin): (PeriodId, DateTime<Utc>),
     currency: &str,
     (owner, metric): (&str, gpb::Metric),
     (point, lower, upper): (Decimal, Decimal, Decimal),
@@ -345,6 +316,7 @@ async fn keep(
             upper,
             level: Decimal::from(80),
             method,
+            origin,
         },
         now,
     )
@@ -376,20 +348,6 @@ async fn keep(
         rationale,
         snapshot: format!("forecasts/{snapshot}"),
     })
-}
-
-fn metric_words(metric: gpb::Metric) -> &'static str {
-    match metric {
-        gpb::Metric::Revenue => "revenue",
-        gpb::Metric::UnitsSold => "units sold",
-        gpb::Metric::GrossMargin => "gross margin",
-        gpb::Metric::DealsWon => "deals won",
-        gpb::Metric::LeadsGenerated => "leads generated",
-        gpb::Metric::NewCustomers => "new customers",
-        gpb::Metric::CustomerRetentionRate => "customer retention",
-        gpb::Metric::LeadConversionRate => "lead conversion",
-        gpb::Metric::Unspecified => "the metric",
-    }
 }
 
 fn kind_word(kind: PeriodKind) -> &'static str {
@@ -449,16 +407,21 @@ async fn rate_history(
     for ((o, p, _), kpis) in asks.iter().zip(kpis) {
         let (o, p) = (*o, *p);
         for (r, metric) in rates.iter().enumerate() {
-            let value = match metric {
-                gpb::Metric::CustomerRetentionRate => decimal(&kpis.retention_percent),
-                _ => kpis.lead_cohort.as_ref().and_then(|c| decimal(&c.conversion_percent)),
-            };
-            if let Some(value) = value {
+            if let Some(value) = rate_of(&kpis, *metric) {
                 out[o][r].push((p, value));
             }
         }
     }
     Ok(out)
+}
+
+/// A rate's value in a period's KPIs: retention, or the lead cohort's conversion.
+fn rate_of(kpis: &mpb::Kpis, metric: gpb::Metric) -> Option<Decimal> {
+    match metric {
+        gpb::Metric::CustomerRetentionRate => decimal(&kpis.retention_percent),
+        gpb::Metric::LeadConversionRate => kpis.lead_cohort.as_ref().and_then(|c| decimal(&c.conversion_percent)),
+        _ => None,
+    }
 }
 
 /// The owner's past unscoped quotas of `metric` that closed within the history, with what was done.
@@ -572,18 +535,15 @@ pub async fn score_closed(
             let kpis = deps
                 .kpis(ctx, &forecast.owner, &forecast.period, &forecast.currency)
                 .await?;
-            let value = match metric {
-                gpb::Metric::CustomerRetentionRate => decimal(&kpis.retention_percent),
-                _ => kpis.lead_cohort.as_ref().and_then(|c| decimal(&c.conversion_percent)),
-            };
-            let Some(value) = value else {
+            let Some(value) = rate_of(&kpis, metric) else {
                 continue;
             };
             value
         } else {
             let reading = SeriesRead {
-                first: months[0].to_string(),
-                last: months[months.len() - 1].to_string(),
+                calendar,
+                first: months[0],
+                last: months[months.len() - 1],
                 currency: &forecast.currency,
                 counts: counted(metric),
             };

@@ -32,6 +32,7 @@ use lacak_runtime::db::{DbSetupError, ReadyDb};
 pub use clock::Clock;
 pub use deps::Dependencies;
 pub use migration::Migrator;
+pub use series_forecast::HISTORY_CAP_MONTHS;
 
 /// The gRPC service name, also its readiness name in `grpc.health.v1`.
 pub const SERVICE_NAME: &str = "lacak.strategy.v1.StrategyService";
@@ -45,6 +46,9 @@ pub struct Settings {
     /// computed and closed forecasts scored.
     pub refresh_every: Duration,
     pub clock: Clock,
+    /// Months of history forecasts read at most (forecasts, backtests, quota proposals, plan
+    /// evaluations).
+    pub forecast_history_months: u32,
 }
 
 impl Default for Settings {
@@ -53,6 +57,7 @@ impl Default for Settings {
             verification_months: 3,
             refresh_every: Duration::from_secs(24 * 3600),
             clock: Clock::system(),
+            forecast_history_months: series_forecast::HISTORY_CAP_MONTHS,
         }
     }
 }

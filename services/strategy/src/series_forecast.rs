@@ -1,6 +1,8 @@
 //! Forecasts of an owner's monthly series on demand, and backtests of the methods on it: the
 //! history read from monitoring up to an origin, the models fitted off the async workers.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use lacak_domain::{FiscalCalendar, PeriodId, PeriodKind};
 use lacak_forecast::{Forecast, ForecastError, MethodScore, Validation, backtest, forecast_monthly};
@@ -14,8 +16,10 @@ use crate::deps::Dependencies;
 use crate::domain::recommend::float;
 use crate::error::{StrategyError, StrategyResult};
 
-/// Months of history read at most: the most one GetSalesSeries call answers.
+/// Months of history forecasts read at most, unless the settings say otherwise: ten years.
 pub const HISTORY_CAP_MONTHS: u32 = 120;
+/// The most months one GetSalesSeries call answers; longer histories are read in windows.
+const SERIES_WINDOW: usize = 120;
 /// The longest horizon asked.
 pub const MAX_HORIZON: usize = 24;
 /// The most backtest cut points.
@@ -83,39 +87,158 @@ pub fn first_month(calendar: &FiscalCalendar, as_of: DateTime<Utc>) -> PeriodId 
     calendar.period_containing(as_of, PeriodKind::Month)
 }
 
-/// The owner's series (and with `each_member` its members', by subject) up to the origin.
+/// A read of monthly series over any number of months: windows of at most [`SERIES_WINDOW`]
+/// months read side by side, joined per subject (a subject a window does not list had nothing in
+/// those months).
+pub struct SeriesRead<'a> {
+    pub calendar: &'a FiscalCalendar,
+    /// The first and last fiscal months, both included.
+    pub first: PeriodId,
+    pub last: PeriodId,
+    pub currency: &'a str,
+    /// Read deals won, leads generated and new customers too.
+    pub counts: bool,
+}
+
+impl<'a> SeriesRead<'a> {
+    /// The `months` months that end with `last` (fewer where the calendar begins).
+    pub fn back_from(
+        calendar: &'a FiscalCalendar,
+        last: PeriodId,
+        months: u32,
+        currency: &'a str,
+        counts: bool,
+    ) -> SeriesRead<'a> {
+        let mut first = last;
+        for _ in 1..months.max(1) {
+            match first.previous() {
+                Some(earlier) => first = earlier,
+                None => break,
+            }
+        }
+        SeriesRead {
+            calendar,
+            first,
+            last,
+            currency,
+            counts,
+        }
+    }
+
+    fn months(&self) -> Vec<PeriodId> {
+        let mut out = vec![self.first];
+        let mut at = self.first;
+        while at != self.last {
+            match at.next() {
+                Some(next) => {
+                    out.push(next);
+                    at = next;
+                }
+                None => break,
+            }
+        }
+        out
+    }
+
+    /// The owner's series split by `dimension`, every month of the range.
+    pub async fn read(
+        &self,
+        deps: &Dependencies,
+        ctx: &CallContext,
+        owner: &str,
+        dimension: mpb::SeriesDimension,
+    ) -> StrategyResult<Vec<mpb::SalesSeries>> {
+        let months = self.months();
+        let windows: Vec<&[PeriodId]> = months.chunks(SERIES_WINDOW).collect();
+        let reads = windows.iter().map(|window| async move {
+            let (first, last) = (window[0].to_string(), window[window.len() - 1].to_string());
+            if self.counts {
+                deps.series_with_counts(ctx, owner, dimension, &first, &last, self.currency)
+                    .await
+            } else {
+                deps.series(ctx, owner, dimension, &first, &last, self.currency).await
+            }
+        });
+        let answers = futures::future::try_join_all(reads).await?;
+        Ok(join_windows(&windows, answers, |window| self.zeros(window)))
+    }
+
+    /// Points of nothing sold (nor counted) for `months`.
+    fn zeros(&self, months: &[PeriodId]) -> Vec<mpb::SeriesPoint> {
+        let zero_money = || {
+            Some(lacak_proto::common::Money {
+                currency_code: self.currency.to_owned(),
+                units: 0,
+                nanos: 0,
+            })
+        };
+        let zero = || Some(lacak_proto::common::Decimal { value: "0".into() });
+        months
+            .iter()
+            .map(|month| mpb::SeriesPoint {
+                period: month.to_string(),
+                start_time: self
+                    .calendar
+                    .bounds(month)
+                    .ok()
+                    .map(|(start, _)| lacak_runtime::convert::timestamp_to_proto(start)),
+                revenue: zero_money(),
+                units_sold: zero(),
+                gross_margin: zero_money(),
+                deals_won: if self.counts { zero() } else { None },
+                leads_generated: self.counts.then_some(0),
+                new_customers: self.counts.then_some(0),
+            })
+            .collect()
+    }
+}
+
+/// The series of consecutive windows joined per subject, oldest first: a subject missing from a
+/// window gets `zeros` for its months.
+fn join_windows(
+    windows: &[&[PeriodId]],
+    answers: Vec<Vec<mpb::SalesSeries>>,
+    zeros: impl Fn(&[PeriodId]) -> Vec<mpb::SeriesPoint>,
+) -> Vec<mpb::SalesSeries> {
+    let mut joined: BTreeMap<String, Vec<mpb::SeriesPoint>> = BTreeMap::new();
+    for (k, (window, answer)) in windows.iter().zip(answers).enumerate() {
+        for series in answer {
+            let points = joined
+                .entry(series.subject)
+                .or_insert_with(|| windows[..k].iter().flat_map(|w| zeros(w)).collect());
+            points.extend(series.points);
+        }
+        let done: usize = windows[..=k].iter().map(|w| w.len()).sum();
+        for points in joined.values_mut() {
+            if points.len() < done {
+                points.extend(zeros(window));
+            }
+        }
+    }
+    joined
+        .into_iter()
+        .map(|(subject, points)| mpb::SalesSeries { subject, points })
+        .collect()
+}
+
+/// The owner's series (and with `each_member` its members', by subject) up to the origin, at
+/// most `cap` months of it.
 pub async fn histories(
     deps: &Dependencies,
     ctx: &CallContext,
     calendar: &FiscalCalendar,
     query: &SeriesQuery,
     each_member: bool,
+    cap: u32,
 ) -> StrategyResult<Vec<History>> {
     let Some(last) = first_month(calendar, query.as_of).previous() else {
         return Ok(Vec::new());
     };
-    let mut first = last;
-    for _ in 1..HISTORY_CAP_MONTHS {
-        match first.previous() {
-            Some(earlier) => first = earlier,
-            None => break,
-        }
-    }
-    let (start, end) = (first.to_string(), last.to_string());
+    let reading = SeriesRead::back_from(calendar, last, cap, &query.currency, counted(query.metric));
     let dimension = scope_dimension(&query.scope).unwrap_or(mpb::SeriesDimension::Total);
-    let (start, end) = (&start, &end);
-    let read = |dimension| async move {
-        if counted(query.metric) {
-            deps.series_with_counts(ctx, &query.owner, dimension, start, end, &query.currency)
-                .await
-        } else {
-            deps.series(ctx, &query.owner, dimension, start, end, &query.currency)
-                .await
-        }
-    };
-    let owner_read = read(dimension);
+    let owner_read = reading.read(deps, ctx, &query.owner, dimension);
     let mut series = if each_member {
-        let members = read(mpb::SeriesDimension::Member);
+        let members = reading.read(deps, ctx, &query.owner, mpb::SeriesDimension::Member);
         let (owner, members) = tokio::try_join!(owner_read, members)?;
         owner.into_iter().chain(members).collect::<Vec<_>>()
     } else {
@@ -234,14 +357,18 @@ pub fn too_short(subject: &str, error: &ForecastError, query: &SeriesQuery) -> S
     }
 }
 
-fn metric_words(metric: gpb::Metric) -> &'static str {
+/// The metric in words, e.g. "leads generated".
+pub fn metric_words(metric: gpb::Metric) -> &'static str {
     match metric {
+        gpb::Metric::Revenue => "revenue",
         gpb::Metric::UnitsSold => "units sold",
         gpb::Metric::GrossMargin => "gross margin",
         gpb::Metric::DealsWon => "deals won",
         gpb::Metric::LeadsGenerated => "leads generated",
         gpb::Metric::NewCustomers => "new customers",
-        _ => "revenue",
+        gpb::Metric::CustomerRetentionRate => "customer retention",
+        gpb::Metric::LeadConversionRate => "lead conversion",
+        gpb::Metric::Unspecified => "the metric",
     }
 }
 
@@ -275,6 +402,48 @@ mod tests {
     use chrono::TimeZone;
 
     use super::*;
+
+    #[test]
+    fn windows_join_per_subject_with_zeros_where_a_subject_is_missing() {
+        let months: Vec<PeriodId> = ["FY2026-M01", "FY2026-M02", "FY2026-M03", "FY2026-M04", "FY2026-M05"]
+            .iter()
+            .map(|m| m.parse().unwrap())
+            .collect();
+        let windows: Vec<&[PeriodId]> = months.chunks(2).collect();
+        let point = |m: &PeriodId, v: &str| mpb::SeriesPoint {
+            period: m.to_string(),
+            units_sold: Some(lacak_proto::common::Decimal { value: v.into() }),
+            ..Default::default()
+        };
+        let series = |subject: &str, window: &[PeriodId], v: &str| mpb::SalesSeries {
+            subject: subject.into(),
+            points: window.iter().map(|m| point(m, v)).collect(),
+        };
+        // a sells in the first and last windows, b only in the middle one.
+        let answers = vec![
+            vec![series("members/a", windows[0], "1")],
+            vec![series("members/b", windows[1], "2")],
+            vec![series("members/a", windows[2], "3")],
+        ];
+        let joined = join_windows(&windows, answers, |w| w.iter().map(|m| point(m, "0")).collect());
+        let values = |s: &mpb::SalesSeries| -> Vec<(String, String)> {
+            s.points
+                .iter()
+                .map(|p| (p.period.clone(), p.units_sold.as_ref().unwrap().value.clone()))
+                .collect()
+        };
+        let expected = |vs: [&str; 5]| -> Vec<(String, String)> {
+            months
+                .iter()
+                .zip(vs)
+                .map(|(m, v)| (m.to_string(), v.to_owned()))
+                .collect()
+        };
+        assert_eq!(joined.len(), 2);
+        assert_eq!(joined[0].subject, "members/a");
+        assert_eq!(values(&joined[0]), expected(["1", "1", "0", "0", "3"]));
+        assert_eq!(values(&joined[1]), expected(["0", "0", "2", "2", "0"]));
+    }
 
     #[test]
     fn scopes_name_their_dimension() {

@@ -77,6 +77,8 @@ pub mod forecast {
         pub level: String,
         pub method: String,
         pub create_time: DateTimeUtc,
+        /// Where the history fitted ends; unknown for forecasts kept before it was recorded.
+        pub origin_time: Option<DateTimeUtc>,
         pub actual: Option<String>,
         pub wape: Option<String>,
         pub bias: Option<String>,
@@ -513,6 +515,8 @@ pub struct NewForecast<'a> {
     pub upper: Decimal,
     pub level: Decimal,
     pub method: &'a str,
+    /// Where the history fitted ends.
+    pub origin: DateTime<Utc>,
 }
 
 #[tracing::instrument(name = "db.keep_forecast", skip_all, fields(otel.kind = "client"))]
@@ -536,6 +540,7 @@ pub async fn keep_forecast<C: ConnectionTrait>(
         level: Set(forecast.level.normalize().to_string()),
         method: Set(forecast.method.to_owned()),
         create_time: Set(now),
+        origin_time: Set(Some(forecast.origin)),
         actual: Set(None),
         wape: Set(None),
         bias: Set(None),

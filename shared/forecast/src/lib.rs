@@ -26,8 +26,8 @@ pub use change::{
 };
 pub use did::{DidResult, MIN_CONTROL_UNITS, Verdict, difference_in_differences};
 pub use forecast::{
-    Forecast, ForecastError, ForecastMethod, Interval, MIN_HISTORY, MIN_SEASONAL_HISTORY, SEASON_LENGTH, Total,
-    Validation, forecast_monthly, forecast_with, seasonal_naive, seasonally_adjusted,
+    Forecast, ForecastError, ForecastMethod, Interval, MIN_DAMPED_HISTORY, MIN_HISTORY, MIN_SEASONAL_HISTORY,
+    SEASON_LENGTH, Total, Validation, forecast_monthly, forecast_with, seasonal_naive, seasonally_adjusted,
 };
 pub use profile::{PROFILE_SCALE, monthly_profile};
 pub use rate::{NextValue, next_value};

@@ -8,6 +8,7 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Context;
+use chrono::Datelike;
 use lacak_forecast::{MethodScore, Validation, backtest, forecast_monthly, mase, seasonal_naive_error, wape};
 
 #[derive(clap::Args)]
@@ -43,7 +44,28 @@ struct Row {
     seconds: f64,
 }
 
-pub fn run(args: &ForecastBenchArgs) -> anyhow::Result<()> {
+/// The accuracy bench, then the team-wide calls through a suite of this process.
+pub async fn run(args: &ForecastBenchArgs) -> anyhow::Result<()> {
+    let table = tokio::task::block_in_place(|| accuracy(args))?;
+    let calls = if args.members > 0 {
+        Some(team_calls(args.members).await?)
+    } else {
+        None
+    };
+    let mut out = table;
+    if let Some(calls) = calls {
+        out += &calls;
+    }
+    println!("\n{out}");
+    if let Some(path) = &args.markdown {
+        use std::io::Write;
+        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
+        writeln!(file, "{out}")?;
+    }
+    Ok(())
+}
+
+fn accuracy(args: &ForecastBenchArgs) -> anyhow::Result<String> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&args.data)
         .with_context(|| format!("reading {}", args.data.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
@@ -87,14 +109,221 @@ pub fn run(args: &ForecastBenchArgs) -> anyhow::Result<()> {
         });
     }
     let team = team_wide(args.members);
-    let table = markdown(args, &rows, team);
-    println!("\n{table}");
-    if let Some(path) = &args.markdown {
-        use std::io::Write;
-        let mut file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-        writeln!(file, "{table}")?;
+    Ok(markdown(args, &rows, team))
+}
+
+/// Months of history each member of the team-wide calls has.
+const TEAM_MONTHS: u32 = 36;
+/// Timed runs of each team-wide call.
+const TEAM_RUNS: usize = 5;
+
+/// A suite on SQLite in this process with one team of `members`, each with a sale a month for the
+/// [`TEAM_MONTHS`] closed months before now; then ForecastSeries for every member at once and
+/// ProposeQuotas for next quarter, each timed over gRPC [`TEAM_RUNS`] times.
+async fn team_calls(members: usize) -> anyhow::Result<String> {
+    use lacak_proto::goals as gpb;
+    use lacak_proto::monitoring::{self as mpb, ingest_event::Event};
+    use lacak_proto::strategy as pb;
+
+    use crate::report::status_error;
+
+    let dir = tempfile::tempdir()?;
+    let backend = super::suite::Backend::Sqlite(dir.path().to_path_buf());
+    let mut suite = super::suite::Suite::start(&backend).await?;
+    let result = async {
+        let goals = &mut suite.clients.goals;
+        goals
+            .create_team(gpb::CreateTeamRequest {
+                team: Some(gpb::Team {
+                    display_name: "Field sales".into(),
+                    ..Default::default()
+                }),
+                team_id: "field".into(),
+                request_id: String::new(),
+            })
+            .await
+            .map_err(status_error)?;
+        suite
+            .clients
+            .inventory
+            .create_product(lacak_proto::inventory::CreateProductRequest {
+                product: Some(lacak_proto::inventory::Product {
+                    display_name: "Subscription".into(),
+                    kind: lacak_proto::inventory::ProductKind::Service as i32,
+                    unit_of_measure: "month".into(),
+                    ..Default::default()
+                }),
+                sku: "SKU-00".into(),
+                request_id: String::new(),
+            })
+            .await
+            .map_err(status_error)?;
+        let goals = &mut suite.clients.goals;
+        for m in 0..members {
+            goals
+                .create_member(gpb::CreateMemberRequest {
+                    member: Some(gpb::Member {
+                        display_name: format!("Rep {m}"),
+                        team: "teams/field".into(),
+                        active: true,
+                        ..Default::default()
+                    }),
+                    member_id: format!("rep{m:04}"),
+                    request_id: String::new(),
+                })
+                .await
+                .map_err(status_error)?;
+        }
+        // A sale a month per member: a level of its own, growth, a yearly season, noise.
+        const SEASON: [f64; 12] = [0.8, 0.75, 0.9, 0.95, 1.0, 1.05, 0.95, 0.9, 1.0, 1.1, 1.25, 1.35];
+        let now = chrono::Utc::now();
+        let this_month = chrono::NaiveDate::from_ymd_opt(now.year(), now.month(), 1).context("a month")?;
+        let mut rng = fastrand::Rng::with_seed(11);
+        let mut events = Vec::new();
+        let started = Instant::now();
+        for m in 0..members {
+            let (level, growth) = (rng.f64() * 9_000_000.0 + 1_000_000.0, rng.f64() * 0.02 - 0.005);
+            for t in 0..TEAM_MONTHS {
+                let month = this_month - chrono::Months::new(TEAM_MONTHS - t);
+                let price =
+                    level * (1.0 + growth).powi(t as i32) * SEASON[month.month0() as usize] * (0.9 + 0.2 * rng.f64());
+                let book = month.and_hms_opt(10, 0, 0).context("a time")?.and_utc();
+                let id = format!("rep{m:04}-{t}");
+                events.push(mpb::IngestEvent {
+                    external_id: format!("event-{id}"),
+                    event: Some(Event::Sale(mpb::Sale {
+                        owner: format!("members/rep{m:04}"),
+                        lines: vec![mpb::SaleLine {
+                            sku: "SKU-00".into(),
+                            quantity: Some(lacak_proto::common::Decimal { value: "1".into() }),
+                            unit_price: crate::client::idr(price.round() as i64),
+                            ..Default::default()
+                        }],
+                        book_time: Some(prost_types::Timestamp {
+                            seconds: book.timestamp(),
+                            nanos: 0,
+                        }),
+                        external_id: id,
+                        ..Default::default()
+                    })),
+                });
+                if events.len() == 1000 {
+                    suite
+                        .clients
+                        .monitoring
+                        .ingest_events(mpb::IngestEventsRequest {
+                            events: std::mem::take(&mut events),
+                            validate_only: false,
+                        })
+                        .await
+                        .map_err(status_error)?;
+                }
+            }
+        }
+        if !events.is_empty() {
+            suite
+                .clients
+                .monitoring
+                .ingest_events(mpb::IngestEventsRequest {
+                    events,
+                    validate_only: false,
+                })
+                .await
+                .map_err(status_error)?;
+        }
+        eprintln!(
+            "team of {members}: {} sales ingested in {:.1} s",
+            members * TEAM_MONTHS as usize,
+            started.elapsed().as_secs_f64()
+        );
+        let forecast = pb::ForecastSeriesRequest {
+            owner: "teams/field".into(),
+            metric: gpb::Metric::Revenue as i32,
+            horizon_months: 15,
+            each_member: true,
+            currency_code: "IDR".into(),
+            ..Default::default()
+        };
+        let next_quarter = {
+            let calendar = lacak_domain::FiscalCalendar::default();
+            let current = calendar.period_containing(now, lacak_domain::PeriodKind::Quarter);
+            current.next().context("a next quarter")?.to_string()
+        };
+        let propose = pb::ProposeQuotasRequest {
+            team: "teams/field".into(),
+            period: next_quarter,
+            currency_code: "IDR".into(),
+            metrics: Vec::new(),
+        };
+        // The read behind the team-wide forecast: every member's months, as many as it reads.
+        let series_request = {
+            let calendar = lacak_domain::FiscalCalendar::default();
+            let last = calendar
+                .period_containing(now, lacak_domain::PeriodKind::Month)
+                .previous()
+                .context("a last month")?;
+            let mut first = last;
+            for _ in 1..lacak_strategy::HISTORY_CAP_MONTHS {
+                first = first.previous().unwrap_or(first);
+            }
+            mpb::GetSalesSeriesRequest {
+                owner: "teams/field".into(),
+                dimension: mpb::SeriesDimension::Member as i32,
+                start_period: first.to_string(),
+                end_period: last.to_string(),
+                currency_code: "IDR".into(),
+                include_counts: false,
+            }
+        };
+        let mut series_times = Vec::new();
+        let (mut forecast_times, mut propose_times) = (Vec::new(), Vec::new());
+        let mut forecasts = 0;
+        for _ in 0..TEAM_RUNS {
+            let started = Instant::now();
+            suite
+                .clients
+                .monitoring
+                .get_sales_series(series_request.clone())
+                .await
+                .map_err(status_error)?;
+            series_times.push(started.elapsed().as_secs_f64());
+            let started = Instant::now();
+            let answer = suite
+                .strategy
+                .forecast_series(forecast.clone())
+                .await
+                .map_err(status_error)?
+                .into_inner();
+            forecast_times.push(started.elapsed().as_secs_f64());
+            forecasts = answer.forecasts.len();
+            let started = Instant::now();
+            suite
+                .strategy
+                .propose_quotas(propose.clone())
+                .await
+                .map_err(status_error)?;
+            propose_times.push(started.elapsed().as_secs_f64());
+        }
+        let median = |mut times: Vec<f64>| {
+            times.sort_by(f64::total_cmp);
+            (times[times.len() / 2], times[times.len() - 1])
+        };
+        let (forecast_p50, forecast_max) = median(forecast_times);
+        let (propose_p50, propose_max) = median(propose_times);
+        let (series_p50, series_max) = median(series_times);
+        let workers = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        Ok::<_, anyhow::Error>(format!(
+            "\nThrough the API on SQLite, a team of {members} members with {TEAM_MONTHS} months each ({workers} cores, \
+             {TEAM_RUNS} runs, median / slowest): ForecastSeries with `each_member` ({forecasts} forecasts, 15 months) \
+             {forecast_p50:.2} s / {forecast_max:.2} s; ProposeQuotas (revenue, next quarter) {propose_p50:.2} s / \
+             {propose_max:.2} s. The read behind the forecast, GetSalesSeries by member over {} months: {series_p50:.2} s / \
+             {series_max:.2} s.\n",
+            lacak_strategy::HISTORY_CAP_MONTHS
+        ))
     }
-    Ok(())
+    .await;
+    suite.stop(&backend).await;
+    result
 }
 
 fn read_series(path: &Path) -> anyhow::Result<Vec<f64>> {

@@ -101,7 +101,7 @@ struct Row {
 
 pub async fn run(args: BenchArgs) -> anyhow::Result<()> {
     if let Some(BenchWhat::Forecasts(forecasts)) = &args.what {
-        return tokio::task::block_in_place(|| forecasts::run(forecasts));
+        return forecasts::run(forecasts).await;
     }
     if args.memory {
         let summary = memory::run(&args).await?;

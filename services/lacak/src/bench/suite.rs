@@ -9,6 +9,11 @@ use lacak_domain::{Principal, Role};
 use lacak_runtime::ServerHost;
 use sea_orm::{ConnectionTrait, Statement};
 
+use lacak_proto::strategy::strategy_service_client::StrategyServiceClient;
+use tonic::service::interceptor::InterceptedService;
+
+use lacak_runtime::client::Bearer;
+
 use crate::client::{Clients, clients};
 
 use super::workload::member;
@@ -22,6 +27,7 @@ pub(super) enum Backend {
 /// The suite under test, in this process.
 pub(super) struct Suite {
     pub(super) clients: Clients,
+    pub(super) strategy: StrategyServiceClient<InterceptedService<tonic::transport::Channel, Bearer>>,
     stop: tokio::sync::oneshot::Sender<()>,
     monitoring_db: sea_orm::DatabaseConnection,
     databases: Vec<String>,
@@ -32,7 +38,7 @@ impl Suite {
         let stamp = Utc::now().format("%H%M%S").to_string();
         let mut urls = Vec::new();
         let mut databases = Vec::new();
-        for service in ["goals", "inventory", "monitoring"] {
+        for service in ["goals", "inventory", "monitoring", "strategy"] {
             let url = match backend {
                 Backend::Sqlite(dir) => format!(
                     "sqlite://{}?mode=rwc",
@@ -79,9 +85,20 @@ impl Suite {
             ),
         );
         let monitoring = lacak_monitoring::mount(&mut host, &urls[2], deps).await;
+        // Strategy as in `lacak up` too, for the team-wide forecasts and proposals.
+        let channel = host.in_process_channel();
+        let strategy_deps = lacak_strategy::Dependencies::new(
+            channel.clone(),
+            channel.clone(),
+            channel,
+            lacak_runtime::client::Outgoing::new(lacak_strategy::SERVICE_NAME, issuer.clone(), Duration::from_secs(60)),
+        );
+        let strategy =
+            lacak_strategy::mount(&mut host, &urls[3], strategy_deps, lacak_strategy::Settings::default()).await;
         goals.await?;
         inventory.await?;
         monitoring.await?;
+        strategy.await?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         tokio::spawn(host.serve(listener, async move {
             let _ = stopped.await;
@@ -99,6 +116,8 @@ impl Suite {
         let channel = tonic::transport::Channel::from_shared(own)?.connect().await?;
         let monitoring_db = lacak_runtime::db::connect(&urls[2]).await?;
         Ok(Suite {
+            strategy: StrategyServiceClient::with_interceptor(channel.clone(), Bearer::new(&token))
+                .max_decoding_message_size(256 << 20),
             clients: clients(channel, &token),
             stop,
             monitoring_db,

@@ -41,7 +41,15 @@ pub async fn evaluate(
     }
     let calendar = api.deps.calendar(&ctx).await?;
     let now = api.settings.clock.now();
-    let evaluation = run(&api.deps, &ctx, &calendar, &plan, &body.currency_code, now).await?;
+    let evaluation = run(
+        &api.deps,
+        &ctx,
+        &calendar,
+        &plan,
+        &body.currency_code,
+        (now, api.settings.forecast_history_months),
+    )
+    .await?;
     let (status, projection) = match &evaluation.outlook {
         Some(outlook) => (
             match outlook.status {

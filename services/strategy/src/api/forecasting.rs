@@ -53,7 +53,15 @@ pub async fn forecast(
     v.finish()?;
     let calendar = authorise(api, &ctx, &query.owner).await?;
     let as_of = query.as_of;
-    let read = histories(&api.deps, &ctx, &calendar, &query, body.each_member).await?;
+    let read = histories(
+        &api.deps,
+        &ctx,
+        &calendar,
+        &query,
+        body.each_member,
+        api.settings.forecast_history_months,
+    )
+    .await?;
     let fractions: Vec<f64> = levels.iter().map(|l| l / 100.0).collect();
     let months = months_ahead(&calendar, as_of, horizon);
     let mut forecasts = Vec::new();
@@ -103,14 +111,21 @@ pub async fn backtest(
     let levels = check_levels(&mut v, &body.interval_levels_percent);
     v.finish()?;
     let calendar = authorise(api, &ctx, &query.owner).await?;
-    let history = histories(&api.deps, &ctx, &calendar, &query, false)
-        .await?
-        .into_iter()
-        .next()
-        .unwrap_or(History {
-            subject: query.owner.clone(),
-            months: Vec::new(),
-        });
+    let history = histories(
+        &api.deps,
+        &ctx,
+        &calendar,
+        &query,
+        false,
+        api.settings.forecast_history_months,
+    )
+    .await?
+    .into_iter()
+    .next()
+    .unwrap_or(History {
+        subject: query.owner.clone(),
+        months: Vec::new(),
+    });
     let fractions: Vec<f64> = levels.iter().map(|l| l / 100.0).collect();
     let scores = backtest_history(&history, origins, horizon, fractions)
         .await

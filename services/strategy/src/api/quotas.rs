@@ -55,7 +55,7 @@ pub async fn propose(
         period,
         &metrics,
         &body.currency_code,
-        now,
+        (now, api.settings.forecast_history_months),
     )
     .await?;
     let currency = body.currency_code.as_str();
@@ -179,6 +179,7 @@ pub async fn list_forecasts(
                 }),
                 method: r.method.clone(),
                 create_time: Some(timestamp_to_proto(r.create_time)),
+                origin_time: r.origin_time.map(timestamp_to_proto),
                 actual: dec(&r.actual),
                 wape_percent: dec(&r.wape),
                 bias_percent: dec(&r.bias),

@@ -3,6 +3,7 @@
 use sea_orm_migration::prelude::*;
 
 mod m0001_create_strategy;
+mod m0002_forecast_origin;
 
 pub struct Migrator;
 
@@ -12,6 +13,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(lacak_runtime::idempotency::CreateIdempotencyKeys),
             Box::new(m0001_create_strategy::Migration),
+            Box::new(m0002_forecast_origin::Migration),
         ]
     }
 }

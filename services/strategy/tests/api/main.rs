@@ -1427,6 +1427,44 @@ async fn proposals_for_every_quota_metric_come_from_its_own_history() {
     let mut kept_metrics: Vec<i32> = kept.iter().map(|f| f.metric).collect();
     kept_metrics.sort_unstable();
     assert_eq!(kept_metrics, [4, 5, 6, 7]);
+    // Each with its origin: on 15 February the last closed month is January, so history ends on
+    // 1 February.
+    for f in &kept {
+        let midnight = Utc.with_ymd_and_hms(2026, 2, 1, 0, 0, 0).unwrap();
+        assert_eq!(f.origin_time, ts(midnight), "{f:?}");
+        assert!(!f.method.is_empty());
+    }
+
+    // The counts are forecast through ForecastSeries too, from the same months: m1's leads from
+    // February 2024 (2, an even month) to January 2026 (3).
+    let leads = admin
+        .forecast_series(pb::ForecastSeriesRequest {
+            owner: "members/m1".into(),
+            metric: gpb::Metric::LeadsGenerated as i32,
+            horizon_months: 5,
+            currency_code: "IDR".into(),
+            ..Default::default()
+        })
+        .await
+        .expect("a leads forecast")
+        .into_inner()
+        .forecasts;
+    let history: Vec<f64> = leads[0].history.iter().map(|m| dec(&m.value)).collect();
+    assert_eq!(history.len(), 24);
+    assert_eq!(history[..4], [2.0, 3.0, 2.0, 3.0]);
+    assert_eq!(leads[0].history[23].period, "FY2026-M01");
+    assert_eq!(history[23], 3.0);
+    let scoped = admin
+        .forecast_series(pb::ForecastSeriesRequest {
+            owner: "members/m1".into(),
+            metric: gpb::Metric::NewCustomers as i32,
+            scope: "regions/java".into(),
+            currency_code: "IDR".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap_err();
+    assert_eq!(violated_fields(&scoped), ["scope"]);
 
     // A metric asked twice, or not at all known, names its place.
     let bad = admin
