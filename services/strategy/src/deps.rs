@@ -251,25 +251,8 @@ impl Dependencies {
             .await
     }
 
-    /// [`Dependencies::series`] with deals won, leads generated and new customers counted per month
-    /// (TOTAL and MEMBER dimensions only).
-    pub async fn series_with_counts(
-        &self,
-        caller: &CallContext,
-        owner: &str,
-        dimension: mpb::SeriesDimension,
-        start: &str,
-        end: &str,
-        currency: &str,
-    ) -> StrategyResult<Vec<mpb::SalesSeries>> {
-        let request = mpb::GetSalesSeriesRequest {
-            include_counts: true,
-            ..series_request(owner, dimension, start, end, currency)
-        };
-        self.read_series(caller, request).await
-    }
-
-    async fn read_series(
+    /// GetSalesSeries as asked.
+    pub async fn read_series(
         &self,
         caller: &CallContext,
         body: mpb::GetSalesSeriesRequest,
@@ -490,5 +473,6 @@ fn series_request(
         end_period: end.to_owned(),
         currency_code: currency.to_owned(),
         include_counts: false,
+        skip_leading_empty_months: false,
     }
 }

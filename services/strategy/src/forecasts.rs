@@ -546,6 +546,7 @@ pub async fn score_closed(
                 last: months[months.len() - 1],
                 currency: &forecast.currency,
                 counts: counted(metric),
+                from_first_record: false,
             };
             reading
                 .read(deps, ctx, &forecast.owner, mpb::SeriesDimension::Total)

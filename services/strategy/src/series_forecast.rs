@@ -98,6 +98,9 @@ pub struct SeriesRead<'a> {
     pub currency: &'a str,
     /// Read deals won, leads generated and new customers too.
     pub counts: bool,
+    /// Start each series at its first month with anything recorded (when the range is one
+    /// window: the join of windows needs every month).
+    pub from_first_record: bool,
 }
 
 impl<'a> SeriesRead<'a> {
@@ -122,6 +125,15 @@ impl<'a> SeriesRead<'a> {
             last,
             currency,
             counts,
+            from_first_record: false,
+        }
+    }
+
+    /// The same read, each series from its first month with anything recorded.
+    pub fn from_first_record(self) -> SeriesRead<'a> {
+        SeriesRead {
+            from_first_record: true,
+            ..self
         }
     }
 
@@ -150,16 +162,23 @@ impl<'a> SeriesRead<'a> {
     ) -> StrategyResult<Vec<mpb::SalesSeries>> {
         let months = self.months();
         let windows: Vec<&[PeriodId]> = months.chunks(SERIES_WINDOW).collect();
-        let reads = windows.iter().map(|window| async move {
-            let (first, last) = (window[0].to_string(), window[window.len() - 1].to_string());
-            if self.counts {
-                deps.series_with_counts(ctx, owner, dimension, &first, &last, self.currency)
-                    .await
-            } else {
-                deps.series(ctx, owner, dimension, &first, &last, self.currency).await
-            }
+        let whole = windows.len() == 1;
+        let reads = windows.iter().map(|window| {
+            let request = mpb::GetSalesSeriesRequest {
+                owner: owner.to_owned(),
+                dimension: dimension as i32,
+                start_period: window[0].to_string(),
+                end_period: window[window.len() - 1].to_string(),
+                currency_code: self.currency.to_owned(),
+                include_counts: self.counts,
+                skip_leading_empty_months: self.from_first_record && whole,
+            };
+            deps.read_series(ctx, request)
         });
-        let answers = futures::future::try_join_all(reads).await?;
+        let mut answers = futures::future::try_join_all(reads).await?;
+        if whole {
+            return Ok(answers.pop().unwrap_or_default());
+        }
         Ok(join_windows(&windows, answers, |window| self.zeros(window)))
     }
 
@@ -234,7 +253,9 @@ pub async fn histories(
     let Some(last) = first_month(calendar, query.as_of).previous() else {
         return Ok(Vec::new());
     };
-    let reading = SeriesRead::back_from(calendar, last, cap, &query.currency, counted(query.metric));
+    // Each history starts at its first month with any value: the empty months before are not read.
+    let reading =
+        SeriesRead::back_from(calendar, last, cap, &query.currency, counted(query.metric)).from_first_record();
     let dimension = scope_dimension(&query.scope).unwrap_or(mpb::SeriesDimension::Total);
     let owner_read = reading.read(deps, ctx, &query.owner, dimension);
     let mut series = if each_member {

@@ -199,9 +199,23 @@ pub async fn get(
                         total
                     }
                 });
+            // With `skip_leading_empty_months`, from the first month with anything recorded.
+            let skip = if body.skip_leading_empty_months {
+                buckets
+                    .iter()
+                    .position(|(_, bucket, _)| {
+                        by_bucket.get(bucket).is_some_and(|s| *s != SalesSums::default())
+                            || counted
+                                .as_ref()
+                                .is_some_and(|c| c.get(bucket).is_some_and(|c| *c != Counts::default()))
+                    })
+                    .unwrap_or(buckets.len())
+            } else {
+                0
+            };
             pb::SalesSeries {
                 subject,
-                points: buckets
+                points: buckets[skip..]
                     .iter()
                     .map(|(period, bucket, start)| {
                         let sums = by_bucket.get(bucket).copied().unwrap_or_default();

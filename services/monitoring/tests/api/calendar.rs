@@ -73,6 +73,7 @@ async fn series_and_reports_label_months_by_the_year_they_start() {
             end_period: "FY2026-M01".into(),
             currency_code: "IDR".into(),
             include_counts: false,
+            skip_leading_empty_months: false,
         })
         .await
         .expect("a series")

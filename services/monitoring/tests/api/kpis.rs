@@ -227,6 +227,7 @@ fn series_request(owner: &str, dimension: pb::SeriesDimension, start: &str, end:
         end_period: end.into(),
         currency_code: "IDR".into(),
         include_counts: false,
+        skip_leading_empty_months: false,
     }
 }
 

@@ -90,6 +90,7 @@ fn ask(owner: &str) -> pb::GetSalesSeriesRequest {
         end_period: "FY2026-M03".into(),
         currency_code: "IDR".into(),
         include_counts: false,
+        skip_leading_empty_months: false,
     }
 }
 
@@ -283,6 +284,25 @@ async fn count_series_give_deals_won_leads_and_new_customers_per_month() {
             ),
         ]
     );
+    // From each member's first month with anything: budi's January was empty.
+    let trimmed = admin
+        .get_sales_series(pb::GetSalesSeriesRequest {
+            skip_leading_empty_months: true,
+            ..ask_counts(pb::SeriesDimension::Member)
+        })
+        .await
+        .unwrap()
+        .into_inner()
+        .series;
+    let firsts: Vec<(&str, usize, &str)> = trimmed
+        .iter()
+        .map(|s| (s.subject.as_str(), s.points.len(), s.points[0].period.as_str()))
+        .collect();
+    assert_eq!(
+        firsts,
+        [("members/ana", 3, "FY2026-M01"), ("members/budi", 2, "FY2026-M02")]
+    );
+
     // The KPIs of each month count the same.
     for (month, point) in ["FY2026-M01", "FY2026-M02", "FY2026-M03"].iter().zip(&total[0].points) {
         let kpis = kpis(&suite, "teams/emea", month).await;

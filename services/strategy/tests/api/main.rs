@@ -78,6 +78,11 @@ async fn spawn() -> Suite {
 /// A second strategy replica on its own port, sharing the suite's strategy database and calling
 /// the suite's goals, inventory and monitoring.
 async fn replica(suite: &Suite) -> TestServer {
+    replica_with(suite, lacak_strategy::HISTORY_CAP_MONTHS).await
+}
+
+/// [`replica`] with its own cap on the months of history forecasts read.
+async fn replica_with(suite: &Suite, forecast_history_months: u32) -> TestServer {
     let mut prepared = Prepared::new("strategy-replica").await;
     let others = format!("http://{}", suite.server.addr);
     let channel = || Channel::from_shared(others.clone()).expect("a URL").connect_lazy();
@@ -86,6 +91,7 @@ async fn replica(suite: &Suite) -> TestServer {
     let deps = lacak_strategy::Dependencies::new(channel(), channel(), channel(), outgoing);
     let settings = Settings {
         clock: suite.clock.clone(),
+        forecast_history_months,
         ..Settings::default()
     };
     let ready = lacak_strategy::mount(&mut prepared.host, &suite.strategy_url, deps, settings).await;
@@ -1252,6 +1258,21 @@ async fn forecasts_cut_history_at_the_origin_sum_intervals_and_backtest() {
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied, "{denied:?}");
+
+    // A deployment that caps history at 13 months reads only the last 13 before the origin.
+    let capped = replica_with(&suite, 13).await;
+    let token = suite.token("admin-ayu", Role::Admin, &[]);
+    let answer = StrategyServiceClient::with_interceptor(capped.channel.clone(), Bearer::new(&token))
+        .forecast_series(ask(
+            "members/weak",
+            ts(Utc.with_ymd_and_hms(2025, 7, 1, 0, 0, 0).unwrap()),
+        ))
+        .await
+        .expect("a capped forecast")
+        .into_inner();
+    let history: Vec<&str> = answer.forecasts[0].history.iter().map(|m| m.period.as_str()).collect();
+    assert_eq!(history.len(), 13, "{history:?}");
+    assert_eq!(history.first(), Some(&"FY2024-M06"));
 }
 
 /// A month of activity for every member: 2 leads in even months and 3 in odd ones; one deal

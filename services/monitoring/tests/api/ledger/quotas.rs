@@ -116,6 +116,7 @@ async fn series_fill_the_empty_month_and_access_follows_the_role() {
                 end_period: "FY2026-M10".into(),
                 currency_code: currency.into(),
                 include_counts: false,
+                skip_leading_empty_months: false,
             })
             .await
             .expect("a series")
