@@ -130,7 +130,7 @@ impl<'a> SeriesRead<'a> {
     }
 
     /// The same read, each series from its first month with anything recorded.
-    pub fn from_first_record(self) -> SeriesRead<'a> {
+    pub fn starting_at_first_record(self) -> SeriesRead<'a> {
         SeriesRead {
             from_first_record: true,
             ..self
@@ -255,7 +255,7 @@ pub async fn histories(
     };
     // Each history starts at its first month with any value: the empty months before are not read.
     let reading =
-        SeriesRead::back_from(calendar, last, cap, &query.currency, counted(query.metric)).from_first_record();
+        SeriesRead::back_from(calendar, last, cap, &query.currency, counted(query.metric)).starting_at_first_record();
     let dimension = scope_dimension(&query.scope).unwrap_or(mpb::SeriesDimension::Total);
     let owner_read = reading.read(deps, ctx, &query.owner, dimension);
     let mut series = if each_member {

@@ -199,6 +199,7 @@ fn series() -> GetSalesSeriesRequest {
         start_period: "FY2026-M01".into(),
         end_period: "FY2026-M03".into(),
         currency_code: "IDR".into(),
+        ..Default::default()
     }
 }
 

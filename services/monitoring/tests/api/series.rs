@@ -232,7 +232,9 @@ async fn count_series_give_deals_won_leads_and_new_customers_per_month() {
             .await
             .expect("a customer");
     }
-    let counts = |series: &pb::SalesSeries| -> Vec<(Decimal, i64, i64)> {
+    /// Deals won, leads generated and new customers of one month.
+    type Counts = (Decimal, i64, i64);
+    let counts = |series: &pb::SalesSeries| -> Vec<Counts> {
         series
             .points
             .iter()
@@ -269,8 +271,7 @@ async fn count_series_give_deals_won_leads_and_new_customers_per_month() {
         .unwrap()
         .into_inner()
         .series;
-    let by_member: Vec<(&str, Vec<(Decimal, i64, i64)>)> =
-        members.iter().map(|s| (s.subject.as_str(), counts(s))).collect();
+    let by_member: Vec<(&str, Vec<Counts>)> = members.iter().map(|s| (s.subject.as_str(), counts(s))).collect();
     assert_eq!(
         by_member,
         [
