@@ -192,7 +192,8 @@ pub async fn propose(
         .collect();
 
     let period_indices: Vec<u32> = months.iter().map(|m| m.index).collect();
-    let mut proposals = Vec::new();
+    // Each proposal with the method of its forecast, kept once all are made.
+    let mut drafts: Vec<(Proposal, &str)> = Vec::new();
     for ((&(i, metric), history_len), fitted) in jobs.iter().zip(lengths).zip(fitted) {
         let s = &series[i];
         let forecast = match fitted {
@@ -219,22 +220,17 @@ pub async fn propose(
         let profile = monthly_profile(&history_points, &period_indices).unwrap_or_default();
         let method = forecast.method.name();
         let evidence = format!("{history_len} months of {} forecast ({method})", metric_words(metric));
-        proposals.push(
-            keep(
-                db,
-                ctx,
-                now,
-                (period, origin),
-                currency,
+        drafts.push((
+            draft(
+                period,
                 (&s.subject, metric),
                 (point, lower, upper),
                 past,
-                method,
                 profile,
                 &evidence,
-            )
-            .await?,
-        );
+            ),
+            method,
+        ));
     }
     for (owner, by_metric) in team_owners.iter().zip(rate_values) {
         for (metric, values) in rates.iter().zip(by_metric) {
@@ -265,62 +261,51 @@ pub async fn propose(
                     .join(", ")
             );
             let target_cap = upper.min(Decimal::ONE_HUNDRED);
-            proposals.push(
-                keep(
-                    db,
-                    ctx,
-                    now,
-                    (period, origin),
-                    currency,
+            drafts.push((
+                draft(
+                    period,
                     (owner, *metric),
                     (point, lower, target_cap),
                     mean_attainment(&pairs),
-                    "past-periods",
                     Vec::new(),
                     &evidence,
-                )
-                .await?,
-            );
+                ),
+                "past-periods",
+            ));
         }
+    }
+    let mut proposals = Vec::with_capacity(drafts.len());
+    for (mut proposal, method) in drafts {
+        let kept = NewForecast {
+            owner: &proposal.owner,
+            period: &period.to_string(),
+            metric: proposal.metric as i32,
+            currency,
+            point: proposal.point,
+            lower: proposal.lower,
+            upper: proposal.upper,
+            level: Decimal::from(80),
+            method,
+            origin,
+        };
+        let id = store::keep_forecast(db, &ctx.principal.tenant, &kept, now).await?;
+        proposal.snapshot = format!("forecasts/{id}");
+        proposals.push(proposal);
     }
     Ok((proposals, gaps))
 }
 
-/// Keeps the forecast behind a proposal and makes the proposal: the target from the point, the
-/// interval's upper bound and past attainment.
-#[allow(clippy::too_many_arguments)]
-async fn keep(
-    db: &DatabaseConnection,
-    ctx: &CallContext,
-    now: DateTime<Utc>,
-    (period, origin): (PeriodId, DateTime<Utc>),
-    currency: &str,
+/// A proposal from a forecast of the period: the target from the point, the interval's upper bound
+/// and past attainment, the rationale in words; its snapshot is named once the forecast is kept.
+fn draft(
+    period: PeriodId,
     (owner, metric): (&str, gpb::Metric),
     (point, lower, upper): (Decimal, Decimal, Decimal),
     past: Option<Decimal>,
-    method: &str,
     profile: Vec<Decimal>,
     evidence: &str,
-) -> StrategyResult<Proposal> {
+) -> Proposal {
     let target = proposed_target(point, upper, past);
-    let snapshot = store::keep_forecast(
-        db,
-        &ctx.principal.tenant,
-        &NewForecast {
-            owner,
-            period: &period.to_string(),
-            metric: metric as i32,
-            currency,
-            point,
-            lower,
-            upper,
-            level: Decimal::from(80),
-            method,
-            origin,
-        },
-        now,
-    )
-    .await?;
     let rationale = format!(
         "{evidence} at {} for {period} ({}–{} at 80%); {}; target {}",
         point.round_dp(2).normalize(),
@@ -336,7 +321,7 @@ async fn keep(
         },
         target.normalize(),
     );
-    Ok(Proposal {
+    Proposal {
         owner: owner.to_owned(),
         metric,
         point,
@@ -346,8 +331,8 @@ async fn keep(
         target,
         profile,
         rationale,
-        snapshot: format!("forecasts/{snapshot}"),
-    })
+        snapshot: String::new(),
+    }
 }
 
 fn kind_word(kind: PeriodKind) -> &'static str {

@@ -246,14 +246,7 @@ async fn leads(suite: &Suite, day: DateTime<Utc>, converted: [usize; 7]) {
             });
         }
     }
-    suite
-        .monitoring()
-        .ingest_events(mpb::IngestEventsRequest {
-            events,
-            validate_only: false,
-        })
-        .await
-        .expect("leads ingest");
+    ingest(suite, events).await;
 }
 
 fn generate_request(team: &str) -> pb::GenerateRecommendationsRequest {
@@ -732,6 +725,11 @@ async fn month_of_sales(suite: &Suite, year: i32, month: u32) {
             });
         }
     }
+    ingest(suite, events).await;
+}
+
+/// Ingests one batch through monitoring, all of it applied.
+async fn ingest(suite: &Suite, events: Vec<mpb::IngestEvent>) {
     suite
         .monitoring()
         .ingest_events(mpb::IngestEventsRequest {
@@ -739,7 +737,7 @@ async fn month_of_sales(suite: &Suite, year: i32, month: u32) {
             validate_only: false,
         })
         .await
-        .expect("sales ingest");
+        .expect("an ingestion");
 }
 
 fn dec(value: &Option<lacak_proto::common::Decimal>) -> f64 {
@@ -1339,14 +1337,7 @@ async fn month_of_activity(suite: &Suite, year: i32, month: u32) {
             }),
         ));
     }
-    suite
-        .monitoring()
-        .ingest_events(mpb::IngestEventsRequest {
-            events,
-            validate_only: false,
-        })
-        .await
-        .expect("activity ingest");
+    ingest(suite, events).await;
 }
 
 fn quantity(measure: &Option<lacak_proto::common::Measure>) -> f64 {
