@@ -2,6 +2,7 @@
 
 use augurs_core::Predict;
 use augurs_ets::model::{ErrorComponent, Model, ModelType, SeasonalComponent, TrendComponent, Unfit};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use crate::calibrate::{Errors, Trial};
@@ -522,11 +523,13 @@ pub(crate) fn check_levels(levels: &[f64]) -> Result<(), ForecastError> {
     }
 }
 
-/// Every candidate fitted once on the whole history and at the validation cut points of that
-/// history, scored, and the combination's parts.
+/// Every candidate fitted at the validation cut points of one history and scored, the combination's
+/// parts, and the whole-history fits made so far.
 pub(crate) struct Tried {
-    /// Each model's forecast from the whole history, `horizon` months.
-    fitted: BTreeMap<ForecastMethod, Vec<f64>>,
+    /// Forecasts from the whole history, `horizon` months, of the models asked for so far: each
+    /// fitted at most once, and only when a forecast needs it (for most histories the default
+    /// model's alone, a quarter of a team-wide call's fitting saved).
+    fitted: RefCell<BTreeMap<ForecastMethod, Result<Vec<f64>, ForecastError>>>,
     horizon: usize,
     origins: usize,
     trials: BTreeMap<ForecastMethod, Vec<Trial>>,
@@ -539,7 +542,6 @@ pub(crate) struct Tried {
 impl Tried {
     pub(crate) fn on(history: &[f64], horizon: usize, validation: Validation) -> Tried {
         let n = history.len();
-        let fitted = candidates(history, horizon).into_iter().collect();
         let seasonal = n >= MIN_SEASONAL_HISTORY + MIN_SCORED;
         let min_train = if seasonal { MIN_SEASONAL_HISTORY } else { MIN_HISTORY };
         let cuts = validation.origins(n, min_train);
@@ -571,7 +573,7 @@ impl Tried {
             scores = score(&trials);
         }
         Tried {
-            fitted,
+            fitted: RefCell::default(),
             horizon,
             origins: cuts.len(),
             trials,
@@ -621,13 +623,13 @@ impl Tried {
         ForecastMethod::combined(months >= MIN_SEASONAL_HISTORY + MIN_SCORED).to_vec()
     }
 
-    /// The forecast of `method` from the whole history: the fit made when it was tried, or a
-    /// fresh one for a model that was not.
+    /// The forecast of `method` (a model) from the whole history, fitted on first use.
     fn whole(&self, method: ForecastMethod, history: &[f64]) -> Result<Vec<f64>, ForecastError> {
-        match self.fitted.get(&method) {
-            Some(point) => Ok(point.clone()),
-            None => predict(method, history, self.horizon),
-        }
+        self.fitted
+            .borrow_mut()
+            .entry(method)
+            .or_insert_with(|| predict(method, history, self.horizon))
+            .clone()
     }
 
     /// The final forecast of `method` on the whole history.
