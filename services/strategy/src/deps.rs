@@ -274,15 +274,40 @@ impl Dependencies {
         period: &str,
         metric: gpb::Metric,
     ) -> StrategyResult<Vec<gpb::Quota>> {
+        self.list_quotas(
+            caller,
+            gpb::ListQuotasRequest {
+                owner: owner.to_owned(),
+                period: period.to_owned(),
+                metric: metric as i32,
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    /// Every quota of a team, the teams below it and their members, a page of a thousand a call.
+    pub async fn quotas_in_subtree(&self, caller: &CallContext, team_owner: &str) -> StrategyResult<Vec<gpb::Quota>> {
+        self.list_quotas(
+            caller,
+            gpb::ListQuotasRequest {
+                owner: team_owner.to_owned(),
+                include_subtree: true,
+                ..Default::default()
+            },
+        )
+        .await
+    }
+
+    async fn list_quotas(&self, caller: &CallContext, ask: gpb::ListQuotasRequest) -> StrategyResult<Vec<gpb::Quota>> {
+        let ask = &ask;
         all_pages(ATTEMPTS, |page_token| async move {
             let request = self.outgoing.request(
                 caller,
                 gpb::ListQuotasRequest {
-                    owner: owner.to_owned(),
-                    period: period.to_owned(),
-                    metric: metric as i32,
                     page_size: 1000,
                     page_token,
+                    ..ask.clone()
                 },
             )?;
             let page = self.goals().list_quotas(request).await?.into_inner();

@@ -163,19 +163,8 @@ pub async fn propose(
         .collect();
     let lengths: Vec<usize> = histories.iter().map(Vec::len).collect();
     let fitted = forecast_all(histories, horizon, &[LEVEL]);
-    // Past quotas, every metric at once, a few owners at a time; the rates' past periods.
-    let quota_owners: Vec<String> = if summed.is_empty() {
-        team_owners.clone()
-    } else {
-        series.iter().map(|s| s.subject.clone()).collect()
-    };
-    let quota_reads: Vec<_> = quota_owners
-        .iter()
-        .map(|owner| deps.quotas(ctx, owner, "", gpb::Metric::Unspecified))
-        .collect();
-    let quotas = futures::stream::iter(quota_reads)
-        .buffered(READS_AT_ONCE)
-        .try_collect::<Vec<_>>();
+    // Past quotas of the whole subtree, every metric, in one listing; the rates' past periods.
+    let quotas = deps.quotas_in_subtree(ctx, &team_owner);
     let past_periods = closed_periods(calendar, period, end);
     let rate_reads = rate_history(deps, ctx, &team_owners, &past_periods, &rates, currency);
     let (fitted, quotas, rate_values, gaps) = async {
@@ -185,11 +174,10 @@ pub async fn propose(
         Ok::<_, crate::error::StrategyError>((fitted, quotas, rate_values, gaps))
     }
     .await?;
-    let quotas: HashMap<&str, &[gpb::Quota]> = quota_owners
-        .iter()
-        .map(String::as_str)
-        .zip(quotas.iter().map(Vec::as_slice))
-        .collect();
+    let mut quotas_of: HashMap<String, Vec<gpb::Quota>> = HashMap::new();
+    for quota in quotas {
+        quotas_of.entry(quota.owner.clone()).or_default().push(quota);
+    }
 
     let period_indices: Vec<u32> = months.iter().map(|m| m.index).collect();
     // Each proposal with the method of its forecast, kept once all are made.
@@ -210,7 +198,7 @@ pub async fn propose(
         };
         let round = |v: f64| to_dec(v).round_dp(2).max(Decimal::ZERO);
         let (point, lower, upper) = (round(total.point), round(total.lower), round(total.upper));
-        let owner_quotas = quotas.get(s.subject.as_str()).copied().unwrap_or_default();
+        let owner_quotas = quotas_of.get(s.subject.as_str()).map(Vec::as_slice).unwrap_or_default();
         let past = mean_attainment(&past_attainment(calendar, owner_quotas, metric, s, end));
         let history_points: Vec<(i32, u32, f64)> = s
             .months
@@ -240,7 +228,7 @@ pub async fn propose(
             };
             let round = |v: f64| to_dec(v).round_dp(2);
             let (point, lower, upper) = (round(next.point), round(next.lower), round(next.upper));
-            let owner_quotas = quotas.get(owner.as_str()).copied().unwrap_or_default();
+            let owner_quotas = quotas_of.get(owner.as_str()).map(Vec::as_slice).unwrap_or_default();
             let pairs: Vec<(Decimal, Decimal)> = owner_quotas
                 .iter()
                 .filter(|q| q.metric == *metric as i32 && crate::conv::unscoped(&q.scope))

@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use tonic::Request;
 
 use super::{Caller, GoalsApi, convert, principal, write_once};
-use crate::domain::access::may_set_quota;
+use crate::domain::access::{Visibility, may_set_quota};
 use crate::domain::names::{Owner, new_id, parse_name};
 use crate::domain::quota::{ChangeSource, Metric, profile_to_json, seasonal_profile, validate_target};
 use crate::error::{GoalsError, GoalsResult};
@@ -177,7 +177,16 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListQuotasRequest>) -> Go
             .take(convert::metric_from_proto(req.metric, "metric"))
             .map(Metric::as_str);
     }
+    let subtree_of = match (&filter.owner, req.include_subtree) {
+        (Some(owner), true) if owner.kind() == "team" => Some(owner.id().to_owned()),
+        (_, true) => {
+            violations.add("include_subtree", "needs a team owner: \"teams/{team}\"");
+            None
+        }
+        _ => None,
+    };
     let metric = req.metric.to_string();
+    let subtree = req.include_subtree.to_string();
     let page = violations.take(PageRequest::parse(
         req.page_size,
         &req.page_token,
@@ -188,11 +197,23 @@ pub async fn list(api: &GoalsApi, request: Request<pb::ListQuotasRequest>) -> Go
             &req.owner,
             &req.period,
             &metric,
+            &subtree,
         ],
     ));
     violations.finish()?;
     let page = page.ok_or_else(|| GoalsError::invalid("page_token", "is invalid"))?;
     let db = api.db()?;
+    if let Some(team) = subtree_of {
+        let teams = store::org::org_tree(db, &caller.tenant)
+            .await?
+            .subtree(std::slice::from_ref(&team));
+        let members = store::org::member_ids_in(db, &caller.tenant, teams.iter().cloned().collect()).await?;
+        filter.owner = None;
+        filter.within = Some(Visibility::Teams {
+            teams,
+            members: members.into_iter().collect(),
+        });
+    }
     let seen = caller.visibility(db).await?;
     let rows = store::quotas::list(db, &caller.tenant, &filter, seen, &page).await?;
     let (rows, next_page_token) = page.finish(rows, |q| q.id.clone());

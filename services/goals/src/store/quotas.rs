@@ -65,6 +65,8 @@ pub async fn apply_change<C: ConnectionTrait>(
 #[derive(Debug, Default)]
 pub struct QuotaFilter {
     pub owner: Option<Owner>,
+    /// Only quotas of these teams and members (a team's subtree), as a visibility.
+    pub within: Option<Visibility>,
     pub period: Option<String>,
     pub metric: Option<&'static str>,
 }
@@ -109,6 +111,9 @@ pub async fn list<C: ConnectionTrait>(
     }
     if let Some(period) = &filter.period {
         query = query.filter(quota::Column::Period.eq(period.as_str()));
+    }
+    if let Some(condition) = filter.within.as_ref().and_then(visible) {
+        query = query.filter(condition);
     }
     if let Some(metric) = filter.metric {
         query = query.filter(quota::Column::Metric.eq(metric));

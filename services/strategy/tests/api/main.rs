@@ -1362,6 +1362,32 @@ async fn proposals_for_every_quota_metric_come_from_its_own_history() {
     for (year, month) in (0..24u32).map(|k| (2024 + (1 + k as i32) / 12, (1 + k) % 12 + 1)) {
         month_of_activity(&suite, year, month).await;
     }
+    // Past quotas read in one listing of the team's subtree: m1 had 7 leads to make in FY2025-Q4
+    // (October 2, November 3, December 2: met, 100%); the team 42 deals (7 × 3 = 21 won: 50%).
+    let mut goals = suite.goals();
+    for (owner, metric, target) in [
+        ("members/m1", gpb::Metric::LeadsGenerated, "7"),
+        ("teams/sales", gpb::Metric::DealsWon, "42"),
+    ] {
+        goals
+            .create_quota(gpb::CreateQuotaRequest {
+                quota: Some(gpb::Quota {
+                    owner: owner.into(),
+                    metric: metric as i32,
+                    period: "FY2025-Q4".into(),
+                    target: Some(lacak_proto::common::Measure {
+                        kind: Some(measure::Kind::Quantity(lacak_proto::common::Decimal {
+                            value: target.into(),
+                        })),
+                    }),
+                    ..Default::default()
+                }),
+                reason: "last quarter".into(),
+                request_id: String::new(),
+            })
+            .await
+            .expect("a past quota");
+    }
     let mut admin = suite.admin();
     let metrics = [
         gpb::Metric::LeadsGenerated,
@@ -1404,6 +1430,20 @@ async fn proposals_for_every_quota_metric_come_from_its_own_history() {
             assert!(p.rationale.contains("months of"), "{}", p.rationale);
         }
     }
+    assert_eq!(
+        dec(&of("members/m1", gpb::Metric::LeadsGenerated).past_attainment_percent),
+        100.0
+    );
+    assert_eq!(
+        dec(&of("teams/sales", gpb::Metric::DealsWon).past_attainment_percent),
+        50.0
+    );
+    assert!(
+        of("members/m2", gpb::Metric::LeadsGenerated)
+            .past_attainment_percent
+            .is_none()
+    );
+
     // Every member and the team have each count proposed; retention is for the team alone.
     for metric in &metrics[..3] {
         let count = proposed.iter().filter(|p| p.metric == *metric as i32).count();

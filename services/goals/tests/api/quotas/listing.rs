@@ -99,3 +99,44 @@ async fn quota_lists_page_by_name_and_guard_their_tokens() -> anyhow::Result<()>
     );
     Ok(())
 }
+
+/// A team's subtree in one list: sales holds emea (with ana) and citra; apac and budi are outside.
+#[tokio::test]
+async fn a_teams_subtree_of_quotas_comes_in_one_list() -> anyhow::Result<()> {
+    let (app, mut admin) = seeded().await?;
+    let sales = revenue_quota(&mut admin, "teams/sales", "FY2026-Q3", "300").await?;
+    let emea = revenue_quota(&mut admin, "teams/emea", "FY2026-Q3", "200").await?;
+    let ana = revenue_quota(&mut admin, "members/ana", "FY2026-Q3", "100").await?;
+    let citra = revenue_quota(&mut admin, "members/citra", "FY2026-Q4", "50").await?;
+    revenue_quota(&mut admin, "teams/apac", "FY2026-Q3", "70").await?;
+    revenue_quota(&mut admin, "members/budi", "FY2026-Q3", "60").await?;
+    let subtree = |owner: &str| ListQuotasRequest {
+        owner: owner.into(),
+        include_subtree: true,
+        ..Default::default()
+    };
+    let mut expected = vec![sales.name, emea.name.clone(), ana.name.clone(), citra.name];
+    expected.sort();
+    assert_eq!(names(&mut admin, subtree("teams/sales")).await?, expected);
+    let mut below_emea = vec![emea.name.clone(), ana.name.clone()];
+    below_emea.sort();
+    assert_eq!(names(&mut admin, subtree("teams/emea")).await?, below_emea);
+    // Filters still apply; so does what the caller may see.
+    assert_eq!(
+        names(
+            &mut admin,
+            ListQuotasRequest {
+                period: "FY2026-Q4".into(),
+                ..subtree("teams/sales")
+            }
+        )
+        .await?
+        .len(),
+        1
+    );
+    let mut emea_manager = app.manager_of("emea");
+    assert_eq!(names(&mut emea_manager, subtree("teams/sales")).await?, below_emea);
+    assert_invalid(admin.list_quotas(subtree("members/ana")).await, "include_subtree");
+    assert_invalid(admin.list_quotas(subtree("")).await, "include_subtree");
+    Ok(())
+}
