@@ -262,11 +262,13 @@ pub async fn propose(
             ));
         }
     }
-    let mut proposals = Vec::with_capacity(drafts.len());
-    for (mut proposal, method) in drafts {
-        let kept = NewForecast {
+    // Every forecast behind the proposals kept at once.
+    let period_name = period.to_string();
+    let kept: Vec<NewForecast> = drafts
+        .iter()
+        .map(|(proposal, method)| NewForecast {
             owner: &proposal.owner,
-            period: &period.to_string(),
+            period: &period_name,
             metric: proposal.metric as i32,
             currency,
             point: proposal.point,
@@ -275,11 +277,17 @@ pub async fn propose(
             level: Decimal::from(80),
             method,
             origin,
-        };
-        let id = store::keep_forecast(db, &ctx.principal.tenant, &kept, now).await?;
-        proposal.snapshot = format!("forecasts/{id}");
-        proposals.push(proposal);
-    }
+        })
+        .collect();
+    let ids = store::keep_forecasts(db, &ctx.principal.tenant, &kept, now).await?;
+    let proposals = drafts
+        .into_iter()
+        .zip(ids)
+        .map(|((proposal, _), id)| Proposal {
+            snapshot: format!("forecasts/{id}"),
+            ..proposal
+        })
+        .collect();
     Ok((proposals, gaps))
 }
 
