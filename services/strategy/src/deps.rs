@@ -484,7 +484,8 @@ impl Dependencies {
     }
 }
 
-fn series_request(
+/// GetSalesSeries of `owner` split by `dimension` from `start` to `end`, without counts, every month.
+pub fn series_request(
     owner: &str,
     dimension: mpb::SeriesDimension,
     start: &str,

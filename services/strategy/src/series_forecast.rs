@@ -12,7 +12,7 @@ use lacak_runtime::convert::decimal_from_proto;
 use rust_decimal::Decimal;
 
 use crate::conv::amount;
-use crate::deps::Dependencies;
+use crate::deps::{Dependencies, series_request};
 use crate::domain::recommend::float;
 use crate::error::{StrategyError, StrategyResult};
 
@@ -164,14 +164,11 @@ impl<'a> SeriesRead<'a> {
         let windows: Vec<&[PeriodId]> = months.chunks(SERIES_WINDOW).collect();
         let whole = windows.len() == 1;
         let reads = windows.iter().map(|window| {
+            let (first, last) = (window[0].to_string(), window[window.len() - 1].to_string());
             let request = mpb::GetSalesSeriesRequest {
-                owner: owner.to_owned(),
-                dimension: dimension as i32,
-                start_period: window[0].to_string(),
-                end_period: window[window.len() - 1].to_string(),
-                currency_code: self.currency.to_owned(),
                 include_counts: self.counts,
                 skip_leading_empty_months: self.from_first_record && whole,
+                ..series_request(owner, dimension, &first, &last, self.currency)
             };
             deps.read_series(ctx, request)
         });

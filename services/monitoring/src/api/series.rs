@@ -157,14 +157,8 @@ pub async fn get(
     .await?;
     let named: BTreeMap<String, BTreeMap<i32, SalesSums>> = match dimension {
         pb::SeriesDimension::Total => {
-            let mut total: BTreeMap<i32, SalesSums> = BTreeMap::new();
-            for by_bucket in rows.values() {
-                for (bucket, sums) in by_bucket {
-                    total.entry(*bucket).or_default().add(sums);
-                }
-            }
             let subject = owner.as_ref().map(Owner::name).unwrap_or_default();
-            BTreeMap::from([(subject, total)])
+            BTreeMap::from([(subject, summed(rows.values(), SalesSums::add))])
         }
         pb::SeriesDimension::Member => {
             let mut rows = rows;
@@ -189,15 +183,7 @@ pub async fn get(
                     Some(member) if dimension == pb::SeriesDimension::Member => {
                         counts.get(member).cloned().unwrap_or_default()
                     }
-                    _ => {
-                        let mut total: BTreeMap<i32, Counts> = BTreeMap::new();
-                        for by_bucket in counts.values() {
-                            for (bucket, c) in by_bucket {
-                                total.entry(*bucket).or_default().add(c);
-                            }
-                        }
-                        total
-                    }
+                    _ => summed(counts.values(), Counts::add),
                 });
             // With `skip_leading_empty_months`, from the first month with anything recorded.
             let skip = if body.skip_leading_empty_months {
@@ -239,6 +225,20 @@ pub async fn get(
         })
         .collect();
     Ok(pb::GetSalesSeriesResponse { series })
+}
+
+/// Month-by-month sums of several subjects' series.
+fn summed<'a, T: Default + 'a>(
+    series: impl IntoIterator<Item = &'a BTreeMap<i32, T>>,
+    add: impl Fn(&mut T, &T),
+) -> BTreeMap<i32, T> {
+    let mut total: BTreeMap<i32, T> = BTreeMap::new();
+    for by_bucket in series {
+        for (bucket, value) in by_bucket {
+            add(total.entry(*bucket).or_default(), value);
+        }
+    }
+    total
 }
 
 /// One member's counts in one month.
